@@ -1,0 +1,71 @@
+package dev.s3loader.lister;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import dev.s3loader.lister.internal.AwsClients;
+import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
+import dev.s3loader.lister.internal.IncomingListing;
+import dev.s3loader.lister.internal.MessageSender;
+import dev.s3loader.lister.internal.StateStore;
+import dev.s3loader.model.ListerConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The scheduled Lambda: one lister run per EventBridge tick. */
+public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+    private final ListerService service;
+    private final Duration runFor;
+
+    /** What Lambda calls: configuration and clients are read and built once per container. */
+    public ListerHandler() {
+        this(ListerConfig.fromEnv(System.getenv()), Clock.systemUTC());
+    }
+
+    private ListerHandler(ListerConfig config, Clock clock) {
+        this(create(config, clock), config.runFor());
+    }
+
+    public ListerHandler(ListerService service, Duration runFor) {
+        this.service = service;
+        this.runFor = runFor;
+    }
+
+    static ListerService create(ListerConfig config, Clock clock) {
+        var http = AwsClients.http();
+        var s3 = AwsClients.s3(http, Optional.empty());
+        return new ListerService(config,
+                new IncomingListing(s3, config.bucket(), config.layout(), 1000),
+                new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
+                new MessageSender(AwsClients.sqs(http), config.queueUrl(), 5, Duration.ofMillis(200)),
+                new CloudWatchBacklogPublisher(AwsClients.cloudWatch(http), config.metricsNamespace(),
+                        config.pipelineName(), clock),
+                clock);
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
+        Duration budget = runFor;
+        if (context != null && context.getRemainingTimeInMillis() > 0) {
+            // Keep a margin so the last pass always finishes and saves its state before the timeout.
+            budget = min(budget, Duration.ofMillis(context.getRemainingTimeInMillis() / 2));
+        }
+        Backlog b = service.run(budget, Duration.ofSeconds(10));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put(BacklogMetrics.BACKLOG_FILES, b.files());
+        summary.put(BacklogMetrics.BACKLOG_BYTES, b.bytes());
+        summary.put(BacklogMetrics.OLDEST_FILE_AGE_SECONDS, b.oldestAge().toSeconds());
+        summary.put(BacklogMetrics.IN_FLIGHT_FILES, b.inFlight());
+        summary.put(BacklogMetrics.ENQUEUED_FILES, b.enqueued());
+        summary.put(BacklogMetrics.STUCK_FILES, b.stuck());
+        return summary;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

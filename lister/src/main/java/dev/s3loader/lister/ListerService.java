@@ -1,0 +1,79 @@
+package dev.s3loader.lister;
+
+import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.lister.internal.BacklogPublisher;
+import dev.s3loader.lister.internal.DispatchPlan;
+import dev.s3loader.lister.internal.DispatchPlanner;
+import dev.s3loader.lister.internal.IncomingListing;
+import dev.s3loader.lister.internal.MessageSender;
+import dev.s3loader.lister.internal.StateStore;
+import dev.s3loader.model.FileMessage;
+import dev.s3loader.model.ListerConfig;
+import dev.s3loader.model.ListerState;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/** One lister run: read the in-flight state, list incoming/ once, dispatch, save the state, publish the backlog. */
+public final class ListerService {
+    private static final Logger LOG = Logger.getLogger(ListerService.class.getName());
+    private final ListerConfig config;
+    private final IncomingListing listing;
+    private final StateStore store;
+    private final MessageSender sender;
+    private final BacklogPublisher publisher;
+    private final DispatchPlanner planner;
+    private final Clock clock;
+
+    public ListerService(ListerConfig config, IncomingListing listing, StateStore store, MessageSender sender,
+                         BacklogPublisher publisher, Clock clock) {
+        this.config = config;
+        this.listing = listing;
+        this.store = store;
+        this.sender = sender;
+        this.publisher = publisher;
+        this.planner = new DispatchPlanner(config.maxInFlightFiles(), config.requeueAfter(), config.maxAttempts());
+        this.clock = clock;
+    }
+
+    public Backlog runOnce() {
+        long started = System.nanoTime();
+        StateStore.Loaded loaded = store.load();
+        DispatchPlan plan = planner.plan(listing.files(), loaded.state(), clock.instant());
+        List<FileMessage> messages = plan.toSend().stream()
+                .map(d -> new FileMessage(config.bucket(), d.file().key(), d.file().etag(), d.file().size(),
+                        d.file().lastModified()))
+                .toList();
+        Set<String> accepted = sender.send(messages);
+        ListerState next = plan.stateAfter(accepted, loaded.state().entries());
+        store.save(next, loaded.etag());
+        Backlog backlog = Backlog.of(plan.files(), plan.bytes(), plan.oldest(), clock.instant(), next.size(),
+                accepted.size(), plan.stuck(), plan.waiting());
+        publisher.publish(backlog);
+        LOG.info(String.format("lister run: backlog %d files / %d bytes, oldest %ds, in flight %d, enqueued %d, stuck %d, waiting %d (%d ms)",
+                backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(), backlog.inFlight(),
+                backlog.enqueued(), backlog.stuck(), backlog.waiting(), (System.nanoTime() - started) / 1_000_000));
+        return backlog;
+    }
+
+    /**
+     * Runs once, then again while files still wait for room and the time budget lasts, so that a
+     * fleet that drains the queue early is refilled within the same schedule period.
+     */
+    public Backlog run(Duration budget, Duration pause) {
+        long deadline = System.nanoTime() + budget.toNanos();
+        Backlog last = runOnce();
+        while (last.waiting() > 0 && System.nanoTime() + pause.toNanos() < deadline) {
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            last = runOnce();
+        }
+        return last;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.s3loader.lister.internal;
+
+import dev.s3loader.model.InFlight;
+import dev.s3loader.model.ListerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * Joins one streaming pass over the listing of {@code incoming/} with the in-flight state.
+ * Memory is bounded by {@code maxInFlight}: the in-flight entries kept plus a heap of the oldest
+ * candidates never exceed it, however many files wait in {@code incoming/}.
+ */
+public final class DispatchPlanner {
+    /** Oldest first; the key breaks ties so that the order is total and repeatable. */
+    static final Comparator<ListedFile> OLDEST_FIRST =
+            Comparator.comparing(ListedFile::lastModified).thenComparing(ListedFile::key);
+
+    private final int maxInFlight;
+    private final Duration requeueAfter;
+    private final int maxAttempts;
+
+    public DispatchPlanner(int maxInFlight, Duration requeueAfter, int maxAttempts) {
+        this.maxInFlight = maxInFlight;
+        this.requeueAfter = requeueAfter;
+        this.maxAttempts = maxAttempts;
+    }
+
+    public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now) {
+        Map<String, InFlight> inFlight = state.entries();
+        Map<String, InFlight> kept = new HashMap<>();
+        List<DispatchPlan.Dispatch> resend = new ArrayList<>();
+        // The newest candidate on top, so it is the one evicted when room runs out.
+        PriorityQueue<ListedFile> candidates = new PriorityQueue<>(OLDEST_FIRST.reversed());
+        long files = 0;
+        long bytes = 0;
+        long waiting = 0;
+        int stuck = 0;
+        Instant oldest = null;
+
+        while (listing.hasNext()) {
+            ListedFile f = listing.next();
+            files++;
+            bytes += f.size();
+            if (oldest == null || f.lastModified().isBefore(oldest)) {
+                oldest = f.lastModified();
+            }
+            InFlight entry = inFlight.get(f.key());
+            if (entry == null) {
+                candidates.add(f);
+            } else if (!entry.etag().equals(f.etag())) {
+                resend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.OVERWRITTEN));
+            } else if (Duration.between(entry.enqueuedAt(), now).compareTo(requeueAfter) < 0) {
+                kept.put(f.key(), entry);
+            } else if (entry.attempts() >= maxAttempts) {
+                stuck++;
+                kept.put(f.key(), entry);
+            } else {
+                resend.add(new DispatchPlan.Dispatch(f, entry.requeued(now), DispatchPlan.Kind.REQUEUED));
+            }
+            // Entries already in flight take room first; only the oldest candidates fit in what is left.
+            while (!candidates.isEmpty() && candidates.size() + kept.size() + resend.size() > maxInFlight) {
+                candidates.poll();
+                waiting++;
+            }
+        }
+
+        List<ListedFile> fresh = new ArrayList<>(candidates);
+        fresh.sort(OLDEST_FIRST);
+        List<DispatchPlan.Dispatch> toSend = new ArrayList<>(resend);
+        for (ListedFile f : fresh) {
+            toSend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.NEW));
+        }
+        return new DispatchPlan(toSend, kept, stuck, files, bytes, oldest, waiting);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.s3loader.lister.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Local mode: the gauges go to a metrics log (one JSON line a run) and are kept for the progress line. */
+public final class LogBacklogPublisher implements BacklogPublisher {
+    private final Path file;
+    private final Clock clock;
+    private final AtomicReference<Backlog> last = new AtomicReference<>();
+
+    public LogBacklogPublisher(Path file, Clock clock) {
+        this.file = file;
+        this.clock = clock;
+    }
+
+    @Override
+    public void publish(Backlog b) {
+        last.set(b);
+        String line = String.format("{\"time\":\"%s\",\"BacklogFiles\":%d,\"BacklogBytes\":%d,\"OldestFileAgeSeconds\":%d,"
+                        + "\"InFlightFiles\":%d,\"EnqueuedFiles\":%d,\"StuckFiles\":%d}%n",
+                clock.instant(), b.files(), b.bytes(), b.oldestAge().toSeconds(), b.inFlight(), b.enqueued(), b.stuck());
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+            w.write(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The gauges of the latest run, or null before the first. */
+    public Backlog last() {
+        return last.get();
+    }
+}

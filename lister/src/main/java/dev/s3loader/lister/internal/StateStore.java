@@ -1,0 +1,71 @@
+package dev.s3loader.lister.internal;
+
+import dev.s3loader.model.ListerState;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Reads and writes the lister's in-flight set as one object. The write is conditional on the
+ * version read (If-Match, or If-None-Match for the first write), so two listers that overlap by
+ * accident cannot silently overwrite each other's state.
+ */
+public final class StateStore {
+    private static final Logger LOG = Logger.getLogger(StateStore.class.getName());
+    private final S3Client s3;
+    private final String bucket;
+    private final String key;
+
+    public StateStore(S3Client s3, String bucket, String key) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.key = key;
+    }
+
+    /** The state and the etag it was read at (empty etag: no state object yet). */
+    public record Loaded(ListerState state, Optional<String> etag) {
+    }
+
+    public Loaded load() {
+        try (var in = s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).build())) {
+            String etag = in.response().eTag();
+            try {
+                return new Loaded(ListerState.decode(in), Optional.of(etag));
+            } catch (UncheckedIOException | IllegalArgumentException e) {
+                // Losing the state only costs duplicate messages, which the loader ignores; never block the queue on it.
+                LOG.log(Level.SEVERE, "lister state s3://" + bucket + "/" + key
+                        + " is unreadable; starting from an empty in-flight set", e);
+                return new Loaded(ListerState.empty(), Optional.of(etag));
+            }
+        } catch (NoSuchKeyException e) {
+            return new Loaded(ListerState.empty(), Optional.empty());
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes the new state; false when another writer changed it since {@code readAt}. */
+    public boolean save(ListerState state, Optional<String> readAt) {
+        PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(bucket).key(key)
+                .contentType("application/octet-stream");
+        readAt.ifPresentOrElse(put::ifMatch, () -> put.ifNoneMatch("*"));
+        try {
+            s3.putObject(put.build(), RequestBody.fromBytes(state.encode()));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                LOG.warning("lister state changed by another writer since it was read; this run's state is dropped"
+                        + " (its messages are harmless duplicates at worst)");
+                return false;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.s3loader.loader;
+
+import dev.s3loader.loader.destination.CopyDestination;
+import dev.s3loader.loader.destination.Destination;
+import dev.s3loader.loader.internal.FileMover;
+import dev.s3loader.loader.internal.LoaderMetrics;
+import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.model.ConfigException;
+import dev.s3loader.model.LoaderConfig;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Wires a {@link BatchProcessor} from configuration and clients. The Lambda handler, the poller
+ * and the local runtime all build the loader here, so they run exactly the same code.
+ */
+public final class Loader implements AutoCloseable {
+    private final BatchProcessor processor;
+    private final Destination destination;
+    private final ExecutorService workers;
+    private final ExecutorService parts;
+
+    /** The clients a loader may need; the Data API client is built only by the destination that uses it. */
+    public record Clients(S3Client s3, Supplier<RedshiftDataClient> redshiftData) {
+    }
+
+    public Loader(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock) {
+        this.workers = Executors.newFixedThreadPool(config.moveConcurrency(), daemon("s3loader-move"));
+        this.parts = Executors.newFixedThreadPool(4, daemon("s3loader-part"));
+        ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts);
+        FileMover mover = new FileMover(clients.s3(), config.layout(), copier, clock);
+        this.destination = destination(config, clients, mover, workers);
+        this.processor = new BatchProcessor(destination, mover,
+                new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
+                config.maxReceiveCount());
+    }
+
+    private static Destination destination(LoaderConfig config, Clients clients, FileMover mover,
+                                           ExecutorService workers) {
+        return switch (config.destination()) {
+            case COPY -> new CopyDestination(mover, config.layout(), config.destinationBucket(),
+                    config.destinationPrefix(), config.copyIsTheMove(), workers);
+            case POSTGRES, REDSHIFT -> throw new ConfigException("DESTINATION " + config.destination()
+                    + " is not available in this build");
+        };
+    }
+
+    public BatchProcessor processor() {
+        return processor;
+    }
+
+    @Override
+    public void close() {
+        destination.close();
+        workers.shutdown();
+        parts.shutdown();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return Thread.ofPlatform().name(name + "-", 0).daemon(true).factory();
+    }
+}

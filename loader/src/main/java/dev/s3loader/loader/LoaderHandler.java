@@ -1,0 +1,53 @@
+package dev.s3loader.loader;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.s3loader.loader.internal.AwsClients;
+import dev.s3loader.model.LoaderConfig;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/** The SQS-triggered Lambda: adapts the event to deliveries and reports only the failed messages back. */
+public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private final BatchProcessor processor;
+
+    /** What Lambda calls: configuration and clients are read and built once per container. */
+    public LoaderHandler() {
+        this(create(LoaderConfig.fromEnv(System.getenv())).processor());
+    }
+
+    public LoaderHandler(BatchProcessor processor) {
+        this.processor = processor;
+    }
+
+    static Loader create(LoaderConfig config) {
+        var http = AwsClients.http();
+        return new Loader(config, new Loader.Clients(AwsClients.s3(http, Optional.empty()),
+                () -> AwsClients.redshiftData(http)), System.out::println, Clock.systemUTC());
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        if (event == null || event.getRecords() == null || event.getRecords().isEmpty()) {
+            return new SQSBatchResponse(List.of());
+        }
+        List<Delivery> deliveries = event.getRecords().stream()
+                .map(r -> new Delivery(r.getMessageId(), r.getBody(), receiveCount(r)))
+                .toList();
+        BatchOutcome outcome = processor.process(deliveries);
+        return new SQSBatchResponse(outcome.failedMessageIds().stream()
+                .map(SQSBatchResponse.BatchItemFailure::new).toList());
+    }
+
+    static int receiveCount(SQSEvent.SQSMessage m) {
+        String v = m.getAttributes() == null ? null : m.getAttributes().get("ApproximateReceiveCount");
+        try {
+            return v == null ? 1 : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+}

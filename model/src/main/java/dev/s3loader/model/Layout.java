@@ -1,0 +1,101 @@
+package dev.s3loader.model;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * Where a file lives in each stage of its life. Pure functions of the key: keys are data and are
+ * never encoded, trimmed or normalised here, so any valid S3 key survives byte for byte.
+ */
+public record Layout(String incoming, String processed, String failed, String internal) {
+    /** S3's limit on a key, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = 1024;
+    static final String ERROR_SUFFIX = ".error.json";
+
+    public static Layout defaults() {
+        return new Layout("incoming/", "processed/", "failed/", "_s3loader/");
+    }
+
+    public static Layout fromEnv(Env env) {
+        Layout l = new Layout(
+                env.prefix("INCOMING_PREFIX", "incoming/"),
+                env.prefix("PROCESSED_PREFIX", "processed/"),
+                env.prefix("FAILED_PREFIX", "failed/"),
+                env.prefix("INTERNAL_PREFIX", "_s3loader/"));
+        l.checkDisjoint();
+        return l;
+    }
+
+    private void checkDisjoint() {
+        String[] all = {incoming, processed, failed, internal};
+        String[] names = {"INCOMING_PREFIX", "PROCESSED_PREFIX", "FAILED_PREFIX", "INTERNAL_PREFIX"};
+        for (int i = 0; i < all.length; i++) {
+            for (int j = 0; j < all.length; j++) {
+                if (i != j && all[j].startsWith(all[i])) {
+                    throw new ConfigException(names[i] + " '" + all[i] + "' contains " + names[j] + " '" + all[j]
+                            + "': the stages must be separate prefixes");
+                }
+            }
+        }
+    }
+
+    public boolean isIncoming(String key) {
+        return key.startsWith(incoming) && key.length() > incoming.length();
+    }
+
+    /** The part of an incoming key below {@code incoming/}; the same below every other stage. */
+    public String relative(String incomingKey) {
+        if (!isIncoming(incomingKey)) {
+            throw new IllegalArgumentException("not an incoming key: " + incomingKey);
+        }
+        return incomingKey.substring(incoming.length());
+    }
+
+    /** {@code processed/<rel>}, or empty when the result would exceed S3's 1,024-byte key limit. */
+    public Optional<String> processedKey(String incomingKey) {
+        return fitting(processed + relative(incomingKey));
+    }
+
+    public Optional<String> failedKey(String incomingKey) {
+        return fitting(failed + relative(incomingKey));
+    }
+
+    /**
+     * Where the error report of a failed file goes: beside it as {@code <failed key>.error.json}
+     * when that fits, otherwise under {@code failed/_long-keys/<sha256 of the relative key>.error.json}.
+     * The report names the original key either way, and the failed object points at it in metadata.
+     */
+    public String errorReportKey(String incomingKey) {
+        return failedKey(incomingKey)
+                .map(k -> k + ERROR_SUFFIX)
+                .flatMap(Layout::fitting)
+                .orElseGet(() -> failed + "_long-keys/" + sha256(relative(incomingKey)) + ERROR_SUFFIX);
+    }
+
+    public String listerStateKey() {
+        return internal + "lister-state";
+    }
+
+    public String manifestPrefix() {
+        return internal + "manifests/";
+    }
+
+    public static int utf8Length(String key) {
+        return key.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static Optional<String> fitting(String key) {
+        return utf8Length(key) <= MAX_KEY_BYTES ? Optional.of(key) : Optional.empty();
+    }
+
+    static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.s3loader.model;
+
+import java.util.Map;
+
+/**
+ * Everything the loader reads from its environment, validated once at start-up.
+ *
+ * @param destinationBucket     where the {@code copy} destination writes (default: the bucket itself)
+ * @param destinationPrefix     the prefix it writes under (default: processed/, where the copy is the move)
+ * @param multipartThreshold    objects larger than this are copied part by part with UploadPartCopy
+ * @param multipartPartSize     the size of each copied part
+ * @param maxReceiveCount       the queue's redrive maxReceiveCount; on that receive a failing file goes to failed/
+ * @param moveConcurrency       files of one batch moved at once, at most
+ */
+public record LoaderConfig(String bucket, Layout layout, DestinationKind destination, String destinationBucket,
+                           String destinationPrefix, long multipartThreshold, long multipartPartSize,
+                           int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace) {
+
+    public static final long MIB = 1024L * 1024;
+    public static final long GIB = 1024 * MIB;
+
+    public static final Map<String, String> VARIABLES = Map.ofEntries(
+            Map.entry("BUCKET", "the bucket whose incoming/ prefix is the queue (required)"),
+            Map.entry("DESTINATION", "copy, postgres or redshift (default: copy)"),
+            Map.entry("DESTINATION_BUCKET", "copy destination: the archive bucket (default: BUCKET)"),
+            Map.entry("DESTINATION_PREFIX", "copy destination: the archive prefix (default: PROCESSED_PREFIX)"),
+            Map.entry("MULTIPART_THRESHOLD_BYTES", "larger objects are copied in parts (default: 5 GiB, min 5 MiB)"),
+            Map.entry("MULTIPART_PART_BYTES", "size of each copied part (default: 512 MiB, 5 MiB to 5 GiB)"),
+            Map.entry("MAX_RECEIVE_COUNT", "the queue's redrive maxReceiveCount (default: 3)"),
+            Map.entry("MOVE_CONCURRENCY", "files of one batch moved at once (default: 8)"),
+            Map.entry("PIPELINE_NAME", "value of the Pipeline metric dimension (default: s3loader)"),
+            Map.entry("METRICS_NAMESPACE", "metric namespace of the EMF log lines (default: s3loader)"));
+
+    public LoaderConfig {
+        if (multipartPartSize > multipartThreshold) {
+            throw new ConfigException("MULTIPART_PART_BYTES (" + multipartPartSize
+                    + ") must not exceed MULTIPART_THRESHOLD_BYTES (" + multipartThreshold + ")");
+        }
+    }
+
+    public static LoaderConfig fromEnv(Map<String, String> environment) {
+        Env env = new Env(environment);
+        Layout layout = Layout.fromEnv(env);
+        String bucket = env.required("BUCKET");
+        long threshold = env.longValue("MULTIPART_THRESHOLD_BYTES", 5 * GIB, 5 * MIB, 5 * GIB);
+        return new LoaderConfig(
+                bucket,
+                layout,
+                env.choice("DESTINATION", DestinationKind.class, DestinationKind.COPY),
+                env.string("DESTINATION_BUCKET", bucket),
+                env.prefix("DESTINATION_PREFIX", layout.processed()),
+                threshold,
+                env.longValue("MULTIPART_PART_BYTES", Math.min(512 * MIB, threshold), 5 * MIB, 5 * GIB),
+                env.integer("MAX_RECEIVE_COUNT", 3, 1, 1000),
+                env.integer("MOVE_CONCURRENCY", 8, 1, 256),
+                env.string("PIPELINE_NAME", "s3loader"),
+                env.string("METRICS_NAMESPACE", "s3loader"));
+    }
+
+    /** True when the copy destination writes to the same place as the move to processed/, so the copy is the move. */
+    public boolean copyIsTheMove() {
+        return destination == DestinationKind.COPY && destinationBucket.equals(bucket)
+                && destinationPrefix.equals(layout.processed());
+    }
+}

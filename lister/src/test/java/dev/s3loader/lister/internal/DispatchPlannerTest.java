@@ -1,0 +1,140 @@
+package dev.s3loader.lister.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3loader.model.InFlight;
+import dev.s3loader.model.ListerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class DispatchPlannerTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+    private final DispatchPlanner planner = new DispatchPlanner(3, Duration.ofMinutes(60), 2);
+
+    private static ListedFile file(String key, String etag, int minutesAgo) {
+        return new ListedFile("incoming/" + key, etag, 10, NOW.minus(Duration.ofMinutes(minutesAgo)));
+    }
+
+    private static ListerState state(Object... keyEtagMinutesAttempts) {
+        TreeMap<String, InFlight> m = new TreeMap<>();
+        for (int i = 0; i < keyEtagMinutesAttempts.length; i += 4) {
+            m.put("incoming/" + keyEtagMinutesAttempts[i], new InFlight((String) keyEtagMinutesAttempts[i + 1],
+                    NOW.minus(Duration.ofMinutes((Integer) keyEtagMinutesAttempts[i + 2])), (Integer) keyEtagMinutesAttempts[i + 3]));
+        }
+        return new ListerState(m);
+    }
+
+    private static Set<String> sent(DispatchPlan p, DispatchPlan.Kind kind) {
+        return p.toSend().stream().filter(d -> d.kind() == kind).map(d -> d.file().key().substring(9)).collect(Collectors.toSet());
+    }
+
+    @Test
+    void plan_newFiles_oldestFirstUpToTheBound() {
+        var listing = List.of(file("a", "e", 1), file("b", "e", 5), file("c", "e", 3), file("d", "e", 9), file("e", "e", 2));
+
+        DispatchPlan p = planner.plan(listing.iterator(), ListerState.empty(), NOW);
+
+        assertThat(p.toSend()).extracting(d -> d.file().key()).containsExactly("incoming/d", "incoming/b", "incoming/c");
+        assertThat(p.waiting()).isEqualTo(2);
+        assertThat(p.files()).isEqualTo(5);
+        assertThat(p.bytes()).isEqualTo(50);
+        assertThat(p.oldest()).isEqualTo(NOW.minus(Duration.ofMinutes(9)));
+    }
+
+    @Test
+    void plan_inFlightNotDue_keptAndTakesRoom() {
+        var listing = List.of(file("a", "e", 1), file("b", "e", 5), file("c", "e", 3));
+
+        DispatchPlan p = planner.plan(listing.iterator(), state("a", "e", 10, 1, "b", "e", 10, 1), NOW);
+
+        assertThat(p.kept()).containsOnlyKeys("incoming/a", "incoming/b");
+        assertThat(sent(p, DispatchPlan.Kind.NEW)).containsExactly("c");
+    }
+
+    @Test
+    void plan_inFlightFileGone_isForgottenAndFreesRoom() {
+        var listing = List.of(file("c", "e", 3), file("d", "e", 4));
+
+        DispatchPlan p = planner.plan(listing.iterator(), state("a", "e", 10, 1, "b", "e", 10, 1, "x", "e", 10, 1), NOW);
+
+        assertThat(p.kept()).isEmpty();
+        assertThat(sent(p, DispatchPlan.Kind.NEW)).containsExactlyInAnyOrder("c", "d");
+        ListerState next = p.stateAfter(Set.of("incoming/c", "incoming/d"), ListerState.empty().entries());
+        assertThat(next.entries()).containsOnlyKeys("incoming/c", "incoming/d");
+    }
+
+    @Test
+    void plan_overwrittenWhileInFlight_isSentAgainWithTheNewEtag() {
+        DispatchPlan p = planner.plan(List.of(file("a", "new", 1)).iterator(), state("a", "old", 5, 1), NOW);
+
+        assertThat(p.toSend()).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(DispatchPlan.Kind.OVERWRITTEN);
+            assertThat(d.entry()).isEqualTo(new InFlight("new", NOW, 1));
+        });
+    }
+
+    @Test
+    void plan_inFlightPastRequeueAfter_isRequeuedWithOneMoreAttempt() {
+        DispatchPlan p = planner.plan(List.of(file("a", "e", 90)).iterator(), state("a", "e", 61, 1), NOW);
+
+        assertThat(p.toSend()).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(DispatchPlan.Kind.REQUEUED);
+            assertThat(d.entry()).isEqualTo(new InFlight("e", NOW, 2));
+        });
+        assertThat(p.stuck()).isZero();
+    }
+
+    @Test
+    void plan_attemptsExhausted_countsStuckAndStopsSending() {
+        DispatchPlan p = planner.plan(List.of(file("a", "e", 300)).iterator(), state("a", "e", 61, 2), NOW);
+
+        assertThat(p.toSend()).isEmpty();
+        assertThat(p.stuck()).isEqualTo(1);
+        assertThat(p.kept()).containsKey("incoming/a");
+    }
+
+    @Test
+    void stateAfter_refusedSends_newOnesNotRecordedRequeuesKeepOldEntry() {
+        DispatchPlan p = planner.plan(List.of(file("a", "e", 90), file("b", "e", 1)).iterator(), state("a", "e", 61, 1), NOW);
+
+        ListerState next = p.stateAfter(Set.of(), state("a", "e", 61, 1).entries());
+
+        assertThat(next.entries()).containsOnlyKeys("incoming/a");
+        assertThat(next.entries().get("incoming/a").attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void plan_hugeBacklog_holdsAtMostTheBoundInMemory() {
+        int bound = 1000;
+        DispatchPlanner big = new DispatchPlanner(bound, Duration.ofMinutes(60), 5);
+        int total = 200_000;
+        // A listing generated on the fly: the planner must not need it all at once.
+        Iterator<ListedFile> listing = new Iterator<>() {
+            int i;
+
+            public boolean hasNext() {
+                return i < total;
+            }
+
+            public ListedFile next() {
+                int n = i++;
+                return new ListedFile(String.format("incoming/f%07d", n), "e", 1, NOW.minusSeconds((n * 7919L) % total));
+            }
+        };
+
+        DispatchPlan p = big.plan(listing, ListerState.empty(), NOW);
+
+        assertThat(p.toSend()).hasSize(bound);
+        assertThat(p.waiting()).isEqualTo(total - bound);
+        List<Instant> times = new ArrayList<>(p.toSend().stream().map(d -> d.file().lastModified()).toList());
+        assertThat(times).isSorted();
+        assertThat(times.getLast()).isEqualTo(NOW.minusSeconds(total - bound));
+    }
+}

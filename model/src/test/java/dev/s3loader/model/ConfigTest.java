@@ -1,0 +1,81 @@
+package dev.s3loader.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+    private static Map<String, String> lister(String... kv) {
+        Map<String, String> env = new HashMap<>(Map.of("BUCKET", "b", "QUEUE_URL", "http://q"));
+        for (int i = 0; i < kv.length; i += 2) {
+            env.put(kv[i], kv[i + 1]);
+        }
+        return env;
+    }
+
+    @Test
+    void listerFromEnv_defaults_matchTheDesign() {
+        ListerConfig c = ListerConfig.fromEnv(lister());
+
+        assertThat(c.maxInFlightFiles()).isEqualTo(100_000);
+        assertThat(c.requeueAfter()).isEqualTo(Duration.ofMinutes(60));
+        assertThat(c.layout()).isEqualTo(Layout.defaults());
+        assertThat(c.pipelineName()).isEqualTo("s3loader");
+    }
+
+    @Test
+    void listerFromEnv_missingBucket_namesIt() {
+        Map<String, String> env = lister();
+        env.remove("BUCKET");
+        assertThatThrownBy(() -> ListerConfig.fromEnv(env)).isInstanceOf(ConfigException.class)
+                .hasMessage("BUCKET is required but not set");
+    }
+
+    @Test
+    void listerFromEnv_badNumber_namesTheVariableAndValue() {
+        assertThatThrownBy(() -> ListerConfig.fromEnv(lister("MAX_IN_FLIGHT_FILES", "lots")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("MAX_IN_FLIGHT_FILES").hasMessageContaining("lots");
+        assertThatThrownBy(() -> ListerConfig.fromEnv(lister("MAX_IN_FLIGHT_FILES", "0")))
+                .hasMessageContaining("MAX_IN_FLIGHT_FILES must be between 1 and");
+    }
+
+    @Test
+    void loaderFromEnv_unknownDestination_listsTheChoices() {
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(Map.of("BUCKET", "b", "DESTINATION", "mysql")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("DESTINATION must be one of copy, postgres, redshift");
+    }
+
+    @Test
+    void loaderFromEnv_defaults_copyIsTheMove() {
+        LoaderConfig c = LoaderConfig.fromEnv(Map.of("BUCKET", "b"));
+
+        assertThat(c.destination()).isEqualTo(DestinationKind.COPY);
+        assertThat(c.copyIsTheMove()).isTrue();
+        assertThat(c.multipartThreshold()).isEqualTo(5 * LoaderConfig.GIB);
+        assertThat(c.maxReceiveCount()).isEqualTo(3);
+    }
+
+    @Test
+    void loaderFromEnv_thresholdBelowS3Minimum_isRefused() {
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(Map.of("BUCKET", "b", "MULTIPART_THRESHOLD_BYTES", "1000")))
+                .hasMessageContaining("MULTIPART_THRESHOLD_BYTES must be between 5242880");
+    }
+
+    @Test
+    void loaderFromEnv_archiveElsewhere_copyIsNotTheMove() {
+        LoaderConfig c = LoaderConfig.fromEnv(Map.of("BUCKET", "b", "DESTINATION_BUCKET", "archive"));
+        assertThat(c.copyIsTheMove()).isFalse();
+        assertThat(c.destinationPrefix()).isEqualTo("processed/");
+    }
+
+    @Test
+    void pollerFromEnv_missingQueue_namesIt() {
+        assertThatThrownBy(() -> PollerConfig.fromEnv(Map.of())).hasMessage("QUEUE_URL is required but not set");
+    }
+}

@@ -3,7 +3,8 @@ package dev.s3loader.lister;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import dev.s3loader.lister.internal.AwsClients;
+import dev.s3loader.clients.AwsClients;
+import dev.s3loader.lister.internal.ServiceClients;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.IncomingListing;
@@ -14,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /** The scheduled Lambda: one lister run per EventBridge tick. */
 public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
@@ -37,12 +37,12 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
 
     static ListerService create(ListerConfig config, Clock clock) {
         var http = AwsClients.http();
-        var s3 = AwsClients.s3(http, Optional.empty());
+        var s3 = ServiceClients.s3(http);
         return new ListerService(config,
                 new IncomingListing(s3, config.bucket(), config.layout(), 1000),
                 new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
-                new MessageSender(AwsClients.sqs(http), config.queueUrl(), 5, Duration.ofMillis(200)),
-                new CloudWatchBacklogPublisher(AwsClients.cloudWatch(http), config.metricsNamespace(),
+                new MessageSender(ServiceClients.sqs(http), config.queueUrl(), 5, Duration.ofMillis(200)),
+                new CloudWatchBacklogPublisher(ServiceClients.cloudWatch(http), config.metricsNamespace(),
                         config.pipelineName(), clock),
                 clock);
     }

@@ -4,11 +4,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.s3loader.loader.internal.AwsClients;
+import dev.s3loader.clients.AwsClients;
+import dev.s3loader.loader.internal.ServiceClients;
 import dev.s3loader.model.LoaderConfig;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 
 /** The SQS-triggered Lambda: adapts the event to deliveries and reports only the failed messages back. */
 public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
@@ -25,8 +25,8 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     static Loader create(LoaderConfig config) {
         var http = AwsClients.http();
-        return new Loader(config, new Loader.Clients(AwsClients.s3(http, Optional.empty()),
-                () -> AwsClients.redshiftData(http)), System.out::println, Clock.systemUTC());
+        return new Loader(config, new Loader.Clients(ServiceClients.s3(http),
+                () -> ServiceClients.redshiftData(http)), System.out::println, Clock.systemUTC());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.s3loader.loader;
 
-import dev.s3loader.loader.internal.AwsClients;
+import dev.s3loader.clients.AwsClients;
+import dev.s3loader.loader.internal.ServiceClients;
 import dev.s3loader.loader.poller.QueuePoller;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.LoaderConfig;
@@ -28,7 +29,7 @@ public final class LoaderMain {
             return;
         }
         Loader loader = LoaderHandler.create(config);
-        var sqs = AwsClients.sqs(AwsClients.http());
+        var sqs = ServiceClients.sqs(AwsClients.http());
         List<QueuePoller> pollers = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < poller.pollers(); i++) {

@@ -11,15 +11,17 @@ import java.util.Map;
  * @param multipartPartSize     the size of each copied part
  * @param maxReceiveCount       the queue's redrive maxReceiveCount; on that receive a failing file goes to failed/
  * @param moveConcurrency       files of one batch moved at once, at most
+ * @param database              the postgres and redshift destinations' settings (read for every destination)
  */
 public record LoaderConfig(String bucket, Layout layout, DestinationKind destination, String destinationBucket,
                            String destinationPrefix, long multipartThreshold, long multipartPartSize,
-                           int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace) {
+                           int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace,
+                           DatabaseConfig database) {
 
     public static final long MIB = 1024L * 1024;
     public static final long GIB = 1024 * MIB;
 
-    public static final Map<String, String> VARIABLES = Map.ofEntries(
+    public static final Map<String, String> VARIABLES = withDatabase(Map.ofEntries(
             Map.entry("BUCKET", "the bucket whose incoming/ prefix is the queue (required)"),
             Map.entry("DESTINATION", "copy, postgres or redshift (default: copy)"),
             Map.entry("DESTINATION_BUCKET", "copy destination: the archive bucket (default: BUCKET)"),
@@ -29,7 +31,16 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
             Map.entry("MAX_RECEIVE_COUNT", "the queue's redrive maxReceiveCount (default: 3)"),
             Map.entry("MOVE_CONCURRENCY", "files of one batch moved at once (default: 8)"),
             Map.entry("PIPELINE_NAME", "value of the Pipeline metric dimension (default: s3loader)"),
-            Map.entry("METRICS_NAMESPACE", "metric namespace of the EMF log lines (default: s3loader)"));
+            Map.entry("METRICS_NAMESPACE", "metric namespace of the EMF log lines (default: s3loader)")));
+
+    /** A loader without database settings (the copy destination), for callers that build the record directly. */
+    public LoaderConfig(String bucket, Layout layout, DestinationKind destination, String destinationBucket,
+                        String destinationPrefix, long multipartThreshold, long multipartPartSize,
+                        int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace) {
+        this(bucket, layout, destination, destinationBucket, destinationPrefix, multipartThreshold, multipartPartSize,
+                maxReceiveCount, moveConcurrency, pipelineName, metricsNamespace,
+                DatabaseConfig.fromEnv(new Env(Map.of()), DestinationKind.COPY));
+    }
 
     public LoaderConfig {
         if (multipartPartSize > multipartThreshold) {
@@ -43,10 +54,11 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
         Layout layout = Layout.fromEnv(env);
         String bucket = env.required("BUCKET");
         long threshold = env.longValue("MULTIPART_THRESHOLD_BYTES", 5 * GIB, 5 * MIB, 5 * GIB);
+        DestinationKind destination = env.choice("DESTINATION", DestinationKind.class, DestinationKind.COPY);
         return new LoaderConfig(
                 bucket,
                 layout,
-                env.choice("DESTINATION", DestinationKind.class, DestinationKind.COPY),
+                destination,
                 env.string("DESTINATION_BUCKET", bucket),
                 env.prefix("DESTINATION_PREFIX", layout.processed()),
                 threshold,
@@ -54,7 +66,15 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
                 env.integer("MAX_RECEIVE_COUNT", 3, 1, 1000),
                 env.integer("MOVE_CONCURRENCY", 8, 1, 256),
                 env.string("PIPELINE_NAME", "s3loader"),
-                env.string("METRICS_NAMESPACE", "s3loader"));
+                env.string("METRICS_NAMESPACE", "s3loader"),
+                // Read whatever the destination, so every variable is checked for form; required only for its own.
+                DatabaseConfig.fromEnv(env, destination));
+    }
+
+    private static Map<String, String> withDatabase(Map<String, String> own) {
+        Map<String, String> all = new java.util.TreeMap<>(own);
+        all.putAll(DatabaseConfig.VARIABLES);
+        return java.util.Collections.unmodifiableMap(all);
     }
 
     /** True when the copy destination writes to the same place as the move to processed/, so the copy is the move. */

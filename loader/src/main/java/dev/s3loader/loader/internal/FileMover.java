@@ -114,9 +114,14 @@ public final class FileMover {
         if (e.statusCode() == 412) {
             return Moved.CHANGED;
         }
-        if (e.statusCode() == 404) {
+        // Only a missing source key means the file is gone; a missing bucket is a deployment error to retry and report.
+        if (e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))) {
             return Moved.GONE;
         }
         throw e;
+    }
+
+    private static String errorCode(S3Exception e) {
+        return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
     }
 }

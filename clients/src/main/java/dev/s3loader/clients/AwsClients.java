@@ -1,0 +1,31 @@
+package dev.s3loader.clients;
+
+import java.util.Optional;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * What every s3loader AWS client is built with, once per container: one explicit HTTP client
+ * (url-connection: the smallest jar and the fastest cold start), the region from AWS_REGION, and
+ * the SDK's standard retry mode, which retries exactly what AWS marks retryable (throttling, 5xx,
+ * timeouts, I/O errors) with backoff.
+ */
+public final class AwsClients {
+    private AwsClients() {
+    }
+
+    public static SdkHttpClient http() {
+        return new RetryableHttpClient(UrlConnectionHttpClient.builder().build());
+    }
+
+    public static Region region() {
+        return Region.of(Optional.ofNullable(System.getenv("AWS_REGION")).orElse("us-east-1"));
+    }
+
+    public static ClientOverrideConfiguration retries() {
+        return ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.s3loader.loader.destination.postgres;
+
+import dev.s3loader.model.Compression;
+import dev.s3loader.model.FileMessage;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Opens exactly the file version a message names, as a stream: GetObject with If-Match on the
+ * etag, so an overwritten file is never loaded under its old etag (412) and memory does not grow
+ * with the file. Read failures are remembered by layer, because pgjdbc may report them only as
+ * a cancelled COPY: a failing S3 read is worth a retry, a broken gzip stream is the file's fault.
+ */
+final class FileSource {
+    private final S3Client s3;
+    private final Compression compression;
+
+    FileSource(S3Client s3, Compression compression) {
+        this.s3 = s3;
+        this.compression = compression;
+    }
+
+    /** The object's content, or empty when that version is gone or was replaced. */
+    Optional<Opened> open(FileMessage f) {
+        InputStream raw;
+        try {
+            raw = s3.getObject(b -> b.bucket(f.bucket()).key(f.key()).ifMatch(f.etag()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        Tracked s3Stream = new Tracked(raw);
+        if (!compression.gzip(f.key())) {
+            return Optional.of(new Opened(s3Stream, s3Stream, null));
+        }
+        try {
+            Tracked gzip = new Tracked(new GZIPInputStream(s3Stream, 64 * 1024));
+            return Optional.of(new Opened(gzip, s3Stream, gzip));
+        } catch (IOException e) {
+            // The gzip header is read here already.
+            return Optional.of(new Opened(new Failing(e), s3Stream, new Tracked(new Failing(e)).fail(e)));
+        }
+    }
+
+    /** A stream to COPY from, and which layer (if any) failed while it was read. */
+    record Opened(InputStream stream, Tracked s3, Tracked gzip) implements AutoCloseable {
+        /** The S3 read itself failed: the network, not the file. */
+        Optional<IOException> readFailure() {
+            return Optional.ofNullable(s3.failure);
+        }
+
+        /** The bytes arrived but are not valid gzip. */
+        Optional<IOException> formatFailure() {
+            return gzip == null || s3.failure != null ? Optional.empty() : Optional.ofNullable(gzip.failure);
+        }
+
+        @Override
+        public void close() {
+            try {
+                stream.close();
+            } catch (IOException e) {
+                // Closing aborts the remaining download; nothing to report.
+            }
+        }
+    }
+
+    /** Remembers the first exception its reads threw. */
+    static final class Tracked extends FilterInputStream {
+        private volatile IOException failure;
+
+        Tracked(InputStream in) {
+            super(in);
+        }
+
+        Tracked fail(IOException e) {
+            failure = e;
+            return this;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw remember(e);
+            } catch (RuntimeException e) {
+                // The SDK reports e.g. a checksum mismatch unchecked; pgjdbc cleans up only after IOException.
+                throw remember(new IOException(e.getMessage(), e));
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw remember(e);
+            } catch (RuntimeException e) {
+                // The SDK reports e.g. a checksum mismatch unchecked; pgjdbc cleans up only after IOException.
+                throw remember(new IOException(e.getMessage(), e));
+            }
+        }
+
+        private IOException remember(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
+        }
+    }
+
+    private static final class Failing extends InputStream {
+        private final IOException e;
+
+        Failing(IOException e) {
+            this.e = e;
+        }
+
+        @Override
+        public int read() throws IOException {
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.s3loader.loader.destination.postgres;
+
+import dev.s3loader.model.CsvOptions;
+import dev.s3loader.model.DatabaseConfig;
+import dev.s3loader.model.TableName;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL text of the postgres destination. Only configuration (quoted identifiers, escaped
+ * literals) is ever written into it; keys, etags and file contents travel as bind parameters or
+ * through COPY's data stream.
+ */
+final class PostgresSql {
+    /** JSON lines are staged one document per row; the ordinal keeps the file's order. */
+    static final String JSON_STAGE = "pg_temp.s3loader_json";
+    /** Merge mode stages rows here first; the sequence makes "last row of the batch wins" exact. */
+    static final String MERGE_STAGE = "pg_temp.s3loader_stage";
+    static final String MERGE_SEQ = "s3loader_seq";
+
+    private final DatabaseConfig config;
+    private final String target;
+    private final String ledger;
+
+    PostgresSql(DatabaseConfig config) {
+        this.config = config;
+        this.target = config.requireTable().quoted();
+        this.ledger = config.ledgerTable().quoted();
+    }
+
+    String target() {
+        return target;
+    }
+
+    /** The ledger: one row per loaded (key, etag); its primary key is what makes a second claim wait or fail. */
+    String createLedger() {
+        return "CREATE TABLE IF NOT EXISTS " + ledger + " ("
+                + "\"key\" text NOT NULL, \"etag\" text NOT NULL, \"size\" bigint NOT NULL, "
+                + "\"batch_id\" text NOT NULL, \"row_count\" bigint, "
+                + "\"loaded_at\" timestamptz NOT NULL DEFAULT now(), "
+                + "PRIMARY KEY (\"key\", \"etag\"))";
+    }
+
+    /**
+     * Claims a file: inserts its ledger row unless one exists. A concurrent uncommitted claim of the
+     * same (key, etag) makes this wait for that transaction, then do nothing if it committed.
+     */
+    String claim() {
+        return "INSERT INTO " + ledger + " (\"key\", \"etag\", \"size\", \"batch_id\") VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (\"key\", \"etag\") DO NOTHING";
+    }
+
+    String recordRows() {
+        return "UPDATE " + ledger + " SET \"row_count\" = ? WHERE \"key\" = ? AND \"etag\" = ?";
+    }
+
+    /** Which of the given (key, etag) pairs the ledger holds: two text arrays, any number of files, one query. */
+    String findLoaded() {
+        return "SELECT l.\"key\", l.\"etag\" FROM " + ledger + " l "
+                + "JOIN unnest(CAST(? AS text[]), CAST(? AS text[])) AS f(\"key\", \"etag\") "
+                + "ON l.\"key\" = f.\"key\" AND l.\"etag\" = f.\"etag\"";
+    }
+
+    /** The table's loadable columns in order (generated columns cannot be written). */
+    static String tableColumns() {
+        return "SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = CAST(? AS regclass) "
+                + "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum";
+    }
+
+    String copyCsv(String into, List<String> columns) {
+        CsvOptions csv = config.csv();
+        return "COPY " + into + " " + columnList(columns) + " FROM STDIN WITH (FORMAT csv"
+                + ", DELIMITER " + literal(String.valueOf(csv.delimiter()))
+                + ", QUOTE " + literal(String.valueOf(csv.quote()))
+                + ", NULL " + literal(csv.nullString())
+                + ", HEADER " + csv.header() + ")";
+    }
+
+    String createJsonStage() {
+        return "CREATE TEMP TABLE s3loader_json (n bigserial, doc jsonb) ON COMMIT DROP";
+    }
+
+    /**
+     * One JSON document per line into a jsonb column: CSV mode with quote and delimiter bytes that
+     * valid JSON text cannot contain unescaped (U+0001, U+0002), so each line arrives verbatim and
+     * a malformed line fails with its line number.
+     */
+    String copyJson() {
+        return "COPY " + JSON_STAGE + " (doc) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')";
+    }
+
+    /** Keys are matched to column names by jsonb_populate_record, as Redshift's JSON 'auto' does. */
+    String insertJson(String into, List<String> columns) {
+        String select = columns.stream().map(c -> "r." + TableName.quote(c)).collect(Collectors.joining(", "));
+        return "INSERT INTO " + into + " " + columnList(columns) + " SELECT " + select + " FROM " + JSON_STAGE
+                + " j CROSS JOIN LATERAL jsonb_populate_record(CAST(NULL AS " + target + "), j.doc) r"
+                + " WHERE j.doc IS NOT NULL ORDER BY j.n";
+    }
+
+    String clearJsonStage() {
+        return "TRUNCATE " + JSON_STAGE;
+    }
+
+    List<String> createMergeStage() {
+        return List.of(
+                "CREATE TEMP TABLE s3loader_stage (LIKE " + target + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS) ON COMMIT DROP",
+                "ALTER TABLE " + MERGE_STAGE + " ADD COLUMN " + MERGE_SEQ + " bigserial");
+    }
+
+    /**
+     * Replace, then insert: rows of the target matching a staged key are deleted and the last staged
+     * row of each key inserted. The table lock (which readers pass) serialises concurrent merges, so
+     * two batches cannot both insert a key that neither saw deleted.
+     */
+    List<String> merge(List<String> columns) {
+        List<String> keys = config.mergeKeys();
+        String cols = columns.stream().map(TableName::quote).collect(Collectors.joining(", "));
+        String keyCols = keys.stream().map(TableName::quote).collect(Collectors.joining(", "));
+        String match = keys.stream().map(k -> "t." + TableName.quote(k) + " = s." + TableName.quote(k))
+                .collect(Collectors.joining(" AND "));
+        return List.of(
+                "LOCK TABLE " + target + " IN SHARE ROW EXCLUSIVE MODE",
+                "DELETE FROM " + target + " AS t USING " + MERGE_STAGE + " AS s WHERE " + match,
+                "INSERT INTO " + target + " (" + cols + ") SELECT " + cols + " FROM (SELECT DISTINCT ON (" + keyCols
+                        + ") * FROM " + MERGE_STAGE + " ORDER BY " + keyCols + ", " + MERGE_SEQ + " DESC) d");
+    }
+
+    static String columnList(List<String> columns) {
+        return "(" + columns.stream().map(TableName::quote).collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** An escape-string literal: the same meaning whatever standard_conforming_strings says. */
+    static String literal(String value) {
+        StringBuilder b = new StringBuilder("E'");
+        for (char ch : value.toCharArray()) {
+            switch (ch) {
+                case '\\' -> b.append("\\\\");
+                case '\'' -> b.append("\\'");
+                case '\t' -> b.append("\\t");
+                default -> b.append(ch);
+            }
+        }
+        return b.append('\'').toString();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.s3loader.local;
+
+import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.local.SampleSet.SampleFile;
+import dev.s3loader.model.Layout;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * scripts/demo: the whole pipeline on one machine. Starts the local servers, drops the sample set
+ * into incoming/ while the lister and the loader fleet run, shows progress, and ends with a
+ * summary and the invariant checks; the exit status is non-zero if an invariant is broken.
+ */
+public final class Demo {
+    private Demo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        int files = Integer.parseInt(env.getOrDefault("DEMO_FILES", "1000"));
+        int rows = Integer.parseInt(env.getOrDefault("DEMO_ROWS_PER_FILE", "20"));
+        Duration timeout = Duration.ofSeconds(Long.parseLong(env.getOrDefault("DEMO_TIMEOUT_SECONDS", "300")));
+        Map<String, String> overrides = new HashMap<>();
+        for (String k : List.of("BATCH_SIZE", "POLLERS", "MOVE_CONCURRENCY", "MAX_IN_FLIGHT_FILES", "DESTINATION")) {
+            if (env.containsKey(k)) {
+                overrides.put(k, env.get(k));
+            }
+        }
+        overrides.putIfAbsent("BATCH_SIZE", "10");
+        Path work = Files.createTempDirectory("s3loader-demo");
+        PrintStream out = System.out;
+        out.printf("s3loader demo: %d files (+%d awkward, 1 empty, 1 unprocessable), X=%s, %s pollers%n",
+                files, SampleSet.AWKWARD_KEYS.size(), overrides.get("BATCH_SIZE"), overrides.getOrDefault("POLLERS", "4"));
+        int status;
+        try (LocalRuntime rt = new LocalRuntime(work.resolve("data"), 0, 0, "s3loader-demo", overrides,
+                Duration.ofSeconds(2), work.resolve("metrics"))) {
+            out.printf("S3 %s  SQS %s  data %s%n", rt.s3Server().endpoint(), rt.sqsServer().endpoint(), work);
+            status = run(rt, SampleSet.generate(files, rows), timeout, out);
+        } finally {
+            deleteTree(work);
+        }
+        System.exit(status);
+    }
+
+    static int run(LocalRuntime rt, List<SampleFile> sample, Duration timeout, PrintStream out) throws Exception {
+        Layout layout = rt.loaderConfig().layout();
+        S3Client s3 = rt.s3();
+        long started = System.nanoTime();
+        Map<String, String> dropped = new ConcurrentHashMap<>();
+        ExecutorService producers = Executors.newFixedThreadPool(4);
+        List<Future<?>> puts = sample.stream().<Future<?>>map(f -> producers.submit(() -> {
+            String key = layout.incoming() + f.relativeKey();
+            s3.putObject(b -> b.bucket(rt.bucket()).key(key), RequestBody.fromBytes(f.content()));
+            dropped.put(key, InvariantCheck.sha256(f.content()));
+        })).toList();
+        for (Future<?> p : puts) {
+            p.get();
+        }
+        producers.shutdown();
+        out.printf("dropped %d files in %.1fs%n", dropped.size(), (System.nanoTime() - started) / 1e9);
+
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int left;
+        do {
+            Thread.sleep(1000);
+            left = count(s3, rt.bucket(), layout.incoming());
+            Backlog b = rt.pipeline().lastBacklog();
+            int done = count(s3, rt.bucket(), layout.processed());
+            double secs = (System.nanoTime() - started) / 1e9;
+            out.printf("[%5.1fs] incoming %d | processed %d | failed %d | backlog %s | in flight %s | enqueued %s | %.0f files/s%n",
+                    secs, left, done, count(s3, rt.bucket(), layout.failed()),
+                    b == null ? "-" : b.files(), b == null ? "-" : b.inFlight(), b == null ? "-" : b.enqueued(),
+                    (sample.size() - left) / secs);
+        } while (left > 0 && System.nanoTime() < deadline);
+        double seconds = (System.nanoTime() - started) / 1e9;
+
+        InvariantCheck.Result r = new InvariantCheck(s3, rt.bucket(), layout).check(dropped);
+        String dlq = rt.sqs().getQueueAttributes(b -> b.queueUrl(rt.queues().deadLetterQueueUrl())
+                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).attributes()
+                .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
+        out.println();
+        out.println("== summary");
+        out.printf("files dropped      %d%n", dropped.size());
+        out.printf("processed/         %d%n", r.processed());
+        out.printf("failed/            %d%n", r.failed());
+        out.printf("left in incoming/  %d%n", r.incoming());
+        out.printf("dead-letter queue  %s%n", dlq);
+        out.printf("seconds            %.1f%n", seconds);
+        out.printf("files/s            %.1f%n", (r.processed() + r.failed()) / seconds);
+        out.printf("invariant 1 (no loss)      %s%n", r.violations().stream().anyMatch(v -> v.startsWith("invariant 1")) ? "BROKEN" : "holds");
+        out.printf("invariant 6 (keys as data) %s%n", r.violations().stream().anyMatch(v -> v.startsWith("invariant 6")) ? "BROKEN" : "holds");
+        r.violations().stream().limit(20).forEach(v -> out.println("  " + v));
+        boolean drained = r.incoming() == 0;
+        if (!drained) {
+            out.printf("incoming/ did not drain within %ds%n", timeout.toSeconds());
+        }
+        return r.holds() && drained ? 0 : 1;
+    }
+
+    private static int count(S3Client s3, String bucket, String prefix) {
+        int n = 0;
+        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))) {
+            n += page.keyCount();
+        }
+        return n;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

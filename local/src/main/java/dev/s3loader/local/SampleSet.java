@@ -1,0 +1,76 @@
+package dev.s3loader.local;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The demo's files: many ordinary CSV files, the awkward keys that break naive code, an empty
+ * file, and one file that cannot be processed (its key is too long for processed/).
+ */
+public final class SampleSet {
+    /** One file to drop: its key below incoming/, its bytes, and how many data rows it holds. */
+    public record SampleFile(String relativeKey, byte[] content, int rows) {
+    }
+
+    public static final String HEADER = "id,name,amount,note\n";
+
+    /** Keys that have broken loaders before: URL and SQL metacharacters, unicode, empty segments. */
+    public static final List<String> AWKWARD_KEYS = List.of(
+            "awkward/with space/file one.csv",
+            "awkward/plus+sign.csv",
+            "awkward/percent%2Fencoded%20.csv",
+            "awkward/quote'single\"double.csv",
+            "awkward/query#?&=fragment.csv",
+            "awkward/ünïcödé/日本語.csv",
+            "awkward/emoji 😀/🚀 launch.csv",
+            "awkward/a//b.csv",
+            "awkward/semi;colon' OR '1'='1;--.csv",
+            "awkward/back\\slash and ~tilde*star.csv");
+
+    private SampleSet() {
+    }
+
+    public static List<SampleFile> generate(int ordinaryFiles, int rowsPerFile) {
+        List<SampleFile> files = new ArrayList<>();
+        long id = 0;
+        for (int i = 0; i < ordinaryFiles; i++) {
+            files.add(csv(String.format("2026/11/23/producer-%d/part-%05d.csv", i % 8, i), id, rowsPerFile));
+            id += rowsPerFile;
+        }
+        for (String key : AWKWARD_KEYS) {
+            files.add(csv(key, id, rowsPerFile));
+            id += rowsPerFile;
+        }
+        files.add(new SampleFile("awkward/empty.csv", new byte[0], 0));
+        files.add(csv(tooLongForProcessed(), id, 1));
+        return files;
+    }
+
+    /**
+     * A relative key that makes incoming/ exactly 1,024 bytes long, the most S3 allows, so it
+     * cannot take the longer processed/ prefix. Slashes keep every path segment short enough for
+     * a filesystem-backed S3 server.
+     */
+    public static String tooLongForProcessed() {
+        StringBuilder b = new StringBuilder("unprocessable/");
+        int target = 1024 - "incoming/".length();
+        while (b.length() < target) {
+            b.append(b.length() % 200 == 199 ? '/' : 'k');
+        }
+        if (b.charAt(b.length() - 1) == '/') {
+            b.setCharAt(b.length() - 1, 'k');
+        }
+        return b.toString();
+    }
+
+    private static SampleFile csv(String key, long firstId, int rows) {
+        StringBuilder b = new StringBuilder(HEADER);
+        for (int r = 0; r < rows; r++) {
+            long id = firstId + r;
+            b.append(id).append(",name-").append(id).append(',').append(id % 1000).append('.').append(id % 100)
+                    .append(",\"quoted, with comma\"\n");
+        }
+        return new SampleFile(key, b.toString().getBytes(StandardCharsets.UTF_8), rows);
+    }
+}

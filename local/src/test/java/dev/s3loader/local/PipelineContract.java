@@ -1,0 +1,361 @@
+package dev.s3loader.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3loader.embedded.Endpoints;
+import dev.s3loader.lister.ListerService;
+import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.lister.internal.IncomingListing;
+import dev.s3loader.lister.internal.LogBacklogPublisher;
+import dev.s3loader.lister.internal.MessageSender;
+import dev.s3loader.lister.internal.StateStore;
+import dev.s3loader.loader.BatchOutcome;
+import dev.s3loader.loader.Delivery;
+import dev.s3loader.loader.Loader;
+import dev.s3loader.model.ErrorReport;
+import dev.s3loader.model.FileMessage;
+import dev.s3loader.model.Layout;
+import dev.s3loader.model.ListerConfig;
+import dev.s3loader.model.ListerState;
+import dev.s3loader.model.LoaderConfig;
+import dev.s3loader.model.PollerConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * The pipeline's behaviour against real S3 and SQS servers: run once on the embedded servers and,
+ * where a Docker engine runs, once on LocalStack. Each test has its own bucket and queue.
+ */
+abstract class PipelineContract {
+    static final Layout LAYOUT = Layout.defaults();
+    static final int MAX_RECEIVE = 3;
+
+    protected abstract Endpoints endpoints();
+
+    S3Client s3;
+    SqsClient sqs;
+    String bucket;
+    String queueUrl;
+    String dlqUrl;
+
+    @TempDir
+    Path temp;
+
+    @BeforeEach
+    void createBucketAndQueue() {
+        s3 = endpoints().s3Client();
+        sqs = endpoints().sqsClient();
+        String name = "t-" + UUID.randomUUID().toString().substring(0, 12);
+        bucket = name;
+        s3.createBucket(b -> b.bucket(bucket));
+        dlqUrl = sqs.createQueue(b -> b.queueName(name + "-dlq")).queueUrl();
+        String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+        queueUrl = sqs.createQueue(b -> b.queueName(name).attributes(Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT, "2",
+                QueueAttributeName.REDRIVE_POLICY,
+                "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + MAX_RECEIVE + "\"}"))).queueUrl();
+    }
+
+    @AfterEach
+    void closeClients() {
+        s3.close();
+        sqs.close();
+    }
+
+    Map<String, String> env(String... kv) {
+        Map<String, String> env = new HashMap<>(Map.of("BUCKET", bucket, "QUEUE_URL", queueUrl,
+                "MAX_RECEIVE_COUNT", Integer.toString(MAX_RECEIVE), "WAIT_TIME_SECONDS", "1",
+                "VISIBILITY_TIMEOUT_SECONDS", "30", "POLLERS", "3", "BATCH_SIZE", "10"));
+        for (int i = 0; i < kv.length; i += 2) {
+            env.put(kv[i], kv[i + 1]);
+        }
+        return env;
+    }
+
+    ListerService lister(Map<String, String> env) {
+        ListerConfig c = ListerConfig.fromEnv(env);
+        return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 100),
+                new StateStore(s3, bucket, c.layout().listerStateKey()),
+                new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50)),
+                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), Clock.systemUTC()), Clock.systemUTC());
+    }
+
+    Loader loader(Map<String, String> env) {
+        return new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(s3, () -> {
+            throw new IllegalStateException("not used");
+        }), line -> { }, Clock.systemUTC());
+    }
+
+    void put(String key, byte[] content) {
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+        } catch (RuntimeException e) {
+            throw new AssertionError("put of " + key + " (" + content.length + " bytes) failed", e);
+        }
+    }
+
+    void put(String key, String content) {
+        put(key, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    String get(String key) {
+        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String();
+    }
+
+    boolean exists(String key) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        }
+    }
+
+    List<Message> receiveAll() {
+        List<Message> all = new ArrayList<>();
+        for (int empty = 0; empty < 2; ) {
+            List<Message> got = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)
+                    .visibilityTimeout(30).messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
+            all.addAll(got);
+            empty = got.isEmpty() ? empty + 1 : 0;
+        }
+        return all;
+    }
+
+    static List<Delivery> deliveries(List<Message> messages) {
+        return messages.stream().map(m -> new Delivery(m.messageId(), m.body(),
+                Integer.parseInt(m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1")))).toList();
+    }
+
+    ListerState state() {
+        return ListerState.decode(s3.getObjectAsBytes(b -> b.bucket(bucket).key(LAYOUT.listerStateKey())).asByteArray());
+    }
+
+    @Test
+    void pipeline_sampleSetWithAwkwardKeys_everyFileEndsInExactlyOnePlaceByteForByte() throws Exception {
+        List<SampleSet.SampleFile> sample = SampleSet.generate(1000, 3);
+        for (SampleSet.SampleFile f : sample) {
+            put(LAYOUT.incoming() + f.relativeKey(), f.content());
+        }
+        Map<String, String> env = env("MAX_IN_FLIGHT_FILES", "300");
+
+        try (LocalPipeline pipeline = new LocalPipeline(new LocalPipeline.Clients(s3, sqs, () -> null),
+                ListerConfig.fromEnv(env), LoaderConfig.fromEnv(env), PollerConfig.fromEnv(env),
+                Duration.ofMillis(500), temp, Clock.systemUTC())) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+            while (System.nanoTime() < deadline && (pipeline.lastBacklog() == null || pipeline.lastBacklog().files() > 0
+                    || pipeline.lastBacklog().inFlight() > 0)) {
+                Thread.sleep(250);
+            }
+            Backlog last = pipeline.lastBacklog();
+            assertThat(last.files()).as("backlog").isZero();
+            assertThat(last.inFlight()).as("in flight").isZero();
+        }
+
+        InvariantCheck.Result r = new InvariantCheck(s3, bucket, LAYOUT).check(InvariantCheck.hashes(LAYOUT, sample));
+        assertThat(r.violations()).isEmpty();
+        assertThat(r.processed()).isEqualTo(sample.size() - 1);
+        assertThat(r.failed()).isEqualTo(1);
+        assertThat(r.incoming()).isZero();
+        assertThat(state().entries()).isEmpty();
+        String longKey = LAYOUT.incoming() + SampleSet.tooLongForProcessed();
+        ErrorReport report = ErrorReport.fromJson(get(LAYOUT.errorReportKey(longKey)));
+        assertThat(report.key()).isEqualTo(longKey);
+        assertThat(report.reason()).contains("key too long for processed/");
+        assertThat(get(LAYOUT.processed() + "awkward/empty.csv")).isEmpty();
+    }
+
+    @Test
+    void loader_fullLengthKey_goesToFailedWithAFindableReport() {
+        String key = LAYOUT.incoming() + "k".repeat(1024 - LAYOUT.incoming().length());
+        put(key, "x");
+        lister(env()).runOnce();
+
+        try (Loader loader = loader(env())) {
+            BatchOutcome out = loader.processor().process(deliveries(receiveAll()));
+            assertThat(out.failedMessageIds()).isEmpty();
+            assertThat(out.failed()).isEqualTo(1);
+        }
+
+        assertThat(exists(key)).isFalse();
+        assertThat(get(LAYOUT.failedKey(key).orElseThrow())).isEqualTo("x");
+        String reportKey = LAYOUT.errorReportKey(key);
+        assertThat(reportKey).startsWith("failed/_long-keys/");
+        ErrorReport report = ErrorReport.fromJson(get(reportKey));
+        assertThat(report.key()).isEqualTo(key);
+        assertThat(report.failedKey()).isEqualTo(LAYOUT.failedKey(key).orElseThrow());
+        assertThat(report.reason()).contains("1024-byte limit");
+    }
+
+    @Test
+    void loader_fileOverwrittenWhileInFlight_newVersionIsTheOneProcessed() {
+        String key = "incoming/overwritten.csv";
+        put(key, "version 1");
+        ListerService lister = lister(env());
+        lister.runOnce();
+        List<Message> first = receiveAll();
+        put(key, "version 2");
+
+        try (Loader loader = loader(env())) {
+            BatchOutcome stale = loader.processor().process(deliveries(first));
+            assertThat(stale.failedMessageIds()).isEmpty();
+            assertThat(stale.skipped()).isEqualTo(1);
+            assertThat(exists("processed/overwritten.csv")).isFalse();
+
+            lister.runOnce();
+            List<Message> second = receiveAll();
+            assertThat(second).singleElement().satisfies(m -> assertThat(FileMessage.fromJson(m.body()).etag())
+                    .isNotEqualTo(FileMessage.fromJson(first.getFirst().body()).etag()));
+            BatchOutcome fresh = loader.processor().process(deliveries(second));
+            assertThat(fresh.processed()).isEqualTo(1);
+        }
+        assertThat(get("processed/overwritten.csv")).isEqualTo("version 2");
+        assertThat(exists(key)).isFalse();
+    }
+
+    @Test
+    void loader_redeliveredAfterCompletionOrForADeletedFile_isAcknowledgedAndChangesNothing() {
+        put("incoming/done.csv", "done");
+        put("incoming/deleted.csv", "deleted");
+        lister(env()).runOnce();
+        List<Message> messages = receiveAll();
+        s3.deleteObject(b -> b.bucket(bucket).key("incoming/deleted.csv"));
+
+        try (Loader loader = loader(env())) {
+            BatchOutcome once = loader.processor().process(deliveries(messages));
+            assertThat(once.failedMessageIds()).isEmpty();
+            assertThat(once.processed()).isEqualTo(1);
+            assertThat(once.skipped()).isEqualTo(1);
+
+            BatchOutcome again = loader.processor().process(deliveries(messages));
+            assertThat(again.failedMessageIds()).isEmpty();
+            assertThat(again.processed()).isZero();
+            assertThat(again.skipped()).isEqualTo(2);
+        }
+        assertThat(get("processed/done.csv")).isEqualTo("done");
+        assertThat(exists("processed/deleted.csv")).isFalse();
+        assertThat(exists("failed/deleted.csv")).isFalse();
+    }
+
+    @Test
+    void loader_batchWithOnePoisonMessage_returnsOnlyThatId() {
+        for (int i = 0; i < 9; i++) {
+            put("incoming/good-" + i + ".csv", "good " + i);
+        }
+        lister(env()).runOnce();
+        List<Delivery> batch = new ArrayList<>(deliveries(receiveAll()));
+        batch.add(4, new Delivery("poison-1", "{\"this is\": \"not a file message\"}", 1));
+
+        BatchOutcome out;
+        try (Loader loader = loader(env())) {
+            out = loader.processor().process(batch);
+        }
+
+        assertThat(out.failedMessageIds()).containsExactly("poison-1");
+        assertThat(out.processed()).isEqualTo(9);
+        for (int i = 0; i < 9; i++) {
+            assertThat(get("processed/good-" + i + ".csv")).isEqualTo("good " + i);
+        }
+    }
+
+    @Test
+    void loader_fileAboveTheMultipartThreshold_isCopiedInPartsByteForByte() {
+        byte[] big = new byte[12 * 1024 * 1024 + 123];
+        new Random(7).nextBytes(big);
+        put("incoming/big file.bin", big);
+        Map<String, String> env = env("MULTIPART_THRESHOLD_BYTES", Long.toString(5 * LoaderConfig.MIB),
+                "MULTIPART_PART_BYTES", Long.toString(5 * LoaderConfig.MIB));
+        lister(env).runOnce();
+
+        try (Loader loader = loader(env)) {
+            assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(1);
+        }
+
+        byte[] copied = s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/big file.bin")).asByteArray();
+        assertThat(copied).isEqualTo(big);
+        assertThat(exists("incoming/big file.bin")).isFalse();
+        assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+    }
+
+    @Test
+    void loader_transientFailureOnTheLastReceive_movesTheFileToFailedInsteadOfTheDeadLetterQueue() {
+        put("incoming/needs-archive.csv", "a,b\n");
+        // The archive bucket does not exist: every copy fails, as with a broken deployment.
+        Map<String, String> env = env("DESTINATION_BUCKET", bucket + "-missing-archive");
+        lister(env).runOnce();
+        List<Delivery> delivered = deliveries(receiveAll());
+
+        try (Loader loader = loader(env)) {
+            BatchOutcome early = loader.processor().process(delivered);
+            assertThat(early.failedMessageIds()).containsExactly(delivered.getFirst().messageId());
+            assertThat(exists("incoming/needs-archive.csv")).isTrue();
+
+            Delivery last = new Delivery(delivered.getFirst().messageId(), delivered.getFirst().body(), MAX_RECEIVE);
+            BatchOutcome given = loader.processor().process(List.of(last));
+            assertThat(given.failedMessageIds()).isEmpty();
+            assertThat(given.failed()).isEqualTo(1);
+        }
+        assertThat(exists("incoming/needs-archive.csv")).isFalse();
+        assertThat(get("failed/needs-archive.csv")).isEqualTo("a,b\n");
+        ErrorReport report = ErrorReport.fromJson(get("failed/needs-archive.csv.error.json"));
+        assertThat(report.reason()).startsWith("gave up after 3 attempts").contains("archive copy failed");
+        assertThat(report.attempts()).isEqualTo(MAX_RECEIVE);
+    }
+
+    @Test
+    void loader_copyToAnArchive_archivesAndStillMovesToProcessed() {
+        s3.createBucket(b -> b.bucket(bucket + "-archive"));
+        put("incoming/day=1/a b.csv", "row");
+        Map<String, String> env = env("DESTINATION_BUCKET", bucket + "-archive", "DESTINATION_PREFIX", "archive/");
+        lister(env).runOnce();
+
+        try (Loader loader = loader(env)) {
+            assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(1);
+        }
+
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket + "-archive").key("archive/day=1/a b.csv")).asUtf8String())
+                .isEqualTo("row");
+        assertThat(get("processed/day=1/a b.csv")).isEqualTo("row");
+        assertThat(exists("incoming/day=1/a b.csv")).isFalse();
+    }
+
+    @Test
+    void poller_malformedMessageReceivedMaxReceiveCountTimes_endsInTheDeadLetterQueue() throws Exception {
+        sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody("not json at all"));
+        Map<String, String> env = env("WAIT_TIME_SECONDS", "1", "VISIBILITY_TIMEOUT_SECONDS", "10");
+
+        try (Loader loader = loader(env)) {
+            var poller = new dev.s3loader.loader.poller.QueuePoller(sqs, loader.processor(), queueUrl, 10,
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO);
+            Thread t = Thread.ofPlatform().start(poller);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            List<Message> dead = List.of();
+            while (dead.isEmpty() && System.nanoTime() < deadline) {
+                dead = sqs.receiveMessage(b -> b.queueUrl(dlqUrl).waitTimeSeconds(1)).messages();
+            }
+            poller.stop();
+            t.join();
+            assertThat(dead).singleElement().satisfies(m -> assertThat(m.body()).isEqualTo("not json at all"));
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package dev.s3loader.lister;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3loader.embedded.LocalCloudWatch;
+import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
+import dev.s3loader.lister.internal.IncomingListing;
+import dev.s3loader.lister.internal.MessageSender;
+import dev.s3loader.lister.internal.StateStore;
+import dev.s3loader.model.FileMessage;
+import dev.s3loader.model.ListerConfig;
+import dev.s3loader.model.ListerState;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+/** The lister against real S3 (S3Proxy), SQS (ElasticMQ) and the real CloudWatch client on a local endpoint. */
+@ResourceLock("cloudwatch")
+class ListerServiceTest {
+    private S3Client s3;
+    private SqsClient sqs;
+    private CloudWatchClient cloudWatch;
+    private String bucket;
+    private String queueUrl;
+
+    @BeforeEach
+    void setUp() {
+        s3 = SharedServers.s3().newClient();
+        sqs = SharedServers.sqs().newClient();
+        cloudWatch = SharedServers.cloudWatch().newClient();
+        SharedServers.cloudWatch().reset();
+        bucket = "lister-" + UUID.randomUUID().toString().substring(0, 8);
+        s3.createBucket(b -> b.bucket(bucket));
+        queueUrl = sqs.createQueue(b -> b.queueName(bucket)).queueUrl();
+    }
+
+    @AfterEach
+    void tearDown() {
+        s3.close();
+        sqs.close();
+        cloudWatch.close();
+    }
+
+    private ListerService lister(SqsClient client, String... kv) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("BUCKET", bucket, "QUEUE_URL", queueUrl,
+                "PIPELINE_NAME", "orders"));
+        for (int i = 0; i < kv.length; i += 2) {
+            env.put(kv[i], kv[i + 1]);
+        }
+        ListerConfig c = ListerConfig.fromEnv(env);
+        return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 2),
+                new StateStore(s3, bucket, c.layout().listerStateKey()),
+                new MessageSender(client, queueUrl, 5, Duration.ofMillis(10)),
+                new CloudWatchBacklogPublisher(cloudWatch, c.metricsNamespace(), c.pipelineName(), Clock.systemUTC()),
+                Clock.systemUTC());
+    }
+
+    private void put(String key, int bytes) {
+        s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(new byte[bytes]));
+    }
+
+    private List<FileMessage> drainQueue() {
+        List<FileMessage> all = new ArrayList<>();
+        for (List<Message> got; !(got = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)
+                .waitTimeSeconds(0)).messages()).isEmpty(); ) {
+            got.forEach(m -> all.add(FileMessage.fromJson(m.body())));
+        }
+        return all;
+    }
+
+    private ListerState state() {
+        return ListerState.decode(s3.getObjectAsBytes(b -> b.bucket(bucket).key("_s3loader/lister-state")).asByteArray());
+    }
+
+    @Test
+    void runOnce_newFiles_enqueuedOncePublishedAndRecorded() {
+        put("incoming/a.csv", 10);
+        put("incoming/sub dir/b+c.csv", 20);
+        put("incoming/ünï 😀.csv", 30);
+        put("incoming/folder/", 0);
+        put("processed/old.csv", 99);
+
+        Backlog b = lister(sqs).runOnce();
+
+        assertThat(b.files()).isEqualTo(3);
+        assertThat(b.bytes()).isEqualTo(60);
+        assertThat(drainQueue()).extracting(FileMessage::key)
+                .containsExactlyInAnyOrder("incoming/a.csv", "incoming/sub dir/b+c.csv", "incoming/ünï 😀.csv");
+        assertThat(state().entries()).containsOnlyKeys("incoming/a.csv", "incoming/sub dir/b+c.csv", "incoming/ünï 😀.csv");
+
+        assertThat(SharedServers.cloudWatch().calls()).singleElement().satisfies(call -> {
+            assertThat(call.namespace()).isEqualTo("s3loader");
+            Map<String, Double> values = new java.util.HashMap<>();
+            call.metricData().forEach(d -> {
+                assertThat(d.dimensions()).containsExactly(Map.entry("Pipeline", "orders"));
+                values.put(d.metricName(), d.value());
+            });
+            assertThat(values).containsOnlyKeys(BacklogMetrics.ALL);
+            assertThat(values).containsEntry("BacklogFiles", 3.0).containsEntry("BacklogBytes", 60.0)
+                    .containsEntry("InFlightFiles", 3.0).containsEntry("EnqueuedFiles", 3.0)
+                    .containsEntry("StuckFiles", 0.0);
+        });
+    }
+
+    @Test
+    void runOnce_again_sendsNothingTwiceAndForgetsFinishedFiles() {
+        put("incoming/a.csv", 1);
+        put("incoming/b.csv", 1);
+        ListerService lister = lister(sqs);
+        lister.runOnce();
+        assertThat(drainQueue()).hasSize(2);
+
+        s3.deleteObject(b -> b.bucket(bucket).key("incoming/a.csv"));
+        Backlog second = lister.runOnce();
+
+        assertThat(drainQueue()).isEmpty();
+        assertThat(second.inFlight()).isEqualTo(1);
+        assertThat(state().entries()).containsOnlyKeys("incoming/b.csv");
+    }
+
+    @Test
+    void runOnce_boundReached_oldestFilesGoFirstAndTheRestWait() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            put("incoming/f" + (4 - i) + ".csv", 1);
+            Thread.sleep(1100); // S3 times have one-second resolution in listings
+        }
+
+        Backlog b = lister(sqs, "MAX_IN_FLIGHT_FILES", "2").runOnce();
+
+        assertThat(drainQueue()).extracting(FileMessage::key).containsExactlyInAnyOrder("incoming/f4.csv", "incoming/f3.csv");
+        assertThat(b.waiting()).isEqualTo(3);
+        assertThat(b.oldestAge()).isGreaterThanOrEqualTo(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void runOnce_sqsRefusesSomeEntries_theyAreSentAgainNotDropped() {
+        for (int i = 0; i < 25; i++) {
+            put("incoming/f" + i + ".csv", 1);
+        }
+        RefusingFirstEntryOnce flaky = new RefusingFirstEntryOnce(sqs);
+
+        Backlog b = lister(flaky).runOnce();
+
+        assertThat(flaky.refused).isTrue();
+        assertThat(b.enqueued()).isEqualTo(25);
+        assertThat(new HashSet<>(drainQueue().stream().map(FileMessage::key).toList())).hasSize(25);
+    }
+
+    @Test
+    void runOnce_cloudWatchThrottlesOnce_theSdkRetries() {
+        put("incoming/a.csv", 1);
+        SharedServers.cloudWatch().failNext(1, LocalCloudWatch.Failure.THROTTLING);
+
+        lister(sqs).runOnce();
+
+        assertThat(SharedServers.cloudWatch().calls()).hasSize(1);
+    }
+
+    @Test
+    void runOnce_cloudWatchDown_runStillDispatchesAndSavesState() {
+        put("incoming/a.csv", 1);
+        SharedServers.cloudWatch().failNext(100, LocalCloudWatch.Failure.SERVER_ERROR);
+        try {
+            lister(sqs).runOnce();
+        } finally {
+            SharedServers.cloudWatch().failNext(0, LocalCloudWatch.Failure.SERVER_ERROR);
+        }
+
+        assertThat(drainQueue()).hasSize(1);
+        assertThat(state().entries()).containsOnlyKeys("incoming/a.csv");
+        assertThat(SharedServers.cloudWatch().calls()).isEmpty();
+    }
+
+    /** ElasticMQ never refuses part of a batch, so this refuses the first entry of the first call, as SQS may. */
+    private static final class RefusingFirstEntryOnce implements SqsClient {
+        private final SqsClient delegate;
+        private final AtomicBoolean refusedOnce = new AtomicBoolean();
+        volatile boolean refused;
+
+        RefusingFirstEntryOnce(SqsClient delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public SendMessageBatchResponse sendMessageBatch(SendMessageBatchRequest request) {
+            if (!refusedOnce.compareAndSet(false, true)) {
+                return delegate.sendMessageBatch(request);
+            }
+            refused = true;
+            SendMessageBatchRequestEntry first = request.entries().getFirst();
+            List<SendMessageBatchRequestEntry> rest = request.entries().subList(1, request.entries().size());
+            SendMessageBatchResponse sent = delegate.sendMessageBatch(request.toBuilder().entries(rest).build());
+            return sent.toBuilder().failed(BatchResultErrorEntry.builder().id(first.id()).code("InternalError")
+                    .message("try again").senderFault(false).build()).build();
+        }
+
+        @Override
+        public String serviceName() {
+            return delegate.serviceName();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -41,7 +41,7 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
         return new ListerService(config,
                 new IncomingListing(s3, config.bucket(), config.layout(), 1000),
                 new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
-                new MessageSender(ServiceClients.sqs(http), config.queueUrl(), 5, Duration.ofMillis(200)),
+                new MessageSender(ServiceClients.sqs(http), config.queueUrl(), 5, Duration.ofMillis(200), 8),
                 new CloudWatchBacklogPublisher(ServiceClients.cloudWatch(http), config.metricsNamespace(),
                         config.pipelineName(), clock),
                 clock);

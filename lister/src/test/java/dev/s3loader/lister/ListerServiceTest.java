@@ -70,7 +70,7 @@ class ListerServiceTest {
         ListerConfig c = ListerConfig.fromEnv(env);
         return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 2),
                 new StateStore(s3, bucket, c.layout().listerStateKey()),
-                new MessageSender(client, queueUrl, 5, Duration.ofMillis(10)),
+                new MessageSender(client, queueUrl, 5, Duration.ofMillis(10), 8),
                 new CloudWatchBacklogPublisher(cloudWatch, c.metricsNamespace(), c.pipelineName(), Clock.systemUTC()),
                 Clock.systemUTC());
     }

@@ -62,7 +62,7 @@ public final class LocalPipeline implements AutoCloseable {
         this.lister = new ListerService(listerConfig,
                 new IncomingListing(clients.s3(), listerConfig.bucket(), listerConfig.layout(), 1000),
                 new StateStore(clients.s3(), listerConfig.bucket(), listerConfig.layout().listerStateKey()),
-                new MessageSender(clients.sqs(), listerConfig.queueUrl(), 5, Duration.ofMillis(100)),
+                new MessageSender(clients.sqs(), listerConfig.queueUrl(), 5, Duration.ofMillis(100), 8),
                 backlog, clock);
         this.loader = new Loader(loaderConfig, new Loader.Clients(clients.s3(), clients.redshiftData()),
                 this::writeLoaderMetrics, clock);

@@ -96,7 +96,7 @@ abstract class PipelineContract {
         ListerConfig c = ListerConfig.fromEnv(env);
         return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 100),
                 new StateStore(s3, bucket, c.layout().listerStateKey()),
-                new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50)),
+                new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8),
                 new LogBacklogPublisher(temp.resolve("lister-metrics.log"), Clock.systemUTC()), Clock.systemUTC());
     }
 

@@ -52,7 +52,13 @@ public final class DispatchPlanner {
                 oldest = f.lastModified();
             }
             InFlight entry = inFlight.get(f.key());
-            if (entry == null) {
+            if (f.etag() == null || f.etag().isEmpty()) {
+                // An object still being written can be listed without an etag; it is dispatched once complete.
+                waiting++;
+                if (entry != null) {
+                    kept.put(f.key(), entry);
+                }
+            } else if (entry == null) {
                 candidates.add(f);
             } else if (!entry.etag().equals(f.etag())) {
                 resend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.OVERWRITTEN));

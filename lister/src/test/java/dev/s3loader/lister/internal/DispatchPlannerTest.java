@@ -111,6 +111,17 @@ class DispatchPlannerTest {
     }
 
     @Test
+    void plan_objectListedWithoutEtag_countedButNotDispatchedYet() {
+        var listing = List.of(file("a", "", 5), file("b", null, 4), file("c", "e", 3));
+
+        DispatchPlan p = planner.plan(listing.iterator(), ListerState.empty(), NOW);
+
+        assertThat(sent(p, DispatchPlan.Kind.NEW)).containsExactly("c");
+        assertThat(p.files()).isEqualTo(3);
+        assertThat(p.waiting()).isEqualTo(2);
+    }
+
+    @Test
     void plan_hugeBacklog_holdsAtMostTheBoundInMemory() {
         int bound = 1000;
         DispatchPlanner big = new DispatchPlanner(bound, Duration.ofMinutes(60), 5);

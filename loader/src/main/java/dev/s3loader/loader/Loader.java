@@ -2,6 +2,8 @@ package dev.s3loader.loader;
 
 import dev.s3loader.loader.destination.CopyDestination;
 import dev.s3loader.loader.destination.Destination;
+import dev.s3loader.loader.destination.postgres.PostgresDestination;
+import dev.s3loader.loader.destination.redshift.RedshiftDestination;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
 import dev.s3loader.loader.internal.ObjectCopier;
@@ -14,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * Wires a {@link BatchProcessor} from configuration and clients. The Lambda handler, the poller
@@ -25,8 +28,18 @@ public final class Loader implements AutoCloseable {
     private final ExecutorService workers;
     private final ExecutorService parts;
 
-    /** The clients a loader may need; the Data API client is built only by the destination that uses it. */
-    public record Clients(S3Client s3, Supplier<RedshiftDataClient> redshiftData) {
+    /**
+     * The clients a loader may need; the Data API and Secrets Manager clients are built only by the
+     * destination that uses them.
+     */
+    public record Clients(S3Client s3, Supplier<RedshiftDataClient> redshiftData,
+                          Supplier<SecretsManagerClient> secretsManager) {
+        /** Without Secrets Manager: a postgres destination configured with DB_SECRET_ARN then fails at its first load. */
+        public Clients(S3Client s3, Supplier<RedshiftDataClient> redshiftData) {
+            this(s3, redshiftData, () -> {
+                throw new ConfigException("DB_SECRET_ARN is set but this runtime has no Secrets Manager client");
+            });
+        }
     }
 
     public Loader(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock) {
@@ -45,8 +58,8 @@ public final class Loader implements AutoCloseable {
         return switch (config.destination()) {
             case COPY -> new CopyDestination(mover, config.layout(), config.destinationBucket(),
                     config.destinationPrefix(), config.copyIsTheMove(), workers);
-            case POSTGRES, REDSHIFT -> throw new ConfigException("DESTINATION " + config.destination()
-                    + " is not available in this build");
+            case POSTGRES -> new PostgresDestination(config.database(), clients.s3(), clients.secretsManager());
+            case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get());
         };
     }
 

@@ -26,7 +26,8 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
     static Loader create(LoaderConfig config) {
         var http = AwsClients.http();
         return new Loader(config, new Loader.Clients(ServiceClients.s3(http),
-                () -> ServiceClients.redshiftData(http)), System.out::println, Clock.systemUTC());
+                () -> ServiceClients.redshiftData(http), () -> ServiceClients.secretsManager(http)),
+                System.out::println, Clock.systemUTC());
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.s3loader.clients.AwsClients;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** The service clients the loader calls, built with the shared HTTP client, region and retry policy. */
@@ -21,6 +22,11 @@ public final class ServiceClients {
 
     public static RedshiftDataClient redshiftData(SdkHttpClient http) {
         return RedshiftDataClient.builder().httpClient(http).region(AwsClients.region())
+                .overrideConfiguration(AwsClients.retries()).build();
+    }
+
+    public static SecretsManagerClient secretsManager(SdkHttpClient http) {
+        return SecretsManagerClient.builder().httpClient(http).region(AwsClients.region())
                 .overrideConfiguration(AwsClients.retries()).build();
     }
 }

@@ -1,0 +1,108 @@
+package dev.s3loader.loader.destination.redshift;
+
+import dev.s3loader.loader.destination.LoadResult;
+import dev.s3loader.model.FileMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.redshiftdata.model.SubStatementData;
+
+/**
+ * Finds which files a failed COPY rejected, from SYS_LOAD_ERROR_DETAIL (which, unlike
+ * STL_LOAD_ERRORS, exists on Serverless too): by the COPY's query id, else by file name since
+ * the COPY started. The view can lag the failure by a moment, so it is read a few times. An
+ * empty answer leaves the caller to find the file by bisection.
+ */
+final class LoadErrors {
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+            .withZone(ZoneOffset.UTC);
+    /** Past this the file-name query would get long; bisection finds the file instead. */
+    private static final int MAX_NAMED_FILES = 100;
+
+    private final DataApi api;
+    private final Duration queryTimeout;
+    private final Duration pause;
+
+    LoadErrors(DataApi api, Duration queryTimeout, Duration pause) {
+        this.api = api;
+        this.queryTimeout = queryTimeout;
+        this.pause = pause;
+    }
+
+    Map<FileMessage, LoadResult.Rejected> find(SubStatementData copy, List<FileMessage> files) {
+        Map<String, FileMessage> byUrl = new LinkedHashMap<>();
+        files.forEach(f -> byUrl.put(Manifests.url(f.bucket(), f.key()), f));
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (attempt > 0) {
+                sleep();
+            }
+            Map<FileMessage, LoadResult.Rejected> found = Map.of();
+            if (copy.redshiftQueryId() != null && copy.redshiftQueryId() > 0) {
+                found = rejected(api.query(RedshiftSql.loadErrorsByQuery(),
+                        Map.of("query", Long.toString(copy.redshiftQueryId())), queryTimeout), byUrl);
+            }
+            if (found.isEmpty() && byUrl.size() <= MAX_NAMED_FILES && copy.createdAt() != null) {
+                Map<String, String> p = new LinkedHashMap<>();
+                p.put("since", TIMESTAMP.format(copy.createdAt().minusSeconds(5)));
+                int i = 0;
+                for (String url : byUrl.keySet()) {
+                    p.put("f" + i++, url);
+                }
+                found = rejected(api.query(RedshiftSql.loadErrorsByFiles(byUrl.size()), p, queryTimeout), byUrl);
+            }
+            if (!found.isEmpty()) {
+                return found;
+            }
+        }
+        return Map.of();
+    }
+
+    /** The first error row of each of our files: file_name, line_number, column_name, error_code, error_message. */
+    private static Map<FileMessage, LoadResult.Rejected> rejected(List<List<String>> rows, Map<String, FileMessage> byUrl) {
+        Map<FileMessage, LoadResult.Rejected> out = new LinkedHashMap<>();
+        for (List<String> row : rows) {
+            FileMessage f = byUrl.get(row.get(0));
+            if (f == null || out.containsKey(f)) {
+                continue;
+            }
+            Map<String, String> detail = new LinkedHashMap<>();
+            put(detail, "line", row.get(1));
+            put(detail, "column", row.get(2));
+            put(detail, "errorCode", row.get(3));
+            put(detail, "error", row.get(4));
+            StringBuilder reason = new StringBuilder("rejected by Redshift COPY");
+            if (detail.containsKey("line")) {
+                reason.append(" at line ").append(detail.get("line"));
+            }
+            if (detail.containsKey("column")) {
+                reason.append(", column ").append(detail.get("column"));
+            }
+            reason.append(": ").append(detail.getOrDefault("error", "load error"));
+            out.put(f, new LoadResult.Rejected(f, reason.toString(), detail));
+        }
+        return out;
+    }
+
+    private static void put(Map<String, String> detail, String name, String value) {
+        if (value != null && !value.isBlank()) {
+            detail.put(name, value.strip());
+        }
+    }
+
+    private void sleep() {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.s3loader.loader.LoaderException("interrupted", e);
+        }
+    }
+
+    static String timestamp(Instant i) {
+        return TIMESTAMP.format(i);
+    }
+}

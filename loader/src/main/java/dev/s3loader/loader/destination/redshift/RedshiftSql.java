@@ -1,0 +1,178 @@
+package dev.s3loader.loader.destination.redshift;
+
+import dev.s3loader.model.CsvOptions;
+import dev.s3loader.model.DatabaseConfig;
+import dev.s3loader.model.FileFormat;
+import dev.s3loader.model.LoadMode;
+import dev.s3loader.model.TableName;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL text of the redshift destination. What a producer controls never appears in it: the
+ * files reach COPY through manifests we write, and the keys reach the ledger through a file list
+ * COPY loads into a temporary table (BatchExecuteStatement takes no parameters). The only S3
+ * locations in the text are those of our own manifests under {@code _s3loader/manifests/}.
+ */
+final class RedshiftSql {
+    static final String FILES = "s3loader_files";
+    static final String STAGE = "s3loader_stage";
+
+    /** What each statement of a batch is for, so a failed sub-statement can be told apart by position. */
+    enum Role { LOCK, FILES, CHECK, PRE, STAGE, COPY, MERGE, LEDGER, POST }
+
+    record Step(Role role, String sql) {
+    }
+
+    /** One COPY of the batch: a manifest of files sharing a compression. */
+    record CopyGroup(String manifestUrl, boolean gzip) {
+    }
+
+    private final DatabaseConfig config;
+    private final String target;
+    private final String ledger;
+    private final String iamRole;
+
+    RedshiftSql(DatabaseConfig config) {
+        this.config = config;
+        this.target = config.requireTable().quoted();
+        this.ledger = config.ledgerTable().quoted();
+        this.iamRole = config.redshift().iamRole().orElseThrow();
+    }
+
+    String createLedger() {
+        // VARCHAR counts bytes in Redshift: 1024 is S3's key limit exactly.
+        return "CREATE TABLE IF NOT EXISTS " + ledger + " ("
+                + "\"key\" VARCHAR(1024) NOT NULL, \"etag\" VARCHAR(128) NOT NULL, \"size\" BIGINT NOT NULL, "
+                + "\"batch_id\" VARCHAR(256) NOT NULL, \"row_count\" BIGINT, "
+                + "\"loaded_at\" TIMESTAMP NOT NULL DEFAULT GETDATE(), PRIMARY KEY (\"key\", \"etag\"))";
+    }
+
+    /** Which of n (key, etag) pairs the ledger holds; parameters :k0, :e0, ... carry them. */
+    String findLoaded(int n) {
+        List<String> terms = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            terms.add("(\"key\" = :k" + i + " AND \"etag\" = :e" + i + ")");
+        }
+        return "SELECT \"key\", \"etag\" FROM " + ledger + " WHERE " + String.join(" OR ", terms);
+    }
+
+    /** The target's columns in order: needed to name them in the merge's INSERT. */
+    String tableColumns() {
+        String schema = config.requireTable().schema().isPresent() ? ":schema" : "current_schema()";
+        return "SELECT column_name FROM information_schema.columns WHERE table_schema = " + schema
+                + " AND table_name = :table ORDER BY ordinal_position";
+    }
+
+    Map<String, String> tableColumnsParameters() {
+        Map<String, String> p = new LinkedHashMap<>();
+        config.requireTable().schema().ifPresent(s -> p.put("schema", s));
+        p.put("table", config.requireTable().name());
+        return p;
+    }
+
+    /** Load errors of one COPY, by the query id DescribeStatement reported for it. */
+    static String loadErrorsByQuery() {
+        return "SELECT TRIM(file_name), line_number, TRIM(column_name), error_code, TRIM(error_message) "
+                + "FROM sys_load_error_detail WHERE query_id = :query ORDER BY line_number";
+    }
+
+    /** Fallback when the ids differ: errors for these files since the COPY started. */
+    static String loadErrorsByFiles(int n) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            names.add(":f" + i);
+        }
+        return "SELECT TRIM(file_name), line_number, TRIM(column_name), error_code, TRIM(error_message) "
+                + "FROM sys_load_error_detail WHERE start_time >= :since AND TRIM(file_name) IN ("
+                + String.join(", ", names) + ") ORDER BY start_time DESC, line_number";
+    }
+
+    /**
+     * One transaction: lock the ledger (so concurrent batches see each other's commits), load the
+     * batch's file list, fail if any of it is in the ledger already, COPY, merge, record.
+     */
+    List<Step> batch(String filesUrl, List<CopyGroup> groups, List<String> columns) {
+        List<Step> steps = new ArrayList<>();
+        steps.add(new Step(Role.LOCK, "LOCK " + ledger));
+        steps.add(new Step(Role.FILES, "CREATE TEMP TABLE " + FILES + " (\"key\" VARCHAR(1024), \"etag\" VARCHAR(128), "
+                + "\"size\" BIGINT, \"batch_id\" VARCHAR(256))"));
+        steps.add(new Step(Role.FILES, "COPY " + FILES + " FROM " + literal(filesUrl) + " IAM_ROLE " + role()
+                + " CSV COMPUPDATE OFF STATUPDATE OFF"));
+        // The cast fails only when a file is already loaded, which aborts the whole transaction.
+        steps.add(new Step(Role.CHECK, "SELECT CAST(CASE WHEN COUNT(*) = 0 THEN '0' ELSE "
+                + "'s3loader: a file of this batch is already in the ledger' END AS INTEGER) FROM " + FILES
+                + " f JOIN " + ledger + " l ON l.\"key\" = f.\"key\" AND l.\"etag\" = f.\"etag\""));
+        config.preSql().ifPresent(q -> steps.add(new Step(Role.PRE, q)));
+        boolean merge = config.mode() == LoadMode.MERGE;
+        if (merge) {
+            steps.add(new Step(Role.STAGE, "CREATE TEMP TABLE " + STAGE + " (LIKE " + target + ")"));
+        }
+        String into = merge ? STAGE : target;
+        for (CopyGroup g : groups) {
+            steps.add(new Step(Role.COPY, "COPY " + into + columnList(config.columns()) + " FROM "
+                    + literal(g.manifestUrl()) + " IAM_ROLE " + role() + " MANIFEST " + format()
+                    + (g.gzip() ? " GZIP" : "") + " COMPUPDATE OFF STATUPDATE OFF"));
+        }
+        if (merge) {
+            steps.addAll(merge(columns));
+        }
+        steps.add(new Step(Role.LEDGER, "INSERT INTO " + ledger
+                + " (\"key\", \"etag\", \"size\", \"batch_id\", \"row_count\", \"loaded_at\") "
+                + "SELECT \"key\", \"etag\", \"size\", \"batch_id\", NULL, GETDATE() FROM " + FILES));
+        config.postSql().ifPresent(q -> steps.add(new Step(Role.POST, q)));
+        return steps;
+    }
+
+    /**
+     * Delete, then insert one row per key. COPY loads in parallel, so "last row wins" has no
+     * meaning within one batch here: one of the rows sharing a key is kept.
+     */
+    private List<Step> merge(List<String> columns) {
+        String cols = columns.stream().map(TableName::quote).collect(Collectors.joining(", "));
+        String keys = config.mergeKeys().stream().map(TableName::quote).collect(Collectors.joining(", "));
+        String match = config.mergeKeys().stream()
+                .map(k -> target + "." + TableName.quote(k) + " = " + STAGE + "." + TableName.quote(k))
+                .collect(Collectors.joining(" AND "));
+        return List.of(
+                new Step(Role.MERGE, "DELETE FROM " + target + " USING " + STAGE + " WHERE " + match),
+                new Step(Role.MERGE, "INSERT INTO " + target + " (" + cols + ") SELECT " + cols + " FROM (SELECT "
+                        + cols + ", ROW_NUMBER() OVER (PARTITION BY " + keys + " ORDER BY " + keys
+                        + ") AS s3loader_rn FROM " + STAGE + ") d WHERE s3loader_rn = 1"));
+    }
+
+    private String format() {
+        if (config.format() == FileFormat.JSON) {
+            return "FORMAT AS JSON 'auto'";
+        }
+        CsvOptions csv = config.csv();
+        return "CSV DELIMITER AS " + literal(String.valueOf(csv.delimiter())) + " QUOTE AS "
+                + literal(String.valueOf(csv.quote())) + (csv.header() ? " IGNOREHEADER 1" : "")
+                + " NULL AS " + literal(csv.nullString());
+    }
+
+    private String role() {
+        return iamRole.equals("default") ? "default" : literal(iamRole);
+    }
+
+    private static String columnList(List<String> columns) {
+        return columns.isEmpty() ? "" : " (" + columns.stream().map(TableName::quote).collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** A Redshift string literal: backslash is an escape character there, so it is doubled too. */
+    static String literal(String value) {
+        StringBuilder b = new StringBuilder("'");
+        for (char ch : value.toCharArray()) {
+            switch (ch) {
+                case '\\' -> b.append("\\\\");
+                case '\'' -> b.append("''");
+                case '\t' -> b.append("\\t");
+                default -> b.append(ch);
+            }
+        }
+        return b.append('\'').toString();
+    }
+}

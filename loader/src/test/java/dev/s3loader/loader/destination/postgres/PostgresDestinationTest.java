@@ -1,0 +1,374 @@
+package dev.s3loader.loader.destination.postgres;
+
+import static dev.s3loader.loader.destination.postgres.Harness.csv;
+import static dev.s3loader.loader.destination.postgres.Harness.deliveries;
+import static dev.s3loader.loader.destination.postgres.Harness.deliverInBatches;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3loader.loader.BatchOutcome;
+import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.destination.LoadResult;
+import dev.s3loader.model.ErrorReport;
+import dev.s3loader.model.FileMessage;
+import dev.s3loader.model.LoaderConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The postgres destination on a real PostgreSQL and S3 (S3Proxy), driven through the loader's
+ * BatchProcessor so files really end in processed/ or failed/. Each test has its own table,
+ * ledger and key prefix.
+ */
+class PostgresDestinationTest {
+    private static Harness h;
+
+    @BeforeAll
+    static void start() {
+        h = new Harness("pg_destination_test");
+    }
+
+    @AfterAll
+    static void stop() {
+        h.close();
+    }
+
+    private static void table(String name) {
+        h.sql("DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name + " (id int NOT NULL, name text, amount int)");
+    }
+
+    private static Loader loader(String table, String... kv) {
+        List<String> all = new ArrayList<>(List.of("DB_TABLE", table, "DB_LEDGER_TABLE", table + "_ledger"));
+        all.addAll(List.of(kv));
+        return h.loader(h.env(all.toArray(String[]::new)));
+    }
+
+    @Test
+    void thousandFiles_batchesOfTenOnFourPollers_exactRowCountAndAllMoved() throws Exception {
+        // Arrange
+        table("t_thousand");
+        List<FileMessage> files = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            files.add(h.put("incoming/thousand/f" + i + ".csv", csv(i * 3, 3)));
+        }
+        Loader loader = loader("t_thousand", "MAX_CONCURRENCY", "2");
+        ExecutorService pollers = Executors.newFixedThreadPool(4);
+
+        // Act
+        List<Future<List<BatchOutcome>>> runs = new ArrayList<>();
+        for (int p = 0; p < 4; p++) {
+            List<FileMessage> share = files.subList(p * 250, (p + 1) * 250);
+            runs.add(pollers.submit(() -> deliverInBatches(loader, share, 10)));
+        }
+        List<BatchOutcome> outcomes = new ArrayList<>();
+        for (Future<List<BatchOutcome>> r : runs) {
+            outcomes.addAll(r.get());
+        }
+        pollers.shutdown();
+
+        // Assert
+        assertThat(outcomes).allSatisfy(o -> assertThat(o.failedMessageIds()).isEmpty());
+        assertThat(h.count("SELECT count(*) FROM t_thousand")).isEqualTo(3000);
+        assertThat(h.count("SELECT count(DISTINCT id) FROM t_thousand")).isEqualTo(3000);
+        assertThat(h.count("SELECT count(*) FROM t_thousand_ledger")).isEqualTo(1000);
+        assertThat(h.count("SELECT sum(row_count) FROM t_thousand_ledger")).isEqualTo(3000);
+        assertThat(h.keys("incoming/thousand/")).isEmpty();
+        assertThat(h.keys("processed/thousand/")).hasSize(1000);
+    }
+
+    @Test
+    void crashAfterCommitBeforeMove_redelivery_movesWithoutLoadingAgain() {
+        // Arrange: the load commits, then the worker "dies" before moving anything.
+        table("t_crash");
+        List<FileMessage> files = List.of(h.put("incoming/crash/a.csv", csv(1, 5)), h.put("incoming/crash/b.csv", csv(6, 5)));
+        LoaderConfig config = LoaderConfig.fromEnv(h.env("DB_TABLE", "t_crash", "DB_LEDGER_TABLE", "t_crash_ledger"));
+        try (PostgresDestination first = new PostgresDestination(config.database(), h.s3, () -> null)) {
+            assertThat(first.load(files, "batch-1")).allMatch(r -> r instanceof LoadResult.Loaded);
+        }
+        assertThat(h.keys("incoming/crash/")).hasSize(2);
+
+        // Act: the messages come back.
+        BatchOutcome redelivered = loader("t_crash").processor().process(deliveries(files));
+
+        // Assert
+        assertThat(redelivered.failedMessageIds()).isEmpty();
+        assertThat(redelivered.processed()).isEqualTo(2);
+        assertThat(h.count("SELECT count(*) FROM t_crash")).isEqualTo(10);
+        assertThat(h.count("SELECT count(*) FROM t_crash_ledger")).isEqualTo(2);
+        assertThat(h.keys("processed/crash/")).containsExactlyInAnyOrder("processed/crash/a.csv", "processed/crash/b.csv");
+    }
+
+    @Test
+    void sameMessageTwiceAtOnce_secondWaitsForTheFirstAndSkips() throws Exception {
+        // Arrange: POST_SQL keeps the first transaction open after its claims, so the second must meet them.
+        table("t_twice");
+        List<FileMessage> files = List.of(h.put("incoming/twice/a.csv", csv(1, 4)), h.put("incoming/twice/b.csv", csv(5, 4)));
+        Loader loader = loader("t_twice", "POST_SQL", "SELECT pg_sleep(0.5)");
+        CyclicBarrier together = new CyclicBarrier(2);
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+
+        // Act
+        List<Future<BatchOutcome>> runs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            runs.add(workers.submit(() -> {
+                together.await();
+                return loader.processor().process(deliveries(files));
+            }));
+        }
+        BatchOutcome one = runs.get(0).get();
+        BatchOutcome two = runs.get(1).get();
+        workers.shutdown();
+
+        // Assert
+        assertThat(one.failedMessageIds()).isEmpty();
+        assertThat(two.failedMessageIds()).isEmpty();
+        assertThat(h.count("SELECT count(*) FROM t_twice")).isEqualTo(8);
+        assertThat(h.count("SELECT count(*) FROM t_twice_ledger")).isEqualTo(2);
+        assertThat(h.keys("processed/twice/")).hasSize(2);
+        assertThat(h.keys("incoming/twice/")).isEmpty();
+    }
+
+    @Test
+    void overwrittenFile_newEtag_isLoadedAgain() {
+        // Arrange
+        table("t_overwrite");
+        Loader loader = loader("t_overwrite");
+        FileMessage v1 = h.put("incoming/overwrite/k.csv", csv(1, 2));
+        loader.processor().process(deliveries(List.of(v1)));
+
+        // Act
+        FileMessage v2 = h.put("incoming/overwrite/k.csv", csv(100, 3));
+        BatchOutcome second = loader.processor().process(deliveries(List.of(v2)));
+
+        // Assert
+        assertThat(v2.etag()).isNotEqualTo(v1.etag());
+        assertThat(second.processed()).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM t_overwrite")).isEqualTo(5);
+        assertThat(h.column("SELECT etag FROM t_overwrite_ledger WHERE key = 'incoming/overwrite/k.csv' ORDER BY loaded_at"))
+                .containsExactlyInAnyOrder(v1.etag(), v2.etag());
+    }
+
+    @Test
+    void staleMessage_forAnOverwrittenVersion_loadsNothing() {
+        // Arrange: the message names v1, but v2 is there now (If-Match on GetObject: 412).
+        table("t_stale");
+        FileMessage v1 = h.put("incoming/stale/k.csv", csv(1, 2));
+        h.put("incoming/stale/k.csv", csv(10, 2));
+        LoaderConfig config = LoaderConfig.fromEnv(h.env("DB_TABLE", "t_stale", "DB_LEDGER_TABLE", "t_stale_ledger"));
+
+        // Act
+        List<LoadResult> results;
+        try (PostgresDestination d = new PostgresDestination(config.database(), h.s3, () -> null)) {
+            results = d.load(List.of(v1), "stale");
+        }
+
+        // Assert
+        assertThat(results).singleElement().isInstanceOf(LoadResult.SourceChanged.class);
+        assertThat(h.count("SELECT count(*) FROM t_stale")).isZero();
+        assertThat(h.count("SELECT count(*) FROM t_stale_ledger")).isZero();
+    }
+
+    @Test
+    void oneMalformedRow_amongTenFiles_onlyThatFileFailsWithItsLine() {
+        // Arrange
+        table("t_malformed");
+        List<FileMessage> files = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String body = i == 6 ? "60,ok,1\n61,ok,2\n62,bad,notanumber\n63,ok,4\n" : csv(i * 10, 4);
+            files.add(h.put("incoming/malformed/f" + i + ".csv", body));
+        }
+
+        // Act
+        BatchOutcome outcome = loader("t_malformed", "MERGE_KEYS", "").processor().process(deliveries(files));
+
+        // Assert
+        assertThat(outcome.failedMessageIds()).isEmpty();
+        assertThat(outcome.processed()).isEqualTo(9);
+        assertThat(outcome.failed()).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM t_malformed")).isEqualTo(36);
+        assertThat(h.count("SELECT count(*) FROM t_malformed WHERE id BETWEEN 60 AND 63")).isZero();
+        assertThat(h.keys("failed/malformed/")).containsExactlyInAnyOrder("failed/malformed/f6.csv",
+                "failed/malformed/f6.csv.error.json");
+        ErrorReport report = h.report("failed/malformed/f6.csv.error.json");
+        assertThat(report.reason()).contains("line 3").contains("amount");
+        assertThat(report.detail()).containsEntry("line", "3").containsEntry("column", "amount")
+                .containsEntry("sqlState", "22P02");
+        assertThat(h.count("SELECT count(*) FROM t_malformed_ledger")).isEqualTo(9);
+    }
+
+    @Test
+    void gzipFiles_loadByTheirSuffix_corruptGzipFails() {
+        // Arrange
+        table("t_gzip");
+        FileMessage gz = h.put("incoming/gzip/a.csv.gz", Harness.gzip(csv(1, 50)));
+        FileMessage plain = h.put("incoming/gzip/b.csv", csv(51, 5));
+        FileMessage corrupt = h.put("incoming/gzip/c.csv.gz", "this is not gzip");
+
+        // Act
+        BatchOutcome outcome = loader("t_gzip").processor().process(deliveries(List.of(gz, plain, corrupt)));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(2);
+        assertThat(outcome.failed()).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM t_gzip")).isEqualTo(55);
+        assertThat(h.report("failed/gzip/c.csv.gz.error.json").reason()).contains("not a valid gzip file");
+    }
+
+    @Test
+    void csvOptions_headerDelimiterQuoteNull_areApplied() {
+        // Arrange
+        table("t_dialect");
+        FileMessage f = h.put("incoming/dialect/a.txt", "id;name;amount\n1;'semi;colon';NA\n2;'it''s';7\n");
+
+        // Act
+        BatchOutcome outcome = loader("t_dialect", "CSV_DELIMITER", ";", "CSV_QUOTE", "'", "CSV_HEADER", "true",
+                "CSV_NULL", "NA").processor().process(deliveries(List.of(f)));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT name || ':' || coalesce(amount::text, 'null') FROM t_dialect ORDER BY id"))
+                .containsExactly("semi;colon:null", "it's:7");
+    }
+
+    @Test
+    void jsonLines_keysMatchColumns_badLineRejected() {
+        // Arrange
+        table("t_json");
+        FileMessage good = h.put("incoming/json/a.jsonl", "{\"id\": 1, \"name\": \"a\\\"b\", \"amount\": 3}\n"
+                + "{\"amount\": 4, \"id\": 2, \"other\": [1]}\n\n");
+        FileMessage bad = h.put("incoming/json/b.jsonl", "{\"id\": 3}\n{\"id\": 4,\n");
+
+        // Act
+        BatchOutcome outcome = loader("t_json", "FILE_FORMAT", "json").processor().process(deliveries(List.of(good, bad)));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT id || ':' || coalesce(name, '-') || ':' || amount FROM t_json ORDER BY id"))
+                .containsExactly("1:a\"b:3", "2:-:4");
+        assertThat(h.report("failed/json/b.jsonl.error.json").detail()).containsEntry("line", "2")
+                .doesNotContainKey("column");
+    }
+
+    @Test
+    void mergeMode_updatesMatchingKeys_lastRowOfTheBatchWins() {
+        // Arrange
+        table("t_merge");
+        Loader loader = loader("t_merge", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
+        loader.processor().process(deliveries(List.of(h.put("incoming/merge/1.csv", "1,one,1\n2,two,2\n3,three,3\n"))));
+
+        // Act: id 2 twice in one batch (two files), id 4 new.
+        BatchOutcome outcome = loader.processor().process(deliveries(List.of(
+                h.put("incoming/merge/2.csv", "2,two-a,20\n4,four,4\n"),
+                h.put("incoming/merge/3.csv", "2,two-b,21\n3,three-b,30\n"))));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(2);
+        assertThat(h.column("SELECT id || ':' || name || ':' || amount FROM t_merge ORDER BY id"))
+                .containsExactly("1:one:1", "2:two-b:21", "3:three-b:30", "4:four:4");
+    }
+
+    @Test
+    void keyWithQuoteAndSemicolon_isData_notSql() {
+        // Arrange
+        table("t_inject");
+        String key = "incoming/inject/x'); DROP TABLE t_inject; --\".csv";
+        FileMessage f = h.put(key, csv(1, 2));
+
+        // Act
+        BatchOutcome outcome = loader("t_inject").processor().process(deliveries(List.of(f)));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM t_inject")).isEqualTo(2);
+        assertThat(h.column("SELECT key FROM t_inject_ledger")).containsExactly(key);
+        assertThat(h.keys("processed/inject/")).containsExactly("processed/inject/x'); DROP TABLE t_inject; --\".csv");
+    }
+
+    @Test
+    void maxConcurrencyOne_loadsNeverOverlap() throws Exception {
+        // Arrange: POST_SQL fails any load that runs while another holds the lock.
+        table("t_conc");
+        Loader loader = loader("t_conc", "MAX_CONCURRENCY", "1", "POST_SQL",
+                "SELECT CASE WHEN pg_try_advisory_xact_lock(4242) THEN pg_sleep(0.2)::text ELSE CAST('overlap-' || pg_backend_pid() AS int)::text END");
+        ExecutorService pollers = Executors.newFixedThreadPool(3);
+        List<Future<BatchOutcome>> runs = new ArrayList<>();
+
+        // Act
+        for (int i = 0; i < 3; i++) {
+            FileMessage f = h.put("incoming/conc/f" + i + ".csv", csv(i * 10, 2));
+            runs.add(pollers.submit(() -> loader.processor().process(deliveries(List.of(f)))));
+        }
+
+        // Assert
+        for (Future<BatchOutcome> r : runs) {
+            assertThat(r.get().failedMessageIds()).isEmpty();
+        }
+        pollers.shutdown();
+        assertThat(h.count("SELECT count(*) FROM t_conc")).isEqualTo(6);
+    }
+
+    @Test
+    void databaseDown_batchGoesBack_nothingMoves_thenRecovers() {
+        // Arrange
+        table("t_down");
+        try (TcpProxy proxy = new TcpProxy(h.pg.port())) {
+            Loader loader = h.loader(h.env("DB_TABLE", "t_down", "DB_LEDGER_TABLE", "t_down_ledger",
+                    "DB_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + h.database, "DB_CONNECT_TIMEOUT_SECONDS", "2"));
+            loader.processor().process(deliveries(List.of(h.put("incoming/down/warm.csv", csv(0, 1)))));
+            List<FileMessage> files = List.of(h.put("incoming/down/a.csv", csv(1, 3)), h.put("incoming/down/b.csv", csv(4, 3)));
+
+            // Act 1: the database is unreachable.
+            proxy.stop();
+            BatchOutcome refused = loader.processor().process(deliveries(files));
+
+            // Act 2: it dies in the middle of a COPY.
+            proxy.start();
+            proxy.cutAfterClientBytes(20_000);
+            FileMessage big = h.put("incoming/down/big.csv", csv(1000, 5000));
+            BatchOutcome cut = loader.processor().process(deliveries(List.of(big)));
+
+            // Act 3: it is back.
+            BatchOutcome recovered = loader.processor().process(deliveries(List.of(files.get(0), files.get(1), big)));
+
+            // Assert
+            assertThat(refused.failedMessageIds()).hasSize(2);
+            assertThat(cut.failedMessageIds()).hasSize(1);
+            assertThat(refused.processed() + refused.failed() + cut.processed() + cut.failed()).isZero();
+            assertThat(recovered.failedMessageIds()).isEmpty();
+            assertThat(recovered.processed()).isEqualTo(3);
+            assertThat(h.count("SELECT count(*) FROM t_down")).isEqualTo(1 + 6 + 5000);
+            assertThat(h.keys("failed/down/")).isEmpty();
+            assertThat(h.keys("incoming/down/")).isEmpty();
+        }
+    }
+
+    @Test
+    void connectionLostAtCommit_ledgerSettlesIt_noSecondLoad() {
+        // Arrange
+        table("t_commit");
+        try (TcpProxy proxy = new TcpProxy(h.pg.port())) {
+            Loader loader = h.loader(h.env("DB_TABLE", "t_commit", "DB_LEDGER_TABLE", "t_commit_ledger",
+                    "DB_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + h.database));
+            loader.processor().process(deliveries(List.of(h.put("incoming/commit/warm.csv", csv(0, 1)))));
+            List<FileMessage> files = List.of(h.put("incoming/commit/a.csv", csv(1, 3)), h.put("incoming/commit/b.csv", csv(4, 3)));
+
+            // Act: COMMIT reaches the server; its answer never reaches the loader.
+            proxy.cutAfterClientSends("COMMIT");
+            BatchOutcome first = loader.processor().process(deliveries(files));
+            BatchOutcome again = loader.processor().process(deliveries(files));
+
+            // Assert
+            assertThat(first.failedMessageIds()).isEmpty();
+            assertThat(first.processed()).isEqualTo(2);
+            assertThat(again.processed()).isZero();
+            assertThat(h.count("SELECT count(*) FROM t_commit")).isEqualTo(7);
+            assertThat(h.count("SELECT count(*) FROM t_commit_ledger")).isEqualTo(3);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+# Sourced by scripts/package, scripts/deploy and scripts/destroy: checks that fail early and
+# clearly, and the few facts the three share. Not meant to be run on its own.
+
+S3LOADER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+S3LOADER_TEMPLATE="$S3LOADER_ROOT/cloudformation/s3loader.yaml"
+# Written by scripts/package, read by scripts/deploy.
+S3LOADER_ARTIFACTS_FILE="${S3LOADER_ARTIFACTS_FILE:-$S3LOADER_ROOT/cloudformation/target/artifacts.env}"
+
+say() { printf '==> %s\n' "$*"; }
+detail() { printf '    %s\n' "$*"; }
+die() {
+    printf 'error: %s\n' "$1" >&2
+    shift
+    local line
+    for line in "$@"; do printf '       %s\n' "$line" >&2; done
+    exit 1
+}
+usage_error() {
+    printf 'error: %s\n' "$1" >&2
+    printf "Run '%s --help' for usage.\n" "$0" >&2
+    exit 2
+}
+
+# The usage text: the script's leading comment block, without the '# '.
+print_help() {
+    sed -n '2,/^[^#]/p' "$1" | sed '$d' | sed 's/^# \{0,1\}//'
+}
+
+need_aws_cli() {
+    if ! command -v aws >/dev/null 2>&1; then
+        die "the AWS CLI is not installed (no 'aws' on PATH)." \
+            "Install it (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html," \
+            "or 'apt-get install awscli'), then configure credentials with 'aws configure' or 'aws sso login'."
+    fi
+}
+
+# Sets AWS_REGION (and AWS_DEFAULT_REGION) from the environment or the CLI profile.
+need_region() {
+    local region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+    if [ -z "$region" ]; then
+        region="$(aws configure get region 2>/dev/null || true)"
+    fi
+    if [ -z "$region" ]; then
+        die "no AWS region is set." \
+            "Set one: 'export AWS_REGION=eu-west-1', or 'aws configure set region eu-west-1'."
+    fi
+    export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
+}
+
+# Sets AWS_ACCOUNT_ID and AWS_CALLER_ARN, or stops when no credentials work.
+need_credentials() {
+    local out
+    if ! out="$(aws sts get-caller-identity --query '[Account,Arn]' --output text 2>&1)"; then
+        die "no usable AWS credentials: 'aws sts get-caller-identity' failed:" \
+            "$(printf '%s' "$out" | head -3)" \
+            "Configure them with 'aws configure' or 'aws sso login', or choose a profile with AWS_PROFILE."
+    fi
+    AWS_ACCOUNT_ID="$(printf '%s' "$out" | awk '{print $1}')"
+    AWS_CALLER_ARN="$(printf '%s' "$out" | awk '{print $2}')"
+}
+
+need_stack_name() {
+    if [ -z "${1:-}" ]; then
+        usage_error "the stack name is missing."
+    fi
+    if ! [[ "$1" =~ ^[A-Za-z][A-Za-z0-9-]{0,127}$ ]]; then
+        usage_error "'$1' is not a valid stack name (a letter, then letters, digits and '-', at most 128)."
+    fi
+}
+
+# The parameter names the template declares, one a line.
+template_parameters() {
+    awk '/^Parameters:/ {in_p = 1; next}
+         in_p && /^[^ #]/ {exit}
+         in_p && /^  [A-Za-z0-9]+:[[:space:]]*$/ {sub(/^  /, ""); sub(/:.*/, ""); print}' "$S3LOADER_TEMPLATE"
+}
+
+# Prints the stack's status, or nothing when there is no such stack; stops on any other error.
+stack_status() {
+    local out
+    if out="$(aws cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].StackStatus' --output text 2>&1)"; then
+        printf '%s' "$out"
+    elif printf '%s' "$out" | grep -q 'does not exist'; then
+        return 0
+    else
+        die "cannot look up stack $1:" "$out"
+    fi
+}
+
+# Prints KEY<TAB>VALUE lines of the stack's outputs (or parameters with 'Parameters').
+stack_pairs() {
+    local what="${2:-Outputs}" key=OutputKey value=OutputValue
+    if [ "$what" = Parameters ]; then key=ParameterKey value=ParameterValue; fi
+    aws cloudformation describe-stacks --stack-name "$1" \
+        --query "Stacks[0].$what[].[$key,$value]" --output text
+}

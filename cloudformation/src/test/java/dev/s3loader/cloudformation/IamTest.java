@@ -1,0 +1,241 @@
+package dev.s3loader.cloudformation;
+
+import static dev.s3loader.cloudformation.CfnTemplate.cast;
+import static dev.s3loader.cloudformation.CfnTemplate.list;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each function's role grants exactly the IAM actions its code needs: the SDK operations found in
+ * the compiled code (mapped to actions by {@link IamActions}), plus what Lambda does with the
+ * role on the function's behalf (logs, the SQS event source mapping, VPC network interfaces) —
+ * no more, no less, for every deployment scenario — and only on the function's own ARNs and prefixes.
+ */
+class IamTest {
+    private static final CfnTemplate T = CfnTemplate.main();
+
+    static List<Scenario> scenarios() {
+        return Scenario.all();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void roles_grantExactlyTheActionsTheCodeCalls(Scenario scenario) {
+        CfnEvaluator ev = scenario.evaluate(T);
+        for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
+            // Arrange
+            Map<String, Object> props = ev.properties(function);
+            var code = FunctionCode.scan((String) props.get("Handler"));
+            Map<String, Set<String>> because = new TreeMap<>();
+
+            // Act
+            for (var call : code.calls()) {
+                for (String action : IamActions.actionsFor(call, scenario)) {
+                    because.computeIfAbsent(action, a -> new TreeSet<>()).add(call.key() + " in " + call.caller());
+                }
+            }
+            IamActions.LOGGING.forEach(a -> because.computeIfAbsent(a, x -> new TreeSet<>()).add("Lambda logging"));
+            if (hasSqsEventSource(ev, function)) {
+                IamActions.SQS_EVENT_SOURCE.forEach(a -> because.computeIfAbsent(a, x -> new TreeSet<>()).add("SQS event source mapping"));
+            }
+            if (props.get("VpcConfig") != null) {
+                IamActions.VPC_ACCESS.forEach(a -> because.computeIfAbsent(a, x -> new TreeSet<>()).add("VpcConfig"));
+            }
+            Set<String> granted = new TreeSet<>();
+            statements(ev, roleOf(function)).forEach(s -> granted.addAll(strings(s.get("Action"))));
+
+            // Assert
+            Set<String> missing = new TreeSet<>(because.keySet());
+            missing.removeAll(granted);
+            Set<String> extra = new TreeSet<>(granted);
+            extra.removeAll(because.keySet());
+            Map<String, Set<String>> missingWhy = new TreeMap<>(because);
+            missingWhy.keySet().retainAll(missing);
+            assertThat(missingWhy).as("%s [%s]: actions the code needs that %s does not grant", function, scenario,
+                    roleOf(function)).isEmpty();
+            assertThat(extra).as("%s [%s]: actions %s grants that no call of the code needs (calls found: %s)",
+                    function, scenario, roleOf(function), code.calls().stream().map(c -> c.key()).distinct().toList())
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void code_everySdkCallOfEveryFunction_isInTheActionTable() {
+        for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
+            String handler = (String) T.properties(function).get("Handler");
+            var code = FunctionCode.scan(handler);
+            System.out.printf("%s (%s) calls: %s%n", function, handler,
+                    code.calls().stream().map(c -> c.key()).distinct().toList());
+
+            assertThat(code.calls()).as("%s: SDK calls found in the code", function).isNotEmpty();
+            // Throws, naming the call, for an operation the table does not know.
+            code.calls().forEach(c -> Scenario.all().forEach(s -> IamActions.actionsFor(c, s)));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void roles_grantOnlyOnTheFunctionsOwnArnsAndPrefixes(Scenario scenario) {
+        CfnEvaluator ev = scenario.evaluate(T);
+        String queueArn = (String) ev.getAtt("LoadQueue", "Arn", "test");
+        for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
+            Map<String, Object> props = ev.properties(function);
+            Map<String, String> env = EnvironmentTest.environment(props);
+            Set<String> buckets = new HashSet<>();
+            buckets.add(env.get("BUCKET"));
+            if (env.containsKey("DESTINATION_BUCKET")) {
+                buckets.add(env.get("DESTINATION_BUCKET"));
+            }
+            List<String> prefixes = new ArrayList<>();
+            for (String p : List.of("INCOMING_PREFIX", "PROCESSED_PREFIX", "FAILED_PREFIX", "INTERNAL_PREFIX", "DESTINATION_PREFIX")) {
+                if (env.get(p) != null && !env.get(p).isEmpty()) {
+                    prefixes.add(env.get(p));
+                }
+            }
+            String logGroupArn = (String) ev.getAtt(logGroupOf(function), "Arn", "test");
+            List<String> problems = new ArrayList<>();
+
+            for (Map<String, Object> s : statements(ev, roleOf(function))) {
+                List<String> actions = strings(s.get("Action"));
+                List<String> resources = strings(s.get("Resource"));
+                String sid = function + " " + s.get("Sid");
+                if (s.containsKey("NotAction") || s.containsKey("NotResource")) {
+                    problems.add(sid + ": NotAction/NotResource");
+                }
+                actions.stream().filter(a -> a.contains("*")).forEach(a -> problems.add(sid + ": wildcard action " + a));
+                if (resources.contains("*")) {
+                    actions.stream().filter(a -> !IamActions.RESOURCE_STAR_ONLY.contains(a))
+                            .forEach(a -> problems.add(sid + ": " + a + " on \"*\", though it supports resource-level permissions"));
+                }
+                if (actions.contains("cloudwatch:PutMetricData")) {
+                    Object ns = s.get("Condition") == null ? null
+                            : cast(cast(s.get("Condition")).getOrDefault("StringEquals", Map.of())).get("cloudwatch:namespace");
+                    if (!env.get("METRICS_NAMESPACE").equals(ns)) {
+                        problems.add(sid + ": PutMetricData not limited to namespace " + env.get("METRICS_NAMESPACE") + " (got " + ns + ")");
+                    }
+                }
+                for (String r : resources) {
+                    if (r.startsWith("arn:aws:s3:::")) {
+                        String path = r.substring("arn:aws:s3:::".length());
+                        int slash = path.indexOf('/');
+                        String bucket = slash < 0 ? path : path.substring(0, slash);
+                        if (!buckets.contains(bucket)) {
+                            problems.add(sid + ": S3 resource " + r + " outside the function's buckets " + buckets);
+                        }
+                        if (slash >= 0 && prefixes.stream().noneMatch(p -> path.substring(slash + 1).startsWith(p))) {
+                            problems.add(sid + ": S3 objects " + r + " outside the function's prefixes " + prefixes);
+                        }
+                        if (actions.stream().anyMatch(a -> a.equals("s3:ListBucket")) != (slash < 0)) {
+                            problems.add(sid + ": bucket-level and object-level S3 actions/resources mixed: " + actions + " on " + r);
+                        }
+                    } else if (r.startsWith("arn:aws:sqs:") && !r.equals(queueArn)) {
+                        problems.add(sid + ": SQS resource " + r + " is not the load queue");
+                    } else if (r.startsWith("arn:aws:logs:") && !r.equals(logGroupArn)) {
+                        problems.add(sid + ": log resource " + r + " is not the function's log group " + logGroupArn);
+                    }
+                }
+            }
+            assertThat(problems).as("[%s]", scenario).isEmpty();
+        }
+    }
+
+    @Test
+    void roles_onePerFunction_assumableByLambdaOnly_withoutManagedPolicies() {
+        Set<String> roles = new HashSet<>();
+        for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
+            String role = roleOf(function);
+            Map<String, Object> props = T.properties(role);
+
+            assertThat(roles.add(role)).as("%s shares its role %s", function, role).isTrue();
+            assertThat(props).as(role).doesNotContainKeys("ManagedPolicyArns", "PermissionsBoundary");
+            assertThat(props.get("AssumeRolePolicyDocument").toString())
+                    .contains("Service=lambda.amazonaws.com").contains("sts:AssumeRole");
+        }
+        assertThat(T.resourcesOfType("AWS::IAM::Policy")).as("policies outside the roles").isEmpty();
+        assertThat(T.resourcesOfType("AWS::IAM::ManagedPolicy")).as("managed policies").isEmpty();
+    }
+
+    @Test
+    void actionsFor_operationMissingFromTheTable_failsNamingItAndTheCaller() {
+        var call = new SdkCallScanner.SdkCall("s3", "putBucketPolicy", "dev.s3loader.x.Y#z");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> IamActions.actionsFor(call, Scenario.of("x")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("s3:PutBucketPolicy").hasMessageContaining("dev.s3loader.x.Y#z")
+                .hasMessageContaining("IamActions.java");
+    }
+
+    @Test
+    void actionsFor_redshiftStatements_needTheCredentialsOfTheDeployment() {
+        var call = new SdkCallScanner.SdkCall("redshiftdata", "batchExecuteStatement", "x");
+        Scenario wg = Scenario.of("wg", "Destination", "redshift", "RedshiftWorkgroup", "analytics");
+
+        assertThat(IamActions.actionsFor(call, wg))
+                .containsExactlyInAnyOrder("redshift-data:BatchExecuteStatement", "redshift-serverless:GetCredentials");
+        assertThat(IamActions.actionsFor(call, wg.with("DatabaseSecretArn", Scenario.SECRET)))
+                .contains("secretsmanager:GetSecretValue");
+        assertThat(IamActions.actionsFor(call, Scenario.of("copy"))).isEmpty();
+    }
+
+    static String roleOf(String function) {
+        Object role = T.properties(function).get("Role");
+        if (!"Fn::GetAtt".equals(CfnTemplate.intrinsic(role))) {
+            throw new AssertionError(function + ".Role must be !GetAtt <its role>.Arn");
+        }
+        return (String) list(cast(role).get("Fn::GetAtt")).get(0);
+    }
+
+    static String logGroupOf(String function) {
+        Object logging = T.properties(function).get("LoggingConfig");
+        Object group = logging == null ? null : cast(logging).get("LogGroup");
+        if (!"Ref".equals(CfnTemplate.intrinsic(group))) {
+            throw new AssertionError(function + ".LoggingConfig.LogGroup must be a Ref to its log group");
+        }
+        return (String) cast(group).get("Ref");
+    }
+
+    static boolean hasSqsEventSource(CfnEvaluator ev, String function) {
+        String arn = (String) ev.getAtt(function, "Arn", "test");
+        String name = (String) ev.ref(function, "test");
+        for (String esm : T.resourcesOfType("AWS::Lambda::EventSourceMapping")) {
+            Map<String, Object> p = ev.properties(esm);
+            Object target = p.get("FunctionName");
+            if ((arn.equals(target) || name.equals(target)) && String.valueOf(p.get("EventSourceArn")).startsWith("arn:aws:sqs:")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The Allow statements of the role's inline policies, evaluated. */
+    static List<Map<String, Object>> statements(CfnEvaluator ev, String role) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        Object policies = ev.properties(role).get("Policies");
+        for (Object p : policies == null ? List.of() : list(policies)) {
+            for (Object s : list(cast(cast(p).get("PolicyDocument")).get("Statement"))) {
+                Map<String, Object> statement = cast(s);
+                if ("Allow".equals(statement.get("Effect"))) {
+                    out.add(statement);
+                }
+            }
+        }
+        return out;
+    }
+
+    static List<String> strings(Object o) {
+        if (o == null) {
+            return List.of();
+        }
+        return o instanceof List<?> l ? l.stream().map(CfnEvaluator::scalar).toList() : List.of(CfnEvaluator.scalar(o));
+    }
+}

@@ -52,7 +52,7 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         v.put("MAX_CONCURRENCY", "postgres/redshift: loads one process runs against the database at once (default: 2; across Lambdas the event source mapping's MaximumConcurrency caps it)");
         v.put("LOAD_TIMEOUT_SECONDS", "postgres/redshift: how long one batch load may take before its outcome is treated as unknown and resolved from the ledger (default: 600)");
         v.put("DB_URL", "postgres: JDBC URL jdbc:postgresql://host:port/db[?sslmode=...] (required unless DB_SECRET_ARN)");
-        v.put("DB_USER", "postgres: user (unless in DB_SECRET_ARN); redshift: database user for temporary credentials on a provisioned cluster");
+        v.put("DB_USER", "postgres: user (unless in DB_SECRET_ARN); redshift: database user for temporary credentials on a provisioned cluster (neither it nor DB_SECRET_ARN: the IAM identity)");
         v.put("DB_PASSWORD", "postgres: password (unless in DB_SECRET_ARN; prefer the secret on AWS)");
         v.put("DB_SECRET_ARN", "postgres: Secrets Manager secret {host,port,dbname,username,password}; redshift: the Data API's SecretArn");
         v.put("DB_NAME", "redshift: database name (required for redshift)");
@@ -88,7 +88,7 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         Optional<String> preSql = env.optional("PRE_SQL");
         Optional<String> postSql = env.optional("POST_SQL");
         int maxConcurrency = env.integer("MAX_CONCURRENCY", 2, 1, 100);
-        Duration loadTimeout = env.seconds("LOAD_TIMEOUT_SECONDS", Duration.ofSeconds(600), 10, 43_200);
+        Duration loadTimeout = env.seconds("LOAD_TIMEOUT_SECONDS", Duration.ofSeconds(600), 1, 43_200);
         PostgresConnection postgres = new PostgresConnection(env.optional("DB_URL"), env.optional("DB_USER"),
                 env.optional("DB_PASSWORD"), env.optional("DB_SECRET_ARN"),
                 env.seconds("DB_CONNECT_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300));
@@ -168,9 +168,6 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         }
         if (redshift.secretArn().isPresent() && redshift.dbUser().isPresent()) {
             throw new ConfigException("set DB_SECRET_ARN or DB_USER for Redshift, not both");
-        }
-        if (redshift.clusterId().isPresent() && redshift.secretArn().isEmpty() && redshift.dbUser().isEmpty()) {
-            throw new ConfigException("a provisioned Redshift cluster needs DB_SECRET_ARN or DB_USER");
         }
         if (redshift.workgroup().isPresent() && redshift.dbUser().isPresent()) {
             throw new ConfigException("DB_USER (temporary credentials) applies to a provisioned cluster only; "

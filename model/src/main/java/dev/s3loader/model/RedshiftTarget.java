@@ -4,8 +4,8 @@ import java.util.Optional;
 
 /**
  * Where the redshift destination runs its statements through the Data API: a provisioned cluster
- * (cluster id, and a secret or a database user for temporary credentials) or a Serverless
- * workgroup (a secret, or none for the caller's IAM identity).
+ * (cluster id; a secret, a database user for temporary credentials, or neither for the caller's
+ * IAM identity) or a Serverless workgroup (a secret, or the caller's IAM identity).
  *
  * @param iamRole the role COPY assumes to read the files (IAM_ROLE)
  */

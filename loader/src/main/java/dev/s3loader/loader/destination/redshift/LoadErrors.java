@@ -40,11 +40,12 @@ final class LoadErrors {
             if (attempt > 0) {
                 sleep();
             }
-            Map<FileMessage, LoadResult.Rejected> found = Map.of();
+            List<List<String>> rows = new java.util.ArrayList<>();
             if (copy.redshiftQueryId() != null && copy.redshiftQueryId() > 0) {
-                found = rejected(api.query(RedshiftSql.loadErrorsByQuery(),
-                        Map.of("query", Long.toString(copy.redshiftQueryId())), queryTimeout), byUrl);
+                rows.addAll(api.query(RedshiftSql.loadErrorsByQuery(),
+                        Map.of("query", Long.toString(copy.redshiftQueryId())), queryTimeout));
             }
+            Map<FileMessage, LoadResult.Rejected> found = rejected(rows, byUrl);
             if (found.isEmpty() && byUrl.size() <= MAX_NAMED_FILES && copy.createdAt() != null) {
                 Map<String, String> p = new LinkedHashMap<>();
                 p.put("since", TIMESTAMP.format(copy.createdAt().minusSeconds(5)));
@@ -52,9 +53,12 @@ final class LoadErrors {
                 for (String url : byUrl.keySet()) {
                     p.put("f" + i++, url);
                 }
-                found = rejected(api.query(RedshiftSql.loadErrorsByFiles(byUrl.size()), p, queryTimeout), byUrl);
+                List<List<String>> byName = api.query(RedshiftSql.loadErrorsByFiles(byUrl.size()), p, queryTimeout);
+                rows.addAll(byName);
+                found = rejected(byName, byUrl);
             }
-            if (!found.isEmpty()) {
+            if (!found.isEmpty() || !rows.isEmpty()) {
+                // Rows that name none of our files (a path cut at 256 characters): waiting will not help.
                 return found;
             }
         }

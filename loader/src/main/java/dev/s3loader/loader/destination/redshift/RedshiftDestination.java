@@ -169,13 +169,11 @@ public final class RedshiftDestination implements Destination {
 
     private Attempt attempt(List<FileMessage> files, String batchId, List<String> cols) {
         Manifests.Written written = manifests.write(files, batchId);
-        boolean settled = true;
         try {
             List<RedshiftSql.Step> steps = sql.batch(written.filesUrl(), written.groups(), cols);
             String id = api.submitBatch(steps.stream().map(RedshiftSql.Step::sql).toList());
             Optional<DescribeStatementResponse> done = api.await(id, config.loadTimeout());
             if (done.isEmpty()) {
-                settled = false; // it may still be reading the manifests
                 api.cancel(id);
                 return new Attempt.Unknown("no final status for statement " + id + " within " + config.loadTimeout());
             }
@@ -186,9 +184,8 @@ public final class RedshiftDestination implements Destination {
                 default -> failed(d, steps, files);
             };
         } finally {
-            if (settled) {
-                manifests.delete(written.keys());
-            }
+            // Safe even while a given-up statement still runs: a missing manifest can only make it fail.
+            manifests.delete(written.keys());
         }
     }
 

@@ -3,10 +3,12 @@ package dev.s3loader.loader.destination.postgres;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.s3loader.loader.LoaderException;
+import dev.s3loader.loader.TransientLoadException;
 import dev.s3loader.model.PostgresConnection;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.function.Supplier;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -54,7 +56,12 @@ final class PostgresCredentials {
             return new Resolved(config.jdbcUrl().orElseThrow(), config.user(), config.password());
         }
         String arn = config.secretArn().get();
-        String text = secrets.get().getSecretValue(b -> b.secretId(arn)).secretString();
+        String text;
+        try {
+            text = secrets.get().getSecretValue(b -> b.secretId(arn)).secretString();
+        } catch (SdkException e) {
+            throw new TransientLoadException("cannot read secret " + arn + ": " + e.getMessage(), e);
+        }
         JsonNode s;
         try {
             s = JSON.readTree(text == null ? "" : text);

@@ -337,6 +337,7 @@ class PostgresDestinationTest {
             BatchOutcome recovered = loader.processor().process(deliveries(List.of(files.get(0), files.get(1), big)));
 
             // Assert
+            assertThat(proxy.cuts()).isEqualTo(1);
             assertThat(refused.failedMessageIds()).hasSize(2);
             assertThat(cut.failedMessageIds()).hasSize(1);
             assertThat(refused.processed() + refused.failed() + cut.processed() + cut.failed()).isZero();
@@ -353,8 +354,9 @@ class PostgresDestinationTest {
         // Arrange
         table("t_commit");
         try (TcpProxy proxy = new TcpProxy(h.pg.port())) {
+            // prepareThreshold=0: every COMMIT goes over the wire as text, for the proxy to spot.
             Loader loader = h.loader(h.env("DB_TABLE", "t_commit", "DB_LEDGER_TABLE", "t_commit_ledger",
-                    "DB_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + h.database));
+                    "DB_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + h.database + "?prepareThreshold=0"));
             loader.processor().process(deliveries(List.of(h.put("incoming/commit/warm.csv", csv(0, 1)))));
             List<FileMessage> files = List.of(h.put("incoming/commit/a.csv", csv(1, 3)), h.put("incoming/commit/b.csv", csv(4, 3)));
 
@@ -364,11 +366,40 @@ class PostgresDestinationTest {
             BatchOutcome again = loader.processor().process(deliveries(files));
 
             // Assert
+            assertThat(proxy.cuts()).isEqualTo(1);
             assertThat(first.failedMessageIds()).isEmpty();
             assertThat(first.processed()).isEqualTo(2);
             assertThat(again.processed()).isZero();
             assertThat(h.count("SELECT count(*) FROM t_commit")).isEqualTo(7);
             assertThat(h.count("SELECT count(*) FROM t_commit_ledger")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void secretArn_suppliesHostPortDatabaseAndUser_readOnce() throws Exception {
+        // Arrange
+        table("t_secret");
+        String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+        try (LocalSecretsManager secrets = new LocalSecretsManager();
+             software.amazon.awssdk.services.secretsmanager.SecretsManagerClient client = secrets.client()) {
+            secrets.put(arn, "{\"engine\":\"postgres\",\"host\":\"127.0.0.1\",\"port\":" + h.pg.port()
+                    + ",\"dbname\":\"" + h.database + "\",\"username\":\"" + h.pg.user() + "\",\"password\":\"x\"}");
+            java.util.Map<String, String> env = h.env("DB_TABLE", "t_secret", "DB_LEDGER_TABLE", "t_secret_ledger",
+                    "DB_SECRET_ARN", arn);
+            env.remove("DB_URL");
+            env.remove("DB_USER");
+            env.remove("DB_PASSWORD");
+            LoaderConfig config = LoaderConfig.fromEnv(env);
+
+            // Act
+            try (PostgresDestination d = new PostgresDestination(config.database(), h.s3, () -> client)) {
+                d.load(List.of(h.put("incoming/secret/a.csv", csv(1, 2))), "s1");
+                d.load(List.of(h.put("incoming/secret/b.csv", csv(3, 2))), "s2");
+            }
+
+            // Assert
+            assertThat(secrets.reads.get()).isEqualTo(1);
+            assertThat(h.count("SELECT count(*) FROM t_secret")).isEqualTo(4);
         }
     }
 }

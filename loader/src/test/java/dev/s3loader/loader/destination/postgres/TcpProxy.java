@@ -26,6 +26,7 @@ public final class TcpProxy implements AutoCloseable {
     private volatile ServerSocket listener;
     private final AtomicReference<byte[]> cutMarker = new AtomicReference<>();
     private final AtomicLong cutAfterBytes = new AtomicLong(-1);
+    private final java.util.concurrent.atomic.AtomicInteger cuts = new java.util.concurrent.atomic.AtomicInteger();
 
     public TcpProxy(int targetPort) {
         this.targetPort = targetPort;
@@ -39,6 +40,11 @@ public final class TcpProxy implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** How many armed cuts have fired: proof a test's failure really happened where it meant it to. */
+    public int cuts() {
+        return cuts.get();
     }
 
     /** Accepts connections again (on the same port). */
@@ -113,15 +119,20 @@ public final class TcpProxy implements AutoCloseable {
                     if (budget >= 0) {
                         long left = cutAfterBytes.addAndGet(-n);
                         if (left < 0 && cutAfterBytes.compareAndSet(left, -1)) {
+                            cuts.incrementAndGet();
                             kill();
                             return;
                         }
                     }
+                    byte[] marker = cutMarker.get();
+                    boolean cut = marker != null && contains(buf, n, marker) && cutMarker.compareAndSet(marker, null);
+                    if (cut) {
+                        muted = true; // before the server can answer: the answer never reaches the client
+                    }
                     out.write(buf, 0, n);
                     out.flush();
-                    byte[] marker = cutMarker.get();
-                    if (marker != null && contains(buf, n, marker) && cutMarker.compareAndSet(marker, null)) {
-                        muted = true; // the answer never reaches the client
+                    if (cut) {
+                        cuts.incrementAndGet();
                         Thread.sleep(300); // the server gets and acts on the message meanwhile
                         kill();
                         return;

@@ -1,0 +1,128 @@
+package dev.s3loader.embedded.redshift;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.s3loader.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import javax.sql.DataSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A local Redshift Data API: a JDK HTTP server on loopback that speaks the Data API's protocol
+ * (ExecuteStatement, BatchExecuteStatement, DescribeStatement, GetStatementResult,
+ * CancelStatement) and runs the SQL on PostgreSQL, with Redshift's {@code COPY ... FROM 's3://...'}
+ * translated into reads from a local S3 server. No Redshift exists to run locally; this is what
+ * the redshift destination is tested against, through the real SDK client.
+ *
+ * <p>What it checks as Redshift would: the request's target (database, exactly one of cluster or
+ * workgroup, not both a secret and a database user), COPY credentials (IAM_ROLE or CREDENTIALS),
+ * the manifest's form, mandatory entries present, a bad row failing the COPY with its file, line
+ * and column in {@code sys_load_error_detail}. What it does not: Redshift's SQL dialect beyond
+ * GETDATE() (other SQL runs as PostgreSQL SQL), serializable isolation (PostgreSQL's read
+ * committed, with LOCK honoured), MAXERROR above 0, text-format escapes, columnar formats.
+ * The Data API's {@code Database} names a database of the PostgreSQL server.
+ */
+public final class LocalRedshiftData implements AutoCloseable {
+    public static final String ACCESS_KEY = "s3loader";
+    public static final String SECRET_KEY = "s3loader-secret";
+    public static final Region REGION = Region.US_EAST_1;
+
+    private final HttpServer server;
+    private final ExecutorService http;
+    private final ExecutorService statements;
+    private final StatementRunner runner;
+    private final DataApiProtocol protocol;
+    private final URI endpoint;
+
+    private LocalRedshiftData(Function<String, DataSource> databases, S3Client s3) {
+        this.runner = new StatementRunner(databases, new S3Copy(s3, databases));
+        this.statements = Executors.newCachedThreadPool(Thread.ofPlatform().name("local-redshift-sql-", 0).daemon(true).factory());
+        this.http = Executors.newFixedThreadPool(8, Thread.ofPlatform().name("local-redshift-http-", 0).daemon(true).factory());
+        this.protocol = new DataApiProtocol(runner, statements);
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind the local Redshift Data API", e);
+        }
+        server.createContext("/", protocol);
+        server.setExecutor(http);
+        server.start();
+        this.endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /**
+     * A Data API whose {@code Database} parameter picks a database of {@code postgres} (create it
+     * first, e.g. with {@link EmbeddedPostgres#createDatabase}), reading COPY sources with {@code s3}.
+     */
+    public static LocalRedshiftData start(EmbeddedPostgres postgres, S3Client s3) {
+        Objects.requireNonNull(postgres, "postgres");
+        return start(postgres::dataSource, s3);
+    }
+
+    /** The same over any PostgreSQL: {@code databases} maps a Data API database name to a data source. */
+    public static LocalRedshiftData start(Function<String, DataSource> databases, S3Client s3) {
+        return new LocalRedshiftData(Objects.requireNonNull(databases, "databases"), Objects.requireNonNull(s3, "s3"));
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** A real SDK client for this endpoint (static credentials, fixed region); the caller closes it. */
+    public RedshiftDataClient newClient() {
+        return RedshiftDataClient.builder()
+                .endpointOverride(endpoint)
+                .region(REGION)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .build();
+    }
+
+    /** Every SQL text submitted so far, in order: what a test inspects to prove nothing was spliced in. */
+    public List<String> submittedSql() {
+        return protocol.submittedSql();
+    }
+
+    /** Batches run to their end but wait before COMMIT until {@link #releaseCommits()} (or a cancel). */
+    public void holdCommits() {
+        runner.holdCommits();
+    }
+
+    public void releaseCommits() {
+        runner.releaseCommits();
+    }
+
+    /**
+     * DescribeStatement answers 500 for statements whose SQL matches (a lost poll); the statements
+     * themselves run on. {@code sqls -> false} restores it.
+     */
+    public void failDescribeOf(Predicate<List<String>> which) {
+        protocol.failDescribeOf(which);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        http.shutdownNow();
+        statements.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "LocalRedshiftData[" + endpoint + "]";
+    }
+}

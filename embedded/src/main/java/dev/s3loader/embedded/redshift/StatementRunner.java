@@ -1,0 +1,252 @@
+package dev.s3loader.embedded.redshift;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * Runs a statement's SQL on PostgreSQL the way the Data API runs it on Redshift: all
+ * sub-statements in one transaction on one session (so temporary tables live through a batch),
+ * the first failure rolling everything back and aborting what follows. COPY is translated by
+ * {@link S3Copy}; other SQL runs as written, with Redshift's GETDATE() provided.
+ */
+final class StatementRunner {
+    private static final AtomicLong QUERY_IDS = new AtomicLong(1000);
+
+    private final Function<String, DataSource> databases;
+    private final S3Copy copy;
+    private final Set<String> prepared = ConcurrentHashMap.newKeySet();
+    private volatile CountDownLatch commitGate;
+
+    StatementRunner(Function<String, DataSource> databases, S3Copy copy) {
+        this.databases = databases;
+        this.copy = copy;
+    }
+
+    void holdCommits() {
+        commitGate = new CountDownLatch(1);
+    }
+
+    void releaseCommits() {
+        CountDownLatch g = commitGate;
+        commitGate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
+    void run(RunningStatement st) {
+        long started = System.nanoTime();
+        st.status = "STARTED";
+        st.updatedAt = Instant.now();
+        try (Connection c = databases.apply(st.database).getConnection()) {
+            st.pid = c.unwrap(PGConnection.class).getBackendPID();
+            prepare(st.database, c);
+            c.setAutoCommit(false);
+            for (int i = 0; i < st.subs.size(); i++) {
+                RunningStatement.Sub sub = st.subs.get(i);
+                if (st.cancelRequested) {
+                    abort(st, c, i);
+                    return;
+                }
+                if (!runSub(st, sub, c)) {
+                    fail(st, c, i, started);
+                    return;
+                }
+            }
+            if (st.batch && !awaitCommitGate(st)) {
+                abort(st, c, st.subs.size());
+                return;
+            }
+            c.commit();
+            st.durationNanos = System.nanoTime() - started;
+            st.updatedAt = Instant.now();
+            st.status = "FINISHED";
+        } catch (SQLException | RuntimeException e) {
+            st.error = "ERROR: " + e.getMessage();
+            st.updatedAt = Instant.now();
+            st.status = st.cancelRequested ? "ABORTED" : "FAILED";
+        }
+    }
+
+    /** Runs one sub-statement; false when it failed (its error is recorded on it). */
+    private boolean runSub(RunningStatement st, RunningStatement.Sub sub, Connection c) {
+        long started = System.nanoTime();
+        sub.queryId = QUERY_IDS.incrementAndGet();
+        sub.createdAt = Instant.now();
+        sub.status = "STARTED";
+        try {
+            if (CopyCommand.isCopy(sub.sql)) {
+                CopyCommand cmd;
+                try {
+                    cmd = CopyCommand.parse(sub.sql);
+                } catch (CopyCommand.Invalid | IllegalArgumentException e) {
+                    throw new S3Copy.Failed(e.getMessage());
+                }
+                sub.resultRows = copy.run(c, cmd, st, sub);
+            } else {
+                execute(st, sub, c);
+            }
+            sub.status = "FINISHED";
+            return true;
+        } catch (SQLException e) {
+            sub.error = "ERROR: " + firstLine(e.getMessage());
+        } catch (S3Copy.Failed e) {
+            sub.error = "ERROR: " + e.getMessage();
+        } catch (RuntimeException e) {
+            sub.error = "ERROR: " + e;
+        } finally {
+            sub.durationNanos = System.nanoTime() - started;
+            sub.updatedAt = Instant.now();
+        }
+        sub.status = st.cancelRequested ? "ABORTED" : "FAILED";
+        return false;
+    }
+
+    private void execute(RunningStatement st, RunningStatement.Sub sub, Connection c) throws SQLException {
+        List<String> names = new ArrayList<>();
+        String sql = SqlTokens.positional(sub.sql, names);
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            for (int i = 0; i < names.size(); i++) {
+                String v = st.parameters.get(names.get(i));
+                if (v == null) {
+                    throw new SQLException("parameter :" + names.get(i) + " was not supplied", "42P02");
+                }
+                // Untyped, as the Data API sends them: the server infers the type from the context.
+                p.setObject(i + 1, v, Types.OTHER);
+            }
+            st.running = p;
+            try {
+                if (p.execute()) {
+                    try (ResultSet rs = p.getResultSet()) {
+                        sub.result = read(rs);
+                        sub.resultRows = sub.result.rows().size();
+                    }
+                } else {
+                    sub.resultRows = Math.max(0, p.getUpdateCount());
+                }
+            } finally {
+                st.running = null;
+            }
+        }
+    }
+
+    private static RunningStatement.Result read(ResultSet rs) throws SQLException {
+        ResultSetMetaData md = rs.getMetaData();
+        List<RunningStatement.Column> cols = new ArrayList<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+            cols.add(new RunningStatement.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        while (rs.next()) {
+            List<Object> row = new ArrayList<>();
+            for (int i = 1; i <= cols.size(); i++) {
+                Object v = switch (md.getColumnType(i)) {
+                    case Types.BIGINT, Types.INTEGER, Types.SMALLINT, Types.TINYINT -> {
+                        long l = rs.getLong(i);
+                        yield rs.wasNull() ? null : l;
+                    }
+                    case Types.REAL, Types.FLOAT, Types.DOUBLE -> {
+                        double d = rs.getDouble(i);
+                        yield rs.wasNull() ? null : d;
+                    }
+                    case Types.BOOLEAN, Types.BIT -> {
+                        boolean b = rs.getBoolean(i);
+                        yield rs.wasNull() ? null : b;
+                    }
+                    default -> rs.getString(i);
+                };
+                row.add(v);
+            }
+            rows.add(row);
+        }
+        return new RunningStatement.Result(cols, rows);
+    }
+
+    private void fail(RunningStatement st, Connection c, int failedAt, long started) throws SQLException {
+        c.rollback();
+        for (int i = failedAt + 1; i < st.subs.size(); i++) {
+            st.subs.get(i).status = "ABORTED";
+        }
+        st.error = st.subs.get(failedAt).error;
+        st.durationNanos = System.nanoTime() - started;
+        st.updatedAt = Instant.now();
+        st.status = st.cancelRequested ? "ABORTED" : "FAILED";
+    }
+
+    private void abort(RunningStatement st, Connection c, int from) throws SQLException {
+        c.rollback();
+        for (int i = from; i < st.subs.size(); i++) {
+            st.subs.get(i).status = "ABORTED";
+        }
+        st.error = "Query cancelled on user's request";
+        st.updatedAt = Instant.now();
+        st.status = "ABORTED";
+    }
+
+    /** Holds a finished batch before COMMIT while a test keeps the gate closed; false if cancelled meanwhile. */
+    private boolean awaitCommitGate(RunningStatement st) {
+        CountDownLatch g = commitGate;
+        if (g == null) {
+            return true;
+        }
+        try {
+            while (!g.await(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (st.cancelRequested) {
+                    return false;
+                }
+            }
+            return !st.cancelRequested;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Once per database: Redshift's GETDATE() and the load error view, as PostgreSQL objects. */
+    private void prepare(String database, Connection c) throws SQLException {
+        if (prepared.contains(database)) {
+            return;
+        }
+        synchronized (prepared) {
+            if (prepared.contains(database)) {
+                return;
+            }
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_xact_lock(7283746)");
+                s.execute("CREATE OR REPLACE FUNCTION public.getdate() RETURNS timestamp LANGUAGE sql STABLE "
+                        + "AS 'SELECT CAST(now() AS timestamp)'");
+                s.execute("CREATE TABLE IF NOT EXISTS public.sys_load_error_detail (user_id integer, query_id bigint, "
+                        + "transaction_id bigint, session_id integer, database_name text, table_id integer, "
+                        + "start_time timestamp, file_name text, line_number bigint, column_name text, column_type text, "
+                        + "column_length text, position integer, error_code integer, error_message text)");
+            }
+            c.commit();
+            prepared.add(database);
+        }
+    }
+
+    static Duration elapsed(Instant from) {
+        return Duration.between(from, Instant.now());
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+}

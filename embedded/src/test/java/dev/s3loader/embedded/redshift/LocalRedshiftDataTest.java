@@ -1,0 +1,266 @@
+package dev.s3loader.embedded.redshift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.s3loader.embedded.EmbeddedPostgres;
+import dev.s3loader.embedded.SharedServers;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
+import software.amazon.awssdk.services.redshiftdata.model.DescribeStatementResponse;
+import software.amazon.awssdk.services.redshiftdata.model.Field;
+import software.amazon.awssdk.services.redshiftdata.model.SqlParameter;
+import software.amazon.awssdk.services.redshiftdata.model.StatusString;
+import software.amazon.awssdk.services.redshiftdata.model.ValidationException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The local Data API through the real SDK client: protocol, COPY translation and what Redshift would refuse. */
+class LocalRedshiftDataTest {
+    private static final String DB = "local_redshift_test";
+    private static final String BUCKET = "local-redshift-test";
+    private static final String ROLE = "arn:aws:iam::123456789012:role/copy";
+
+    private static EmbeddedPostgres pg;
+    private static S3Client s3;
+    private static LocalRedshiftData api;
+    private static RedshiftDataClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = SharedServers.postgres();
+        pg.createDatabase(DB);
+        SharedServers.s3().createBucket(BUCKET);
+        s3 = SharedServers.s3().newClient();
+        api = LocalRedshiftData.start(pg, s3);
+        client = api.newClient();
+        sql("DROP TABLE IF EXISTS events; CREATE TABLE events (id int NOT NULL, name varchar(10), amount int)");
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        api.close();
+        s3.close();
+    }
+
+    @Test
+    void executeStatement_namedParameters_typedRowsBack() {
+        // Act
+        String id = client.executeStatement(b -> b.clusterIdentifier("c").database(DB).dbUser("u")
+                .sql("SELECT CAST(:n AS int) + 1 AS n, :s AS s, CAST(NULL AS text) AS z")
+                .parameters(SqlParameter.builder().name("n").value("41").build(),
+                        SqlParameter.builder().name("s").value("it's").build())).id();
+        DescribeStatementResponse d = await(id);
+        List<List<Field>> rows = client.getStatementResult(b -> b.id(id)).records();
+
+        // Assert
+        assertThat(d.status()).isEqualTo(StatusString.FINISHED);
+        assertThat(d.hasResultSet()).isTrue();
+        assertThat(rows).hasSize(1);
+        assertThat(rows.getFirst().get(0).longValue()).isEqualTo(42L);
+        assertThat(rows.getFirst().get(1).stringValue()).isEqualTo("it's");
+        assertThat(rows.getFirst().get(2).isNull()).isTrue();
+    }
+
+    @Test
+    void batch_copyManifestCsvAndGzip_loadsInOneTransactionWithTempTable() throws Exception {
+        // Arrange
+        put("in/a b.csv", "1,x,10\n2,\"y, z\",20\n".getBytes(StandardCharsets.UTF_8));
+        put("in/c.csv.gz", gzip("3,w,30\n"));
+        put("m/1.manifest", manifest("in/a b.csv").getBytes(StandardCharsets.UTF_8));
+        put("m/2.manifest", manifest("in/c.csv.gz").getBytes(StandardCharsets.UTF_8));
+
+        // Act
+        String id = batch("CREATE TEMP TABLE t1 (id int, name text, amount int)",
+                "COPY t1 FROM 's3://" + BUCKET + "/in/c.csv.gz' IAM_ROLE '" + ROLE + "' CSV GZIP",
+                "DELETE FROM events WHERE id IN (1, 2, 3)",
+                "COPY events (id, name, amount) FROM 's3://" + BUCKET + "/m/1.manifest' IAM_ROLE '" + ROLE
+                        + "' MANIFEST CSV DELIMITER AS ',' QUOTE AS '\"' NULL AS '' COMPUPDATE OFF STATUPDATE OFF",
+                "COPY events FROM 's3://" + BUCKET + "/m/2.manifest' IAM_ROLE '" + ROLE + "' MANIFEST CSV GZIP",
+                "SELECT COUNT(*) FROM t1");
+        DescribeStatementResponse d = await(id);
+
+        // Assert
+        assertThat(d.status()).as(d.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(d.subStatements()).hasSize(6);
+        assertThat(d.subStatements().get(3).resultRows()).isEqualTo(2L);
+        assertThat(client.getStatementResult(b -> b.id(id + ":6")).records().getFirst().getFirst().longValue()).isEqualTo(1L);
+        assertThat(query("SELECT string_agg(id || ':' || name, '|' ORDER BY id) FROM events WHERE id IN (1,2,3)"))
+                .isEqualTo("1:x|2:y, z|3:w");
+    }
+
+    @Test
+    void batch_copyWithoutIamRole_failsAndRollsBackEarlierStatements() {
+        // Arrange
+        put("in/r.csv", "7,r,1\n".getBytes(StandardCharsets.UTF_8));
+
+        // Act
+        String id = batch("INSERT INTO events VALUES (70, 'before', 0)",
+                "COPY events FROM 's3://" + BUCKET + "/in/r.csv' CSV");
+        DescribeStatementResponse d = await(id);
+
+        // Assert
+        assertThat(d.status()).isEqualTo(StatusString.FAILED);
+        assertThat(d.error()).contains("credentials");
+        assertThat(d.subStatements().get(1).statusAsString()).isEqualTo("FAILED");
+        assertThat(query("SELECT count(*) FROM events WHERE id = 70")).isEqualTo("0");
+    }
+
+    @Test
+    void batch_manifestWithEncodedKey_isAMissingMandatoryFile() {
+        // Arrange: the object is "in/sp ace.csv"; a URL-encoded manifest entry names another key.
+        put("in/sp ace.csv", "8,s,1\n".getBytes(StandardCharsets.UTF_8));
+        put("m/enc.manifest", manifest("in/sp%20ace.csv").getBytes(StandardCharsets.UTF_8));
+        put("m/bad.manifest", "{\"entries\": [".getBytes(StandardCharsets.UTF_8));
+
+        // Act
+        DescribeStatementResponse encoded = await(batch(copyManifest("m/enc.manifest")));
+        DescribeStatementResponse malformed = await(batch(copyManifest("m/bad.manifest")));
+
+        // Assert
+        assertThat(encoded.status()).isEqualTo(StatusString.FAILED);
+        assertThat(encoded.error()).contains("sp%20ace.csv").contains("does not exist");
+        assertThat(malformed.status()).isEqualTo(StatusString.FAILED);
+        assertThat(malformed.error()).contains("not in correct json format");
+    }
+
+    @Test
+    void batch_badRow_failsWithLoadErrorDetailByQueryId() {
+        // Arrange
+        put("in/bad.csv", "9,ok,1\n10,bad,notanumber\n".getBytes(StandardCharsets.UTF_8));
+        put("m/badrow.manifest", manifest("in/bad.csv").getBytes(StandardCharsets.UTF_8));
+
+        // Act
+        DescribeStatementResponse d = await(batch(copyManifest("m/badrow.manifest")));
+        long queryId = d.subStatements().getFirst().redshiftQueryId();
+        String detailId = client.executeStatement(b -> b.clusterIdentifier("c").database(DB).dbUser("u")
+                .sql("SELECT TRIM(file_name), line_number, TRIM(column_name), error_code FROM sys_load_error_detail "
+                        + "WHERE query_id = :q").parameters(SqlParameter.builder().name("q").value(Long.toString(queryId)).build())).id();
+        await(detailId);
+        List<Field> row = client.getStatementResult(b -> b.id(detailId)).records().getFirst();
+
+        // Assert
+        assertThat(d.status()).isEqualTo(StatusString.FAILED);
+        assertThat(d.error()).contains("Load into table 'events' failed");
+        assertThat(row.get(0).stringValue()).isEqualTo("s3://" + BUCKET + "/in/bad.csv");
+        assertThat(row.get(1).longValue()).isEqualTo(2L);
+        assertThat(row.get(2).stringValue()).isEqualTo("amount");
+        assertThat(row.get(3).longValue()).isEqualTo(1207L);
+        assertThat(query("SELECT count(*) FROM events WHERE id = 9")).isEqualTo("0");
+    }
+
+    @Test
+    void batch_jsonAuto_matchesKeysToColumns() {
+        // Arrange
+        put("in/j.json", "{\"id\": 11, \"name\": \"j\"}\n{\"id\": 12, \"amount\": 5, \"extra\": true}\n"
+                .getBytes(StandardCharsets.UTF_8));
+        put("m/j.manifest", manifest("in/j.json").getBytes(StandardCharsets.UTF_8));
+
+        // Act
+        DescribeStatementResponse d = await(batch("COPY events FROM 's3://" + BUCKET + "/m/j.manifest' IAM_ROLE '"
+                + ROLE + "' MANIFEST FORMAT AS JSON 'auto'"));
+
+        // Assert
+        assertThat(d.status()).as(d.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(query("SELECT string_agg(id || ':' || coalesce(name, '-') || ':' || coalesce(amount, -1), '|' ORDER BY id) "
+                + "FROM events WHERE id IN (11, 12)")).isEqualTo("11:j:-1|12:-:5");
+    }
+
+    @Test
+    void requests_wrongTarget_areValidationErrors() {
+        assertThatThrownBy(() -> client.batchExecuteStatement(b -> b.database(DB).dbUser("u").sqls("SELECT 1")))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("ClusterIdentifier or WorkgroupName");
+        assertThatThrownBy(() -> client.executeStatement(b -> b.database(DB).clusterIdentifier("c").dbUser("u")
+                .secretArn("arn:aws:secretsmanager:us-east-1:123456789012:secret:x").sql("SELECT 1")))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("SecretArn and DbUser");
+    }
+
+    @Test
+    void cancel_heldBatch_isAbortedAndNothingCommits() {
+        // Arrange
+        api.holdCommits();
+        try {
+            String id = batch("INSERT INTO events VALUES (80, 'held', 0)");
+
+            // Act
+            client.cancelStatement(b -> b.id(id));
+            DescribeStatementResponse d = await(id);
+
+            // Assert
+            assertThat(d.status()).isEqualTo(StatusString.ABORTED);
+            assertThat(query("SELECT count(*) FROM events WHERE id = 80")).isEqualTo("0");
+        } finally {
+            api.releaseCommits();
+        }
+    }
+
+    private static String copyManifest(String key) {
+        return "COPY events FROM 's3://" + BUCKET + "/" + key + "' IAM_ROLE '" + ROLE + "' MANIFEST CSV";
+    }
+
+    private static String manifest(String key) {
+        return "{\"entries\":[{\"url\":\"s3://" + BUCKET + "/" + key + "\",\"mandatory\":true}]}";
+    }
+
+    private static String batch(String... sqls) {
+        return client.batchExecuteStatement(b -> b.workgroupName("wg").database(DB).sqls(sqls)).id();
+    }
+
+    private static DescribeStatementResponse await(String id) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            DescribeStatementResponse d = client.describeStatement(b -> b.id(id));
+            if (d.status() == StatusString.FINISHED || d.status() == StatusString.FAILED || d.status() == StatusString.ABORTED) {
+                return d;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("statement " + id + " still " + d.status());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static void put(String key, byte[] body) {
+        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(body));
+    }
+
+    private static byte[] gzip(String text) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(out)) {
+            g.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    private static void sql(String statements) throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(DB), pg.user(), pg.password());
+             Statement s = c.createStatement()) {
+            s.execute(statements);
+        }
+    }
+
+    private static String query(String q) {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(DB), pg.user(), pg.password());
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(q)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -34,20 +34,25 @@ public final class Demo {
         int rows = Integer.parseInt(env.getOrDefault("DEMO_ROWS_PER_FILE", "20"));
         Duration timeout = Duration.ofSeconds(Long.parseLong(env.getOrDefault("DEMO_TIMEOUT_SECONDS", "300")));
         Map<String, String> overrides = new HashMap<>();
-        for (String k : List.of("BATCH_SIZE", "POLLERS", "MOVE_CONCURRENCY", "MAX_IN_FLIGHT_FILES", "DESTINATION")) {
+        for (String k : List.of("BATCH_SIZE", "POLLERS", "MOVE_CONCURRENCY", "MAX_IN_FLIGHT_FILES", "DESTINATION",
+                "MAX_CONCURRENCY")) {
             if (env.containsKey(k)) {
                 overrides.put(k, env.get(k));
             }
         }
         overrides.putIfAbsent("BATCH_SIZE", "10");
+        overrides.putIfAbsent("DESTINATION", "postgres");
+        overrides.putIfAbsent("MAX_CONCURRENCY", "4");
         Path work = Files.createTempDirectory("s3loader-demo");
         PrintStream out = System.out;
-        out.printf("s3loader demo: %d files (+%d awkward, 1 empty, 1 unprocessable), X=%s, %s pollers%n",
-                files, SampleSet.AWKWARD_KEYS.size(), overrides.get("BATCH_SIZE"), overrides.getOrDefault("POLLERS", "4"));
+        out.printf("s3loader demo: %d files (+%d awkward keys, 1 empty, 1 malformed, 1 unprocessable), X=%s, %s pollers,"
+                        + " destination %s%n", files, SampleSet.AWKWARD_KEYS.size(), overrides.get("BATCH_SIZE"),
+                overrides.getOrDefault("POLLERS", "4"), overrides.get("DESTINATION"));
         int status;
-        try (LocalRuntime rt = new LocalRuntime(work.resolve("data"), 0, 0, "s3loader-demo", overrides,
-                Duration.ofSeconds(2), work.resolve("metrics"))) {
-            out.printf("S3 %s  SQS %s  data %s%n", rt.s3Server().endpoint(), rt.sqsServer().endpoint(), work);
+        try (LocalRuntime rt = new LocalRuntime(new LocalRuntime.Options(work.resolve("data"), 0, 0, 0, "s3loader-demo",
+                Duration.ofSeconds(2), work.resolve("metrics")), overrides)) {
+            out.printf("S3 %s  SQS %s%s  data %s%n", rt.s3Server().endpoint(), rt.sqsServer().endpoint(),
+                    rt.postgres().map(pg -> "  PostgreSQL " + pg.jdbcUrl()).orElse(""), work);
             status = run(rt, SampleSet.generate(files, rows), timeout, out);
         } finally {
             deleteTree(work);
@@ -103,11 +108,12 @@ public final class Demo {
         out.printf("invariant 1 (no loss)      %s%n", r.violations().stream().anyMatch(v -> v.startsWith("invariant 1")) ? "BROKEN" : "holds");
         out.printf("invariant 6 (keys as data) %s%n", r.violations().stream().anyMatch(v -> v.startsWith("invariant 6")) ? "BROKEN" : "holds");
         r.violations().stream().limit(20).forEach(v -> out.println("  " + v));
+        boolean rowsOk = rt.postgres().map(pg -> RowCheck.print(pg, sample, layout, s3, rt.bucket(), out)).orElse(true);
         boolean drained = r.incoming() == 0;
         if (!drained) {
             out.printf("incoming/ did not drain within %ds%n", timeout.toSeconds());
         }
-        return r.holds() && drained ? 0 : 1;
+        return r.holds() && drained && rowsOk ? 0 : 1;
     }
 
     private static int count(S3Client s3, String bucket, String prefix) {

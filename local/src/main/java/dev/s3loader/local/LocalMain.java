@@ -2,10 +2,12 @@ package dev.s3loader.local;
 
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.Env;
+import dev.s3loader.model.ListerConfig;
+import dev.s3loader.model.LoaderConfig;
+import dev.s3loader.model.PollerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -33,14 +35,19 @@ public final class LocalMain {
             Path data = Path.of(env.string("S3LOADER_DATA_DIR", ".local-data"));
             int s3Port = env.integer("S3LOADER_S3_PORT", 9000, 1, 65535);
             int sqsPort = env.integer("S3LOADER_SQS_PORT", 9324, 1, 65535);
+            int pgPort = env.integer("S3LOADER_PG_PORT", 15432, 1, 65535);
             String bucket = env.string("S3LOADER_BUCKET", "s3loader-local");
             Map<String, String> overrides = new HashMap<>();
-            for (String k : List.of("BATCH_SIZE", "POLLERS", "MOVE_CONCURRENCY", "MAX_IN_FLIGHT_FILES", "DESTINATION",
-                    "MAX_RECEIVE_COUNT", "REQUEUE_AFTER_MINUTES")) {
-                env.optional(k).ifPresent(v -> overrides.put(k, v));
-            }
+            // Everything the functions read passes through (DB_TABLE, CSV_*, LOAD_MODE, …); the rest stays out.
+            environment.forEach((k, v) -> {
+                if (!k.startsWith("AWS_") && (LoaderConfig.VARIABLES.containsKey(k) || ListerConfig.VARIABLES.containsKey(k)
+                        || PollerConfig.VARIABLES.containsKey(k))) {
+                    overrides.put(k, v);
+                }
+            });
             Duration interval = env.seconds("LIST_INTERVAL_SECONDS", Duration.ofSeconds(5), 1, 3600);
-            rt = new LocalRuntime(data, s3Port, sqsPort, bucket, overrides, interval, data.resolve("metrics"));
+            rt = new LocalRuntime(new LocalRuntime.Options(data, s3Port, sqsPort, pgPort, bucket, interval,
+                    data.resolve("metrics")), overrides);
             print(rt, data);
         } catch (ConfigException e) {
             System.err.println("s3loader local: " + e.getMessage());
@@ -67,7 +74,7 @@ public final class LocalMain {
                   dead letters  %s
                   credentials   AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
                   data folder   %s (objects survive a restart)
-                  metrics       %s
+                  metrics       %s%s
                 Try:
                   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
                   aws --endpoint-url %s s3 cp ./some.csv s3://%s/incoming/some.csv
@@ -75,6 +82,9 @@ public final class LocalMain {
                 """, s3, rt.sqsServer().endpoint(), rt.bucket(), rt.queues().queueUrl(), rt.queues().deadLetterQueueUrl(),
                 rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(),
                 data.toAbsolutePath(), data.resolve("metrics").toAbsolutePath(),
+                rt.postgres().map(pg -> String.format("%n  PostgreSQL    %s user %s password %s, table %s (DESTINATION=%s)",
+                        pg.jdbcUrl(), pg.user(), pg.password(), rt.env().get("DB_TABLE"), rt.loaderConfig().destination()
+                                .name().toLowerCase(java.util.Locale.ROOT))).orElse(""),
                 rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(),
                 s3, rt.bucket(), s3, rt.bucket());
     }

@@ -1,45 +1,59 @@
 package dev.s3loader.local;
 
+import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
+import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.model.DestinationKind;
+import dev.s3loader.model.Env;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.PollerConfig;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Starts an S3 server and an SQS server on loopback, creates the bucket and the queue with its
- * dead-letter queue, and runs the pipeline against them. The lister, loader and poller read the
- * same variables as on AWS; this class only fills in the local endpoints and names.
+ * Starts an S3 server, an SQS server and, for the database destinations, PostgreSQL (behind a
+ * local Redshift Data API for {@code redshift}) on loopback; creates the bucket, the queue with its
+ * dead-letter queue and the sample table; and runs the pipeline against them. The lister, loader
+ * and poller read the same variables as on AWS; this class only fills in the local endpoints.
  */
 public final class LocalRuntime implements AutoCloseable {
+    /** The table local mode loads CSV files into unless DB_TABLE names another. */
+    public static final String SAMPLE_TABLE = "demo_rows";
+    static final String SAMPLE_DDL = "CREATE TABLE IF NOT EXISTS " + SAMPLE_TABLE
+            + " (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL, note text)";
+
+    /** Where things run: ports (0 = any free one) and the data folder (null: all in memory). */
+    public record Options(Path dataDir, int s3Port, int sqsPort, int postgresPort, String bucket,
+                          Duration listInterval, Path metricsDir) {
+    }
+
     private final EmbeddedS3 s3Server;
     private final EmbeddedSqs sqsServer;
+    private final EmbeddedPostgres postgres;
+    private final LocalRedshiftData redshift;
     private final S3Client s3;
     private final SqsClient sqs;
     private final EmbeddedSqs.Queues queues;
     private final String bucket;
     private final LocalPipeline pipeline;
     private final LoaderConfig loaderConfig;
+    private final Map<String, String> env;
 
-    /**
-     * @param dataDir   where S3 keeps its objects (they survive a restart); null keeps them in memory
-     * @param overrides variables on top of the defaults (BATCH_SIZE, POLLERS, DESTINATION, …)
-     */
-    public LocalRuntime(Path dataDir, int s3Port, int sqsPort, String bucket, Map<String, String> overrides,
-                        Duration listInterval, Path metricsDir) {
-        this.bucket = bucket;
-        this.s3Server = dataDir == null ? EmbeddedS3.inMemory(s3Port) : EmbeddedS3.onDisk(dataDir.resolve("s3"), s3Port);
-        this.sqsServer = EmbeddedSqs.start(sqsPort);
-        s3Server.createBucket(bucket);
-        this.s3 = s3Server.newClient();
-        this.sqs = sqsServer.newClient();
+    /** @param overrides variables on top of the local defaults (BATCH_SIZE, POLLERS, DESTINATION, DB_TABLE, …) */
+    public LocalRuntime(Options options, Map<String, String> overrides) {
+        this.bucket = options.bucket();
         Map<String, String> env = new HashMap<>(Map.of(
                 "BUCKET", bucket,
                 "WAIT_TIME_SECONDS", "1",
@@ -47,17 +61,64 @@ public final class LocalRuntime implements AutoCloseable {
                 "REQUEUE_AFTER_MINUTES", "5",
                 "POLLERS", "4"));
         env.putAll(overrides);
+        DestinationKind destination = new Env(env).choice("DESTINATION", DestinationKind.class, DestinationKind.COPY);
+        Path data = options.dataDir();
+        this.s3Server = data == null ? EmbeddedS3.inMemory(options.s3Port()) : EmbeddedS3.onDisk(data.resolve("s3"), options.s3Port());
+        this.sqsServer = EmbeddedSqs.start(options.sqsPort());
+        s3Server.createBucket(bucket);
+        this.s3 = s3Server.newClient();
+        this.sqs = sqsServer.newClient();
+        if (destination == DestinationKind.COPY) {
+            this.postgres = null;
+            this.redshift = null;
+        } else {
+            this.postgres = data == null ? EmbeddedPostgres.start()
+                    : EmbeddedPostgres.persistent(data.resolve("postgres"), options.postgresPort());
+            databaseDefaults(env, destination);
+            this.redshift = destination == DestinationKind.REDSHIFT ? LocalRedshiftData.start(postgres, s3) : null;
+        }
         LoaderConfig loader = LoaderConfig.fromEnv(env);
         this.queues = sqsServer.createQueueWithDeadLetterQueue("s3loader", loader.maxReceiveCount(),
-                new dev.s3loader.model.Env(env).seconds("VISIBILITY_TIMEOUT_SECONDS", Duration.ofSeconds(60), 10, 43_200));
+                new Env(env).seconds("VISIBILITY_TIMEOUT_SECONDS", Duration.ofSeconds(60), 10, 43_200));
         env.put("QUEUE_URL", queues.queueUrl());
         ListerConfig lister = ListerConfig.fromEnv(env);
         // The queue is new on every start, so nothing recorded as in flight is really in it any more.
         s3.deleteObject(b -> b.bucket(bucket).key(lister.layout().listerStateKey()));
         this.loaderConfig = loader;
+        this.env = Map.copyOf(env);
+        RedshiftDataClient dataApi = redshift == null ? null : redshift.newClient();
         this.pipeline = new LocalPipeline(new LocalPipeline.Clients(s3, sqs, () -> {
-            throw new IllegalStateException("no local Redshift Data API in this runtime");
-        }), lister, loader, PollerConfig.fromEnv(env), listInterval, metricsDir, Clock.systemUTC());
+            if (dataApi == null) {
+                throw new IllegalStateException("the Redshift Data API runs locally only with DESTINATION=redshift");
+            }
+            return dataApi;
+        }), lister, loader, PollerConfig.fromEnv(env), options.listInterval(), options.metricsDir(), Clock.systemUTC());
+    }
+
+    /** Points the database variables at the local PostgreSQL and creates the sample table, unless the caller chose a table. */
+    private void databaseDefaults(Map<String, String> env, DestinationKind destination) {
+        if (!env.containsKey("DB_TABLE")) {
+            execute(SAMPLE_DDL);
+            env.put("DB_TABLE", SAMPLE_TABLE);
+            env.putIfAbsent("CSV_HEADER", "true");
+        }
+        if (destination == DestinationKind.POSTGRES) {
+            env.putIfAbsent("DB_URL", postgres.jdbcUrl());
+            env.putIfAbsent("DB_USER", postgres.user());
+            env.putIfAbsent("DB_PASSWORD", postgres.password());
+        } else {
+            env.putIfAbsent("REDSHIFT_WORKGROUP", "local");
+            env.putIfAbsent("DB_NAME", EmbeddedPostgres.DATABASE);
+            env.putIfAbsent("REDSHIFT_IAM_ROLE", "arn:aws:iam::000000000000:role/s3loader-local-copy");
+        }
+    }
+
+    private void execute(String sql) {
+        try (Connection c = postgres.connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the local database: " + e.getMessage(), e);
+        }
     }
 
     public S3Client s3() {
@@ -80,6 +141,14 @@ public final class LocalRuntime implements AutoCloseable {
         return sqsServer;
     }
 
+    public Optional<EmbeddedPostgres> postgres() {
+        return Optional.ofNullable(postgres);
+    }
+
+    public Optional<LocalRedshiftData> redshift() {
+        return Optional.ofNullable(redshift);
+    }
+
     public EmbeddedSqs.Queues queues() {
         return queues;
     }
@@ -92,11 +161,22 @@ public final class LocalRuntime implements AutoCloseable {
         return loaderConfig;
     }
 
+    /** The variables the pipeline runs with, local endpoints filled in. */
+    public Map<String, String> env() {
+        return env;
+    }
+
     @Override
     public void close() {
         pipeline.close();
         s3.close();
         sqs.close();
+        if (redshift != null) {
+            redshift.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
         sqsServer.close();
         s3Server.close();
     }

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The demo's files: many ordinary CSV files, the awkward keys that break naive code, an empty
- * file, and one file that cannot be processed (its key is too long for processed/).
+ * file, a file with a malformed row (a database destination rejects it), and one file that cannot
+ * be processed at all (its key is too long for processed/).
  */
 public final class SampleSet {
     /** One file to drop: its key below incoming/, its bytes, and how many data rows it holds. */
@@ -43,9 +44,19 @@ public final class SampleSet {
             id += rowsPerFile;
         }
         files.add(new SampleFile("awkward/empty.csv", new byte[0], 0));
+        files.add(malformed(id));
+        id += 3;
         files.add(csv(tooLongForProcessed(), id, 1));
         return files;
     }
+
+    /** A CSV file whose third data row (line 4, counting the header) has a non-numeric id: a database rejects it whole. */
+    public static SampleFile malformed(long firstId) {
+        String csv = HEADER + firstId + ",good,1.5,ok\n" + (firstId + 1) + ",good,2.5,ok\n" + "not-a-number,bad,3.5,broken\n";
+        return new SampleFile(MALFORMED_KEY, csv.getBytes(StandardCharsets.UTF_8), 3);
+    }
+
+    public static final String MALFORMED_KEY = "awkward/malformed rows.csv";
 
     /**
      * A relative key that makes incoming/ exactly 1,024 bytes long, the most S3 allows, so it

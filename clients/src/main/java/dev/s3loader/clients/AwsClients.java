@@ -1,6 +1,8 @@
 package dev.s3loader.clients;
 
 import java.util.Optional;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -23,6 +25,11 @@ public final class AwsClients {
 
     public static Region region() {
         return Region.of(Optional.ofNullable(System.getenv("AWS_REGION")).orElse("us-east-1"));
+    }
+
+    /** Gives any service client builder the shared HTTP client, region and retry policy. */
+    public static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, SdkHttpClient http) {
+        return builder.httpClient(http).region(region()).overrideConfiguration(retries());
     }
 
     public static ClientOverrideConfiguration retries() {

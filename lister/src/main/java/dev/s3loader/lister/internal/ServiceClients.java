@@ -12,15 +12,14 @@ public final class ServiceClients {
     }
 
     public static S3Client s3(SdkHttpClient http) {
-        return S3Client.builder().httpClient(http).region(AwsClients.region()).overrideConfiguration(AwsClients.retries()).build();
+        return AwsClients.configure(S3Client.builder(), http).build();
     }
 
     public static SqsClient sqs(SdkHttpClient http) {
-        return SqsClient.builder().httpClient(http).region(AwsClients.region()).overrideConfiguration(AwsClients.retries()).build();
+        return AwsClients.configure(SqsClient.builder(), http).build();
     }
 
     public static CloudWatchClient cloudWatch(SdkHttpClient http) {
-        return CloudWatchClient.builder().httpClient(http).region(AwsClients.region())
-                .overrideConfiguration(AwsClients.retries()).build();
+        return AwsClients.configure(CloudWatchClient.builder(), http).build();
     }
 }

@@ -13,20 +13,18 @@ public final class ServiceClients {
     }
 
     public static S3Client s3(SdkHttpClient http) {
-        return S3Client.builder().httpClient(http).region(AwsClients.region()).overrideConfiguration(AwsClients.retries()).build();
+        return AwsClients.configure(S3Client.builder(), http).build();
     }
 
     public static SqsClient sqs(SdkHttpClient http) {
-        return SqsClient.builder().httpClient(http).region(AwsClients.region()).overrideConfiguration(AwsClients.retries()).build();
+        return AwsClients.configure(SqsClient.builder(), http).build();
     }
 
     public static RedshiftDataClient redshiftData(SdkHttpClient http) {
-        return RedshiftDataClient.builder().httpClient(http).region(AwsClients.region())
-                .overrideConfiguration(AwsClients.retries()).build();
+        return AwsClients.configure(RedshiftDataClient.builder(), http).build();
     }
 
     public static SecretsManagerClient secretsManager(SdkHttpClient http) {
-        return SecretsManagerClient.builder().httpClient(http).region(AwsClients.region())
-                .overrideConfiguration(AwsClients.retries()).build();
+        return AwsClients.configure(SecretsManagerClient.builder(), http).build();
     }
 }

@@ -18,8 +18,11 @@ import java.util.Map;
 
 /** The scheduled Lambda: one lister run per EventBridge tick. */
 public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+    /** Between passes of one invocation: long enough for the fleet to finish some files, short against the schedule. */
+    static final Duration PAUSE = Duration.ofSeconds(10);
     private final ListerService service;
     private final Duration runFor;
+    private final Duration pause;
 
     /** What Lambda calls: configuration and clients are read and built once per container. */
     public ListerHandler() {
@@ -27,12 +30,13 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
     }
 
     private ListerHandler(ListerConfig config, Clock clock) {
-        this(create(config, clock), config.runFor());
+        this(create(config, clock), config.runFor(), PAUSE);
     }
 
-    public ListerHandler(ListerService service, Duration runFor) {
+    public ListerHandler(ListerService service, Duration runFor, Duration pause) {
         this.service = service;
         this.runFor = runFor;
+        this.pause = pause;
     }
 
     static ListerService create(ListerConfig config, Clock clock) {
@@ -54,7 +58,7 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
             // Keep a margin so the last pass always finishes and saves its state before the timeout.
             budget = min(budget, Duration.ofMillis(context.getRemainingTimeInMillis() / 2));
         }
-        Backlog b = service.run(budget, Duration.ofSeconds(10));
+        Backlog b = service.run(budget, pause);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put(BacklogMetrics.BACKLOG_FILES, b.files());
         summary.put(BacklogMetrics.BACKLOG_BYTES, b.bytes());

@@ -191,6 +191,30 @@ class ListerServiceTest {
         assertThat(SharedServers.cloudWatch().calls()).isEmpty();
     }
 
+    @Test
+    void handleRequest_withRunFor_refillsFreedRoomWithinTheSameInvocation() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            put("incoming/f" + i + ".csv", 1);
+            Thread.sleep(1100); // distinct listing times, so "oldest first" is well defined
+        }
+        ListerHandler handler = new ListerHandler(lister(sqs, "MAX_IN_FLIGHT_FILES", "2"), Duration.ofSeconds(20),
+                Duration.ofMillis(500));
+        var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> handler.handleRequest(null, null));
+
+        // Play the loader: take the first two messages and finish their files.
+        List<FileMessage> first = new ArrayList<>();
+        while (first.size() < 2) {
+            sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()
+                    .forEach(m -> first.add(FileMessage.fromJson(m.body())));
+        }
+        first.forEach(f -> s3.deleteObject(b -> b.bucket(bucket).key(f.key())));
+        Map<String, Object> summary = result.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(first).extracting(FileMessage::key).containsExactlyInAnyOrder("incoming/f0.csv", "incoming/f1.csv");
+        assertThat(drainQueue()).extracting(FileMessage::key).containsExactlyInAnyOrder("incoming/f2.csv", "incoming/f3.csv");
+        assertThat(summary).containsEntry(BacklogMetrics.IN_FLIGHT_FILES, 2).containsEntry(BacklogMetrics.BACKLOG_FILES, 2L);
+    }
+
     /** ElasticMQ never refuses part of a batch, so this refuses the first entry of the first call, as SQS may. */
     private static final class RefusingFirstEntryOnce implements SqsClient {
         private final SqsClient delegate;

@@ -4,7 +4,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.s3loader.clients.AwsClients;
-import dev.s3loader.lister.internal.ServiceClients;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.IncomingListing;
@@ -15,6 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** The scheduled Lambda: one lister run per EventBridge tick. */
 public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
@@ -41,13 +43,14 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
 
     static ListerService create(ListerConfig config, Clock clock) {
         var http = AwsClients.http();
-        var s3 = ServiceClients.s3(http);
+        var s3 = AwsClients.configure(S3Client.builder(), http).build();
+        var sqs = AwsClients.configure(SqsClient.builder(), http).build();
+        var cloudWatch = AwsClients.configure(CloudWatchClient.builder(), http).build();
         return new ListerService(config,
                 new IncomingListing(s3, config.bucket(), config.layout(), 1000),
                 new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
-                new MessageSender(ServiceClients.sqs(http), config.queueUrl(), 5, Duration.ofMillis(200), 8),
-                new CloudWatchBacklogPublisher(ServiceClients.cloudWatch(http), config.metricsNamespace(),
-                        config.pipelineName(), clock),
+                new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
+                new CloudWatchBacklogPublisher(cloudWatch, config.metricsNamespace(), config.pipelineName(), clock),
                 clock);
     }
 

@@ -5,10 +5,12 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.s3loader.clients.AwsClients;
-import dev.s3loader.loader.internal.ServiceClients;
 import dev.s3loader.model.LoaderConfig;
 import java.time.Clock;
 import java.util.List;
+import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** The SQS-triggered Lambda: adapts the event to deliveries and reports only the failed messages back. */
 public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
@@ -25,9 +27,11 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     static Loader create(LoaderConfig config) {
         var http = AwsClients.http();
-        return new Loader(config, new Loader.Clients(ServiceClients.s3(http),
-                () -> ServiceClients.redshiftData(http), () -> ServiceClients.secretsManager(http)),
-                System.out::println, Clock.systemUTC());
+        // The Data API and Secrets Manager clients are built only by the destination that uses them.
+        var clients = new Loader.Clients(AwsClients.configure(S3Client.builder(), http).build(),
+                () -> AwsClients.configure(RedshiftDataClient.builder(), http).build(),
+                () -> AwsClients.configure(SecretsManagerClient.builder(), http).build());
+        return new Loader(config, clients, System.out::println, Clock.systemUTC());
     }
 
     @Override

@@ -1,13 +1,13 @@
 package dev.s3loader.loader;
 
 import dev.s3loader.clients.AwsClients;
-import dev.s3loader.loader.internal.ServiceClients;
 import dev.s3loader.loader.poller.QueuePoller;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.PollerConfig;
 import java.util.ArrayList;
 import java.util.List;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The loader as a long-lived process (a container task): POLLERS pollers share one loader.
@@ -29,7 +29,7 @@ public final class LoaderMain {
             return;
         }
         Loader loader = LoaderHandler.create(config);
-        var sqs = ServiceClients.sqs(AwsClients.http());
+        var sqs = AwsClients.configure(SqsClient.builder(), AwsClients.http()).build();
         List<QueuePoller> pollers = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < poller.pollers(); i++) {

@@ -25,11 +25,18 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * summary and the invariant checks; the exit status is non-zero if an invariant is broken.
  */
 public final class Demo {
+    /** Held so the level set on it lasts: JUL keeps loggers only weakly. */
+    private static final java.util.logging.Logger S3LOADER_LOGS = java.util.logging.Logger.getLogger("dev.s3loader");
+
     private Demo() {
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> env = new HashMap<>(System.getenv());
+        if (!"true".equals(env.get("DEMO_VERBOSE"))) {
+            // The progress line is the demo's display; per-batch logs would bury it. Warnings still show.
+            S3LOADER_LOGS.setLevel(java.util.logging.Level.WARNING);
+        }
         int files = Integer.parseInt(env.getOrDefault("DEMO_FILES", "1000"));
         int rows = Integer.parseInt(env.getOrDefault("DEMO_ROWS_PER_FILE", "20"));
         Duration timeout = Duration.ofSeconds(Long.parseLong(env.getOrDefault("DEMO_TIMEOUT_SECONDS", "300")));
@@ -86,7 +93,7 @@ public final class Demo {
             int done = count(s3, rt.bucket(), layout.processed());
             double secs = (System.nanoTime() - started) / 1e9;
             out.printf("[%5.1fs] incoming %d | processed %d | failed %d | backlog %s | in flight %s | enqueued %s | %.0f files/s%n",
-                    secs, left, done, count(s3, rt.bucket(), layout.failed()),
+                    secs, left, done, countFailedFiles(s3, rt.bucket(), layout.failed()),
                     b == null ? "-" : b.files(), b == null ? "-" : b.inFlight(), b == null ? "-" : b.enqueued(),
                     (sample.size() - left) / secs);
         } while (left > 0 && System.nanoTime() < deadline);
@@ -120,6 +127,15 @@ public final class Demo {
         int n = 0;
         for (var page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))) {
             n += page.keyCount();
+        }
+        return n;
+    }
+
+    /** Files in failed/, not counting their .error.json reports. */
+    private static int countFailedFiles(S3Client s3, String bucket, String prefix) {
+        int n = 0;
+        for (var o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+            n += o.key().endsWith(".error.json") ? 0 : 1;
         }
         return n;
     }

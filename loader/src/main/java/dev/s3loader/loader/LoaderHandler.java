@@ -40,19 +40,11 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
             return new SQSBatchResponse(List.of());
         }
         List<Delivery> deliveries = event.getRecords().stream()
-                .map(r -> new Delivery(r.getMessageId(), r.getBody(), receiveCount(r)))
+                .map(r -> Delivery.of(r.getMessageId(), r.getBody(),
+                        r.getAttributes() == null ? null : r.getAttributes().get("ApproximateReceiveCount")))
                 .toList();
         BatchOutcome outcome = processor.process(deliveries);
         return new SQSBatchResponse(outcome.failedMessageIds().stream()
                 .map(SQSBatchResponse.BatchItemFailure::new).toList());
-    }
-
-    static int receiveCount(SQSEvent.SQSMessage m) {
-        String v = m.getAttributes() == null ? null : m.getAttributes().get("ApproximateReceiveCount");
-        try {
-            return v == null ? 1 : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            return 1;
-        }
     }
 }

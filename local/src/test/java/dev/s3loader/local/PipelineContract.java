@@ -143,8 +143,8 @@ abstract class PipelineContract {
     }
 
     static List<Delivery> deliveries(List<Message> messages) {
-        return messages.stream().map(m -> new Delivery(m.messageId(), m.body(),
-                Integer.parseInt(m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1")))).toList();
+        return messages.stream().map(m -> Delivery.of(m.messageId(), m.body(),
+                m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))).toList();
     }
 
     ListerState state() {

@@ -137,14 +137,7 @@ public final class QueuePoller implements Runnable {
     }
 
     static Delivery delivery(Message m) {
-        String count = m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
-        int receiveCount;
-        try {
-            receiveCount = count == null ? 1 : Integer.parseInt(count);
-        } catch (NumberFormatException e) {
-            receiveCount = 1;
-        }
-        return new Delivery(m.messageId(), m.body(), receiveCount);
+        return Delivery.of(m.messageId(), m.body(), m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
     }
 
     private static void pause(Duration d) {

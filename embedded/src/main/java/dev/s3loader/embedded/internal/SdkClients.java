@@ -5,6 +5,8 @@ import dev.s3loader.embedded.NoExpectContinueInterceptor;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClientBuilder;
@@ -22,41 +24,32 @@ public final class SdkClients {
     private SdkClients() {
     }
 
-    public static S3ClientBuilder s3(URI endpoint, Region region, String accessKey, String secretKey) {
-        return S3Client.builder()
+    /**
+     * Any service's builder with the same HTTP client and retry policy as the Lambdas, so tests
+     * exercise what production runs, aimed at a local endpoint with static credentials.
+     */
+    public static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B local(
+            B builder, URI endpoint, Region region, String accessKey, String secretKey) {
+        return AwsClients.configure(builder, AwsClients.http())
                 .endpointOverride(endpoint)
                 .region(region)
-                .credentialsProvider(credentials(accessKey, secretKey))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)));
+    }
+
+    public static S3ClientBuilder s3(URI endpoint, Region region, String accessKey, String secretKey) {
+        return local(S3Client.builder(), endpoint, region, accessKey, secretKey)
                 // Local servers have no virtual-host DNS: the bucket goes in the path.
                 .forcePathStyle(true)
-                // The same HTTP client and retry policy as the Lambdas, so tests exercise what production runs,
-                // less Expect: 100-continue, which S3Proxy and HttpURLConnection get wrong together.
-                .httpClient(AwsClients.http())
+                // S3Proxy and HttpURLConnection get Expect: 100-continue wrong together.
                 .overrideConfiguration(AwsClients.retries().toBuilder()
                         .addExecutionInterceptor(NoExpectContinueInterceptor.INSTANCE).build());
     }
 
     public static SqsClientBuilder sqs(URI endpoint, Region region, String accessKey, String secretKey) {
-        return SqsClient.builder()
-                .endpointOverride(endpoint)
-                .region(region)
-                .credentialsProvider(credentials(accessKey, secretKey))
-                // The same HTTP client and retry policy as the Lambdas, so tests exercise what production runs.
-                .httpClient(AwsClients.http())
-                .overrideConfiguration(AwsClients.retries());
+        return local(SqsClient.builder(), endpoint, region, accessKey, secretKey);
     }
 
     public static CloudWatchClientBuilder cloudWatch(URI endpoint, Region region, String accessKey, String secretKey) {
-        return CloudWatchClient.builder()
-                .endpointOverride(endpoint)
-                .region(region)
-                .credentialsProvider(credentials(accessKey, secretKey))
-                // The same HTTP client and retry policy as the Lambdas, so tests exercise what production runs.
-                .httpClient(AwsClients.http())
-                .overrideConfiguration(AwsClients.retries());
-    }
-
-    private static StaticCredentialsProvider credentials(String accessKey, String secretKey) {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+        return local(CloudWatchClient.builder(), endpoint, region, accessKey, secretKey);
     }
 }

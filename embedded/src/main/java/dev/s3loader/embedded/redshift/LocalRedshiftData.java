@@ -2,6 +2,7 @@ package dev.s3loader.embedded.redshift;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.s3loader.embedded.EmbeddedPostgres;
+import dev.s3loader.embedded.internal.SdkClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,9 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -84,12 +82,7 @@ public final class LocalRedshiftData implements AutoCloseable {
 
     /** A real SDK client for this endpoint (static credentials, fixed region); the caller closes it. */
     public RedshiftDataClient newClient() {
-        return RedshiftDataClient.builder()
-                .endpointOverride(endpoint)
-                .region(REGION)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
+        return SdkClients.local(RedshiftDataClient.builder(), endpoint, REGION, ACCESS_KEY, SECRET_KEY).build();
     }
 
     /** Every SQL text submitted so far, in order: what a test inspects to prove nothing was spliced in. */

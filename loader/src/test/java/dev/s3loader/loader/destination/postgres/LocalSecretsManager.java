@@ -1,6 +1,7 @@
 package dev.s3loader.loader.destination.postgres;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.s3loader.embedded.internal.SdkClients;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -10,9 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
@@ -60,12 +58,8 @@ final class LocalSecretsManager implements AutoCloseable {
     }
 
     SecretsManagerClient client() {
-        return SecretsManagerClient.builder()
-                .endpointOverride(URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("k", "s")))
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
+        return SdkClients.local(SecretsManagerClient.builder(),
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), Region.US_EAST_1, "k", "s").build();
     }
 
     @Override

@@ -6,9 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.s3loader.clients.AwsClients;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
-import dev.s3loader.lister.internal.IncomingListing;
-import dev.s3loader.lister.internal.MessageSender;
-import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.model.ListerConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,12 +43,8 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
         var s3 = AwsClients.configure(S3Client.builder(), http).build();
         var sqs = AwsClients.configure(SqsClient.builder(), http).build();
         var cloudWatch = AwsClients.configure(CloudWatchClient.builder(), http).build();
-        return new ListerService(config,
-                new IncomingListing(s3, config.bucket(), config.layout(), 1000),
-                new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
-                new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
-                new CloudWatchBacklogPublisher(cloudWatch, config.metricsNamespace(), config.pipelineName(), clock),
-                clock);
+        return ListerService.wire(config, s3, sqs,
+                new CloudWatchBacklogPublisher(cloudWatch, config.metricsNamespace(), config.pipelineName(), clock), clock);
     }
 
     @Override

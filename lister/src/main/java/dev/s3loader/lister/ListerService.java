@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** One lister run: read the in-flight state, list incoming/ once, dispatch, save the state, publish the backlog. */
 public final class ListerService {
@@ -36,6 +38,19 @@ public final class ListerService {
         this.publisher = publisher;
         this.planner = new DispatchPlanner(config.maxInFlightFiles(), config.requeueAfter(), config.maxAttempts());
         this.clock = clock;
+    }
+
+    /**
+     * The production wiring over the given clients: what the Lambda handler, {@link ListerMain} and
+     * the local runtime run, so they cannot drift apart.
+     */
+    public static ListerService wire(ListerConfig config, S3Client s3, SqsClient sqs, BacklogPublisher publisher,
+                                     Clock clock) {
+        return new ListerService(config,
+                new IncomingListing(s3, config.bucket(), config.layout(), 1000),
+                new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
+                new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
+                publisher, clock);
     }
 
     public Backlog runOnce() {

@@ -124,18 +124,18 @@ public final class Demo {
     }
 
     private static int count(S3Client s3, String bucket, String prefix) {
-        int n = 0;
-        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))) {
-            n += page.keyCount();
-        }
-        return n;
+        return count(s3, bucket, prefix, key -> true);
     }
 
     /** Files in failed/, not counting their .error.json reports. */
     private static int countFailedFiles(S3Client s3, String bucket, String prefix) {
+        return count(s3, bucket, prefix, key -> !key.endsWith(".error.json"));
+    }
+
+    private static int count(S3Client s3, String bucket, String prefix, java.util.function.Predicate<String> counted) {
         int n = 0;
         for (var o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
-            n += o.key().endsWith(".error.json") ? 0 : 1;
+            n += counted.test(o.key()) ? 1 : 0;
         }
         return n;
     }

@@ -2,10 +2,7 @@ package dev.s3loader.local;
 
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.Backlog;
-import dev.s3loader.lister.internal.IncomingListing;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
-import dev.s3loader.lister.internal.MessageSender;
-import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.loader.Loader;
 import dev.s3loader.loader.poller.QueuePoller;
 import dev.s3loader.model.ListerConfig;
@@ -59,11 +56,7 @@ public final class LocalPipeline implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         this.backlog = new LogBacklogPublisher(metricsDir.resolve("lister-metrics.log"), clock);
-        this.lister = new ListerService(listerConfig,
-                new IncomingListing(clients.s3(), listerConfig.bucket(), listerConfig.layout(), 1000),
-                new StateStore(clients.s3(), listerConfig.bucket(), listerConfig.layout().listerStateKey()),
-                new MessageSender(clients.sqs(), listerConfig.queueUrl(), 5, Duration.ofMillis(100), 8),
-                backlog, clock);
+        this.lister = ListerService.wire(listerConfig, clients.s3(), clients.sqs(), backlog, clock);
         this.loader = new Loader(loaderConfig, new Loader.Clients(clients.s3(), clients.redshiftData()),
                 this::writeLoaderMetrics, clock);
         for (int i = 0; i < pollerConfig.pollers(); i++) {

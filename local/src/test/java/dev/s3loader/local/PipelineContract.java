@@ -200,7 +200,7 @@ abstract class PipelineContract {
         assertThat(exists(key)).isFalse();
         assertThat(get(LAYOUT.failedKey(key).orElseThrow())).isEqualTo("x");
         String reportKey = LAYOUT.errorReportKey(key);
-        assertThat(reportKey).startsWith("failed/_long-keys/");
+        assertThat(reportKey).startsWith("_s3loader/reports/hashed/");
         ErrorReport report = ErrorReport.fromJson(get(reportKey));
         assertThat(report.key()).isEqualTo(key);
         assertThat(report.failedKey()).isEqualTo(LAYOUT.failedKey(key).orElseThrow());
@@ -317,7 +317,7 @@ abstract class PipelineContract {
         }
         assertThat(exists("incoming/needs-archive.csv")).isFalse();
         assertThat(get("failed/needs-archive.csv")).isEqualTo("a,b\n");
-        ErrorReport report = ErrorReport.fromJson(get("failed/needs-archive.csv.error.json"));
+        ErrorReport report = ErrorReport.fromJson(get("_s3loader/reports/keys/needs-archive.csv.error.json"));
         assertThat(report.reason()).startsWith("gave up after 3 attempts").contains("archive copy failed");
         assertThat(report.attempts()).isEqualTo(MAX_RECEIVE);
     }

@@ -64,15 +64,30 @@ public record Layout(String incoming, String processed, String failed, String in
     }
 
     /**
-     * Where the error report of a failed file goes: beside it as {@code <failed key>.error.json}
-     * when that fits, otherwise under {@code failed/_long-keys/<sha256 of the relative key>.error.json}.
-     * The report names the original key either way, and the failed object points at it in metadata.
+     * Where the error report of a failed file goes: under the internal prefix, which no incoming
+     * key can reach, so a report can never overwrite a file (nor a file a report). It is
+     * {@code <internal>reports/keys/<rel>.error.json} when that fits in S3's key limit, otherwise
+     * {@code <internal>reports/hashed/<sha256 of rel>.error.json}; the two folders are disjoint,
+     * and the report names the original key either way.
      */
     public String errorReportKey(String incomingKey) {
-        return failedKey(incomingKey)
-                .map(k -> k + ERROR_SUFFIX)
-                .flatMap(Layout::fitting)
-                .orElseGet(() -> failed + "_long-keys/" + sha256(relative(incomingKey)) + ERROR_SUFFIX);
+        String rel = relative(incomingKey);
+        return fitting(reportsPrefix() + "keys/" + rel + ERROR_SUFFIX)
+                .orElseGet(() -> reportsPrefix() + "hashed/" + sha256(rel) + ERROR_SUFFIX);
+    }
+
+    /** The folder of every error report. */
+    public String reportsPrefix() {
+        return internal + "reports/";
+    }
+
+    /** The incoming key an error report of {@link #errorReportKey} form {@code keys/} was written for, if it is one. */
+    public Optional<String> reportedIncomingKey(String reportKey) {
+        String keys = reportsPrefix() + "keys/";
+        if (!reportKey.startsWith(keys) || !reportKey.endsWith(ERROR_SUFFIX)) {
+            return Optional.empty();
+        }
+        return Optional.of(incoming + reportKey.substring(keys.length(), reportKey.length() - ERROR_SUFFIX.length()));
     }
 
     public String listerStateKey() {

@@ -19,7 +19,8 @@ class LayoutTest {
 
         assertThat(layout.processedKey(key)).contains("processed/" + rel);
         assertThat(layout.failedKey(key)).contains("failed/" + rel);
-        assertThat(layout.errorReportKey(key)).isEqualTo("failed/" + rel + ".error.json");
+        assertThat(layout.errorReportKey(key)).isEqualTo("_s3loader/reports/keys/" + rel + ".error.json");
+        assertThat(layout.reportedIncomingKey(layout.errorReportKey(key))).contains(key);
     }
 
     @Test
@@ -30,8 +31,19 @@ class LayoutTest {
         assertThat(layout.processedKey(key)).isEmpty();
         assertThat(layout.failedKey(key)).isPresent();
         String report = layout.errorReportKey(key);
-        assertThat(report).startsWith("failed/_long-keys/").endsWith(".error.json");
+        assertThat(report).startsWith("_s3loader/reports/hashed/").endsWith(".error.json");
         assertThat(Layout.utf8Length(report)).isLessThanOrEqualTo(Layout.MAX_KEY_BYTES);
+    }
+
+    @Test
+    void errorReportKey_ofAFileNamedLikeAReport_neverTakesAFilesKey() {
+        // incoming/x.csv.error.json fails to failed/x.csv.error.json; the report of incoming/x.csv must not land there.
+        String report = layout.errorReportKey("incoming/x.csv");
+        String otherFile = layout.failedKey("incoming/x.csv.error.json").orElseThrow();
+
+        assertThat(report).isNotEqualTo(otherFile);
+        assertThat(report).doesNotStartWith(layout.failed()).doesNotStartWith(layout.incoming())
+                .doesNotStartWith(layout.processed());
     }
 
     @Test

@@ -193,9 +193,8 @@ class PostgresDestinationTest {
         assertThat(outcome.failed()).isEqualTo(1);
         assertThat(h.count("SELECT count(*) FROM t_malformed")).isEqualTo(36);
         assertThat(h.count("SELECT count(*) FROM t_malformed WHERE id BETWEEN 60 AND 63")).isZero();
-        assertThat(h.keys("failed/malformed/")).containsExactlyInAnyOrder("failed/malformed/f6.csv",
-                "failed/malformed/f6.csv.error.json");
-        ErrorReport report = h.report("failed/malformed/f6.csv.error.json");
+        assertThat(h.keys("failed/malformed/")).containsExactly("failed/malformed/f6.csv");
+        ErrorReport report = h.report("_s3loader/reports/keys/malformed/f6.csv.error.json");
         assertThat(report.reason()).contains("line 3").contains("amount");
         assertThat(report.detail()).containsEntry("line", "3").containsEntry("column", "amount")
                 .containsEntry("sqlState", "22P02");
@@ -217,7 +216,7 @@ class PostgresDestinationTest {
         assertThat(outcome.processed()).isEqualTo(2);
         assertThat(outcome.failed()).isEqualTo(1);
         assertThat(h.count("SELECT count(*) FROM t_gzip")).isEqualTo(55);
-        assertThat(h.report("failed/gzip/c.csv.gz.error.json").reason()).contains("not a valid gzip file");
+        assertThat(h.report("_s3loader/reports/keys/gzip/c.csv.gz.error.json").reason()).contains("not a valid gzip file");
     }
 
     @Test
@@ -251,7 +250,7 @@ class PostgresDestinationTest {
         assertThat(outcome.processed()).isEqualTo(1);
         assertThat(h.column("SELECT id || ':' || coalesce(name, '-') || ':' || amount FROM t_json ORDER BY id"))
                 .containsExactly("1:a\"b:3", "2:-:4");
-        assertThat(h.report("failed/json/b.jsonl.error.json").detail()).containsEntry("line", "2")
+        assertThat(h.report("_s3loader/reports/keys/json/b.jsonl.error.json").detail()).containsEntry("line", "2")
                 .doesNotContainKey("column");
     }
 

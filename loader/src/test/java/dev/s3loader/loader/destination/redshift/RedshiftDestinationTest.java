@@ -107,7 +107,7 @@ class RedshiftDestinationTest {
         assertThat(outcome.processed()).isEqualTo(9);
         assertThat(outcome.failed()).isEqualTo(1);
         assertThat(h.count("SELECT count(*) FROM r_bad")).isEqualTo(27);
-        ErrorReport report = h.report("failed/bad/f4.csv.error.json");
+        ErrorReport report = h.report("_s3loader/reports/keys/bad/f4.csv.error.json");
         assertThat(report.reason()).contains("line 2").contains("amount");
         assertThat(report.detail()).containsEntry("line", "2").containsEntry("column", "amount").containsEntry("errorCode", "1207");
         assertThat(h.count("SELECT count(*) FROM r_bad_ledger")).isEqualTo(9);

@@ -1,5 +1,6 @@
 package dev.s3loader.loader;
 
+import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.destination.Parallel;
@@ -50,6 +51,10 @@ public final class BatchProcessor {
     }
 
     public BatchOutcome process(List<Delivery> deliveries) {
+        return process(deliveries, Deadline.none());
+    }
+
+    public BatchOutcome process(List<Delivery> deliveries, Deadline deadline) {
         long started = System.nanoTime();
         List<String> failedIds = Collections.synchronizedList(new ArrayList<>());
         Tally tally = new Tally();
@@ -72,7 +77,7 @@ public final class BatchProcessor {
                 ready.add(w);
             }
         }
-        List<LoadResult> results = load(ready);
+        List<LoadResult> results = load(ready, deadline);
         Map<FileMessage, Work> byFile = new LinkedHashMap<>();
         ready.forEach(w -> byFile.put(w.file(), w));
         parallel(results, r -> {
@@ -115,14 +120,14 @@ public final class BatchProcessor {
         }
     }
 
-    private List<LoadResult> load(List<Work> ready) {
+    private List<LoadResult> load(List<Work> ready, Deadline deadline) {
         if (ready.isEmpty()) {
             return List.of();
         }
         List<FileMessage> files = ready.stream().map(Work::file).toList();
         String batchId = ready.getFirst().deliveries().getFirst().messageId();
         try {
-            List<LoadResult> results = destination.load(files, batchId);
+            List<LoadResult> results = destination.load(files, batchId, deadline);
             if (results.size() != files.size()) {
                 throw new IllegalStateException("destination answered " + results.size() + " results for " + files.size() + " files");
             }

@@ -6,7 +6,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.s3loader.clients.AwsClients;
 import dev.s3loader.model.LoaderConfig;
+import dev.s3loader.loader.destination.Deadline;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -34,6 +36,22 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
         return new Loader(config, clients, System.out::println, Clock.systemUTC());
     }
 
+    /**
+     * The load must end while there is still time to move the files and answer: a quarter of the
+     * remaining time, at most a minute, is kept back for that.
+     */
+    static Deadline deadline(Context context) {
+        if (context == null || context.getRemainingTimeInMillis() <= 0) {
+            return Deadline.none();
+        }
+        Duration remaining = Duration.ofMillis(context.getRemainingTimeInMillis());
+        Duration margin = remaining.dividedBy(4);
+        if (margin.compareTo(Duration.ofMinutes(1)) > 0) {
+            margin = Duration.ofMinutes(1);
+        }
+        return Deadline.in(remaining.minus(margin), Clock.systemUTC());
+    }
+
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         if (event == null || event.getRecords() == null || event.getRecords().isEmpty()) {
@@ -43,7 +61,7 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 .map(r -> Delivery.of(r.getMessageId(), r.getBody(),
                         r.getAttributes() == null ? null : r.getAttributes().get("ApproximateReceiveCount")))
                 .toList();
-        BatchOutcome outcome = processor.process(deliveries);
+        BatchOutcome outcome = processor.process(deliveries, deadline(context));
         return new SQSBatchResponse(outcome.failedMessageIds().stream()
                 .map(SQSBatchResponse.BatchItemFailure::new).toList());
     }

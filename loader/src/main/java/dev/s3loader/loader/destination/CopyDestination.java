@@ -32,7 +32,7 @@ public final class CopyDestination implements Destination {
     }
 
     @Override
-    public List<LoadResult> load(List<FileMessage> files, String batchId) {
+    public List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline) {
         if (copyIsTheMove) {
             return files.stream().<LoadResult>map(f -> new LoadResult.Loaded(f, 0)).toList();
         }

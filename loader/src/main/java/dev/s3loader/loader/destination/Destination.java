@@ -10,7 +10,16 @@ import java.util.List;
  * A destination that is unavailable throws {@link TransientLoadException} having loaded nothing.
  */
 public interface Destination extends AutoCloseable {
-    List<LoadResult> load(List<FileMessage> files, String batchId);
+    /**
+     * Loads the batch, finishing by {@code deadline}: work that cannot be committed in time is
+     * rolled back (or what is committed is kept) and the rest handed back as {@link LoadResult.Retry}.
+     */
+    List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline);
+
+    /** Loads the batch with no deadline. */
+    default List<LoadResult> load(List<FileMessage> files, String batchId) {
+        return load(files, batchId, Deadline.none());
+    }
 
     @Override
     default void close() {

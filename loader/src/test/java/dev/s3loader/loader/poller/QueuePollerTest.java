@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchProcessor;
+import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.internal.FileMover;
@@ -60,7 +61,7 @@ class QueuePollerTest {
         final CountDownLatch started = new CountDownLatch(1);
 
         @Override
-        public List<LoadResult> load(List<FileMessage> files, String batchId) {
+        public List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline) {
             started.countDown();
             try {
                 Thread.sleep(6000);

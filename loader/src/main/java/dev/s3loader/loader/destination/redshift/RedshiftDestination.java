@@ -2,6 +2,7 @@ package dev.s3loader.loader.destination.redshift;
 
 import dev.s3loader.loader.LoaderException;
 import dev.s3loader.loader.TransientLoadException;
+import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.model.DatabaseConfig;
@@ -70,7 +71,7 @@ public final class RedshiftDestination implements Destination {
     }
 
     @Override
-    public List<LoadResult> load(List<FileMessage> files, String batchId) {
+    public List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline) {
         if (files.isEmpty()) {
             return List.of();
         }

@@ -6,6 +6,7 @@ import dev.s3loader.lister.internal.DispatchPlan;
 import dev.s3loader.lister.internal.DispatchPlanner;
 import dev.s3loader.lister.internal.IncomingListing;
 import dev.s3loader.lister.internal.MessageSender;
+import dev.s3loader.lister.internal.QueueDepth;
 import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.ListerConfig;
@@ -13,6 +14,7 @@ import dev.s3loader.model.ListerState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.logging.Logger;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -25,16 +27,18 @@ public final class ListerService {
     private final IncomingListing listing;
     private final StateStore store;
     private final MessageSender sender;
+    private final QueueDepth queue;
     private final BacklogPublisher publisher;
     private final DispatchPlanner planner;
     private final Clock clock;
 
     public ListerService(ListerConfig config, IncomingListing listing, StateStore store, MessageSender sender,
-                         BacklogPublisher publisher, Clock clock) {
+                         QueueDepth queue, BacklogPublisher publisher, Clock clock) {
         this.config = config;
         this.listing = listing;
         this.store = store;
         this.sender = sender;
+        this.queue = queue;
         this.publisher = publisher;
         this.planner = new DispatchPlanner(config.maxInFlightFiles(), config.requeueAfter(), config.maxAttempts());
         this.clock = clock;
@@ -50,20 +54,29 @@ public final class ListerService {
                 new IncomingListing(s3, config.bucket(), config.layout(), 1000),
                 new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
                 new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
+                new QueueDepth(sqs, config.queueUrl()),
                 publisher, clock);
     }
 
     public Backlog runOnce() {
         long started = System.nanoTime();
         StateStore.Loaded loaded = store.load();
-        DispatchPlan plan = planner.plan(listing.files(), loaded.state(), clock.instant());
+        // Read before the listing: a message deleted since then had its file moved first, so the listing misses it too.
+        OptionalLong queueHeld = queue.read();
+        DispatchPlan plan = planner.plan(listing.files(), loaded.state(), clock.instant(), queueHeld);
         List<FileMessage> messages = plan.toSend().stream()
                 .map(d -> new FileMessage(config.bucket(), d.file().key(), d.file().etag(), d.file().size(),
                         d.file().lastModified()))
                 .toList();
         Set<String> accepted = sender.send(messages);
         ListerState next = plan.stateAfter(accepted, loaded.state().entries());
-        store.save(next, loaded.etag());
+        if (!store.save(next, loaded.etag())) {
+            // Another writer won: its state stands, and this run's in-flight figures describe nothing saved.
+            throw new StateConflictException("lister state s3://" + config.bucket() + "/" + config.layout().listerStateKey()
+                    + " was changed by another writer during this run (two listers at once?); " + accepted.size()
+                    + " messages sent this run are not recorded and may be sent again (harmless duplicates);"
+                    + " no metrics published");
+        }
         Backlog backlog = Backlog.of(plan.files(), plan.bytes(), plan.oldest(), clock.instant(), next.size(),
                 accepted.size(), plan.stuck(), plan.waiting());
         publisher.publish(backlog);
@@ -71,6 +84,13 @@ public final class ListerService {
                 backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(), backlog.inFlight(),
                 backlog.enqueued(), backlog.stuck(), backlog.waiting(), (System.nanoTime() - started) / 1_000_000));
         return backlog;
+    }
+
+    /** A run whose state was overwritten by another lister: nothing it did is recorded. */
+    public static final class StateConflictException extends IllegalStateException {
+        StateConflictException(String message) {
+            super(message);
+        }
     }
 
     /**

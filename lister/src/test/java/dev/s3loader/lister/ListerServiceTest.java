@@ -61,7 +61,35 @@ class ListerServiceTest {
         cloudWatch.close();
     }
 
+    /** A clock the test moves forward, so hours of queue time pass in a moment. */
+    static final class MovableClock extends Clock {
+        private volatile java.time.Instant now = java.time.Instant.now();
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
     private ListerService lister(SqsClient client, String... kv) {
+        return lister(client, Clock.systemUTC(), s3, kv);
+    }
+
+    private ListerService lister(SqsClient client, Clock clock, S3Client stateS3, String... kv) {
         Map<String, String> env = new java.util.HashMap<>(Map.of("BUCKET", bucket, "QUEUE_URL", queueUrl,
                 "PIPELINE_NAME", "orders"));
         for (int i = 0; i < kv.length; i += 2) {
@@ -69,10 +97,11 @@ class ListerServiceTest {
         }
         ListerConfig c = ListerConfig.fromEnv(env);
         return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 2),
-                new StateStore(s3, bucket, c.layout().listerStateKey()),
+                new StateStore(stateS3, bucket, c.layout().listerStateKey()),
                 new MessageSender(client, queueUrl, 5, Duration.ofMillis(10), 8),
-                new CloudWatchBacklogPublisher(cloudWatch, c.metricsNamespace(), c.pipelineName(), Clock.systemUTC()),
-                Clock.systemUTC());
+                new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),
+                new CloudWatchBacklogPublisher(cloudWatch, c.metricsNamespace(), c.pipelineName(), clock),
+                clock);
     }
 
     private void put(String key, int bytes) {
@@ -88,8 +117,114 @@ class ListerServiceTest {
         return all;
     }
 
+    /** Receives and deletes every message, as a loader that died after acknowledging would: the files stay. */
+    private int loseAllMessages() {
+        int n = 0;
+        for (List<Message> got; !(got = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)
+                .waitTimeSeconds(0)).messages()).isEmpty(); ) {
+            for (Message m : got) {
+                sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+                n++;
+            }
+        }
+        return n;
+    }
+
     private ListerState state() {
         return ListerState.decode(s3.getObjectAsBytes(b -> b.bucket(bucket).key("_s3loader/lister-state")).asByteArray());
+    }
+
+    private int messagesInQueue() {
+        var a = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                .attributes();
+        return a.values().stream().mapToInt(Integer::parseInt).sum();
+    }
+
+    @Test
+    void runOnce_backlogSlowerThanRequeueAfter_healthyMessagesAreNotSentAgain() {
+        put("incoming/slow/a.csv", 1);
+        put("incoming/slow/b.csv", 1);
+        MovableClock clock = new MovableClock();
+        lister(sqs, clock, s3, "REQUEUE_AFTER_MINUTES", "60").runOnce();
+        assertThat(messagesInQueue()).isEqualTo(2);
+
+        // Hours pass; the fleet has not reached these messages yet, but they are still in the queue.
+        clock.advance(Duration.ofHours(3));
+        Backlog b = lister(sqs, clock, s3, "REQUEUE_AFTER_MINUTES", "60").runOnce();
+
+        assertThat(b.enqueued()).isZero();
+        assertThat(messagesInQueue()).isEqualTo(2);
+        assertThat(state().entries().values()).allSatisfy(e -> assertThat(e.attempts()).isEqualTo(1));
+    }
+
+    @Test
+    void runOnce_messagesReallyLost_areSentAgainOnce() {
+        put("incoming/lost/a.csv", 1);
+        put("incoming/lost/b.csv", 1);
+        MovableClock clock = new MovableClock();
+        lister(sqs, clock, s3, "REQUEUE_AFTER_MINUTES", "60").runOnce();
+        assertThat(loseAllMessages()).isEqualTo(2); // the messages are gone, the files still wait
+
+        clock.advance(Duration.ofMinutes(30));
+        assertThat(lister(sqs, clock, s3, "REQUEUE_AFTER_MINUTES", "60").runOnce().enqueued())
+                .as("not before REQUEUE_AFTER_MINUTES").isZero();
+        clock.advance(Duration.ofMinutes(31));
+        Backlog b = lister(sqs, clock, s3, "REQUEUE_AFTER_MINUTES", "60").runOnce();
+
+        assertThat(b.enqueued()).isEqualTo(2);
+        assertThat(drainQueue()).extracting(FileMessage::key)
+                .containsExactlyInAnyOrder("incoming/lost/a.csv", "incoming/lost/b.csv");
+        assertThat(state().entries().values()).allSatisfy(e -> assertThat(e.attempts()).isEqualTo(2));
+    }
+
+    @Test
+    void runOnce_stuckEntries_doNotHoldInFlightRoom() {
+        put("incoming/stuck/a.csv", 1);
+        put("incoming/stuck/b.csv", 1);
+        MovableClock clock = new MovableClock();
+        String[] env = {"REQUEUE_AFTER_MINUTES", "60", "MAX_IN_FLIGHT_FILES", "2", "MAX_ATTEMPTS", "1"};
+        lister(sqs, clock, s3, env).runOnce();
+        loseAllMessages(); // lost, and with MAX_ATTEMPTS 1 never sent again: stuck
+        put("incoming/stuck/c.csv", 1);
+
+        clock.advance(Duration.ofHours(2));
+        Backlog b = lister(sqs, clock, s3, env).runOnce();
+
+        assertThat(b.stuck()).isEqualTo(2);
+        assertThat(drainQueue()).extracting(FileMessage::key).containsExactly("incoming/stuck/c.csv");
+    }
+
+    @Test
+    void runOnce_stateChangedByAnotherWriter_failsTheRunAndPublishesNothing() {
+        put("incoming/race/a.csv", 1);
+        lister(sqs).runOnce();
+        put("incoming/race/b.csv", 1);
+        SharedServers.cloudWatch().reset();
+        // Another lister writes the state between this run's read and its conditional write.
+        S3Client racing = SharedServers.s3().newClientBuilder()
+                .overrideConfiguration(dev.s3loader.clients.AwsClients.retries().toBuilder()
+                        .addExecutionInterceptor(dev.s3loader.embedded.NoExpectContinueInterceptor.INSTANCE)
+                        .addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                            @Override
+                            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                                if (context.request() instanceof software.amazon.awssdk.services.s3.model.PutObjectRequest) {
+                                    s3.putObject(b -> b.bucket(bucket).key("_s3loader/lister-state"),
+                                            RequestBody.fromBytes(ListerState.empty().encode()));
+                                }
+                            }
+                        }).build())
+                .build();
+
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> lister(sqs, Clock.systemUTC(), racing).runOnce())
+                    .hasMessageContaining("another");
+        } finally {
+            racing.close();
+        }
+        assertThat(SharedServers.cloudWatch().calls()).isEmpty();
     }
 
     @Test

@@ -6,10 +6,13 @@ import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.destination.Parallel;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
+import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.MalformedMessageException;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,32 +21,54 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Handles one batch of deliveries: check each file is still the version named, load the batch
- * into the destination, then move each file to processed/ or failed/. Every message is handled
- * on its own; a failure becomes that message's id in the outcome, never an exception for the batch.
+ * A file's life in the loader, in one place, read top to bottom:
+ * <ol>
+ * <li><b>Receive.</b> Messages are grouped by file version (key, etag); SQS may deliver one twice.
+ *     A message that is not a file message can never succeed: it goes back to the queue and on to
+ *     the dead-letter queue, whose alarm an operator sees.</li>
+ * <li><b>Still the version named?</b> Gone: an earlier delivery finished it. Overwritten: the new
+ *     version has its own message. Either way this message is done. A key whose processed/ key
+ *     would pass S3's limit can never be moved there, so it can never load.</li>
+ * <li><b>Load.</b> The destination loads the batch and says, per file: loaded, already loaded
+ *     (the ledger holds the version), rejected (can never load), source changed, or retry.</li>
+ * <li><b>Settle.</b> Loaded or already loaded: move to processed/, and nowhere else, ever.
+ *     Rejected: report, then move to failed/. Source changed: done. Retry: back to the queue.</li>
+ * </ol>
+ * A transient failure, at any step and on any receive, only ever hands the message back: failed/
+ * is for files that can never load, and a long outage waits in the queue, the dead-letter queue
+ * and the lister's re-dispatch. Each move copies first and deletes the source last, both
+ * conditional on the etag, so a worker that dies between any two steps leaves work that the next
+ * delivery finishes exactly once.
  */
 public final class BatchProcessor {
     private static final Logger LOG = Logger.getLogger(BatchProcessor.class.getName());
     private final Destination destination;
     private final FileMover mover;
+    private final Layout layout;
     private final LoaderMetrics metrics;
     private final ExecutorService workers;
     private final int maxReceiveCount;
+    private final StepHook hook;
+    private final Clock clock;
 
-    public BatchProcessor(Destination destination, FileMover mover, LoaderMetrics metrics, ExecutorService workers,
-                          int maxReceiveCount) {
+    public BatchProcessor(Destination destination, FileMover mover, Layout layout, LoaderMetrics metrics,
+                          ExecutorService workers, int maxReceiveCount, StepHook hook, Clock clock) {
         this.destination = destination;
         this.mover = mover;
+        this.layout = layout;
         this.metrics = metrics;
         this.workers = workers;
         this.maxReceiveCount = maxReceiveCount;
+        this.hook = hook;
+        this.clock = clock;
     }
 
-    /** The deliveries of one file version; SQS may hand the same message, or two copies of it, to one batch. */
+    /** The deliveries of one file version. */
     private record Work(FileMessage file, List<Delivery> deliveries) {
         int receiveCount() {
             return deliveries.stream().mapToInt(Delivery::receiveCount).max().orElse(1);
@@ -56,76 +81,82 @@ public final class BatchProcessor {
 
     public BatchOutcome process(List<Delivery> deliveries, Deadline deadline) {
         long started = System.nanoTime();
-        List<String> failedIds = Collections.synchronizedList(new ArrayList<>());
         Tally tally = new Tally();
-        Map<String, Work> work = new LinkedHashMap<>();
+
+        // 1. Receive.
+        Map<String, Work> versions = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             try {
                 FileMessage m = FileMessage.fromJson(d.body());
-                work.computeIfAbsent(m.bucket() + '\0' + m.key() + '\0' + m.etag(), k -> new Work(m, new ArrayList<>()))
-                        .deliveries().add(d);
+                versions.computeIfAbsent(m.bucket() + '\0' + m.key() + '\0' + m.etag(),
+                        k -> new Work(m, new ArrayList<>())).deliveries().add(d);
             } catch (MalformedMessageException e) {
-                // It can never succeed; it goes back until the queue's redrive puts it in the DLQ, whose alarm an operator sees.
-                LOG.severe("malformed message " + d.messageId() + ": " + e.getMessage());
-                failedIds.add(d.messageId());
+                LOG.severe("malformed message " + d.messageId() + " goes back to the queue (and on to the dead-letter"
+                        + " queue): " + e.getMessage());
+                tally.handBack.add(d.messageId());
+            }
+        }
+        hook.reached(Step.RECEIVED, null);
+
+        // 2. Still the version named?
+        List<Work> toLoad = new ArrayList<>();
+        for (Work w : parallel(versions.values(), w -> check(w, tally))) {
+            if (w != null) {
+                toLoad.add(w);
             }
         }
 
-        List<Work> ready = new ArrayList<>();
-        for (Work w : parallel(work.values(), w -> precheck(w, failedIds, tally))) {
-            if (w != null) {
-                ready.add(w);
-            }
-        }
-        List<LoadResult> results = load(ready, deadline);
+        // 3. Load.
+        List<LoadResult> results = load(toLoad, deadline);
+        hook.reached(Step.LOADED, null);
+
+        // 4. Settle.
         Map<FileMessage, Work> byFile = new LinkedHashMap<>();
-        ready.forEach(w -> byFile.put(w.file(), w));
+        toLoad.forEach(w -> byFile.put(w.file(), w));
         parallel(results, r -> {
-            finish(r, byFile.get(r.file()), failedIds, tally);
+            settle(r, byFile.get(r.file()), tally);
             return null;
         });
+        hook.reached(Step.BEFORE_ACK, null);
 
         double seconds = (System.nanoTime() - started) / 1e9;
         metrics.batch(tally.processed.get(), tally.bytes.get(), tally.failed.get(), seconds);
         LOG.info(String.format("batch of %d: processed %d, failed/ %d, skipped %d, failures %d/%d (%.2fs)",
-                deliveries.size(), tally.processed.get(), tally.failed.get(), tally.skipped.get(), failedIds.size(),
-                deliveries.size(), seconds));
-        return new BatchOutcome(failedIds, tally.processed.get(), tally.bytes.get(), tally.failed.get(),
+                deliveries.size(), tally.processed.get(), tally.failed.get(), tally.skipped.get(),
+                tally.handBack.size(), deliveries.size(), seconds));
+        return new BatchOutcome(tally.handBack, tally.processed.get(), tally.bytes.get(), tally.failed.get(),
                 tally.skipped.get());
     }
 
-    /** Returns the work if it should be loaded; otherwise settles it here (skip, or straight to failed/). */
-    private Work precheck(Work w, List<String> failedIds, Tally tally) {
+    /** The work if it is to be loaded; otherwise it is settled here. */
+    private Work check(Work w, Tally tally) {
+        FileMover.Source source;
         try {
-            return switch (mover.inspect(w.file())) {
-                case GONE, CHANGED -> {
-                    // Gone: an earlier delivery finished it. Changed: the new version has its own message.
-                    tally.skipped.incrementAndGet();
-                    yield null;
-                }
-                case PRESENT -> {
-                    if (mover.canProcess(w.file())) {
-                        yield w;
-                    }
-                    finish(new LoadResult.Rejected(w.file(), "key too long for " + "processed/: "
-                            + Layout.utf8Length(w.file().key()) + " bytes in incoming/ would exceed S3's "
-                            + Layout.MAX_KEY_BYTES + "-byte limit there", Map.of("keyBytes",
-                            Integer.toString(Layout.utf8Length(w.file().key())))), w, failedIds, tally);
-                    yield null;
-                }
-            };
+            source = mover.inspect(w.file());
         } catch (RuntimeException e) {
-            retryOrGiveUp(w, "could not read the file: " + e.getMessage(), e, failedIds, tally);
+            handBack(w, "could not read the file: " + e.getMessage(), e, tally);
             return null;
         }
+        if (source != FileMover.Source.PRESENT) {
+            tally.skipped.incrementAndGet();
+            return null;
+        }
+        if (layout.processedKey(w.file().key()).isEmpty()) {
+            int bytes = Layout.utf8Length(w.file().key());
+            settle(new LoadResult.Rejected(w.file(), "key too long for processed/: " + bytes + " bytes in incoming/"
+                    + " would exceed S3's " + Layout.MAX_KEY_BYTES + "-byte limit there",
+                    Map.of("keyBytes", Integer.toString(bytes))), w, tally);
+            return null;
+        }
+        return w;
     }
 
-    private List<LoadResult> load(List<Work> ready, Deadline deadline) {
-        if (ready.isEmpty()) {
+    private List<LoadResult> load(List<Work> toLoad, Deadline deadline) {
+        if (toLoad.isEmpty()) {
             return List.of();
         }
-        List<FileMessage> files = ready.stream().map(Work::file).toList();
-        String batchId = ready.getFirst().deliveries().getFirst().messageId();
+        List<FileMessage> files = toLoad.stream().map(Work::file).toList();
+        String batchId = toLoad.getFirst().deliveries().getFirst().messageId();
         try {
             List<LoadResult> results = destination.load(files, batchId, deadline);
             if (results.size() != files.size()) {
@@ -136,64 +167,87 @@ public final class BatchProcessor {
             LOG.log(Level.WARNING, "destination unavailable; batch " + batchId + " goes back to the queue", e);
             return files.stream().<LoadResult>map(f -> new LoadResult.Retry(f, e.getMessage())).toList();
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "load of batch " + batchId + " failed unexpectedly", e);
+            LOG.log(Level.SEVERE, "load of batch " + batchId + " failed unexpectedly; it goes back to the queue", e);
             return files.stream().<LoadResult>map(f -> new LoadResult.Retry(f, "load failed: " + e)).toList();
         }
     }
 
-    private void finish(LoadResult r, Work w, List<String> failedIds, Tally tally) {
+    private void settle(LoadResult r, Work w, Tally tally) {
         try {
             switch (r) {
-                case LoadResult.Loaded l -> moveToProcessed(w, tally);
-                case LoadResult.AlreadyLoaded a -> moveToProcessed(w, tally);
+                case LoadResult.Loaded l -> toProcessed(w, tally);
+                case LoadResult.AlreadyLoaded a -> toProcessed(w, tally);
                 case LoadResult.SourceChanged c -> tally.skipped.incrementAndGet();
-                case LoadResult.Rejected x -> moveToFailed(w, x.reason(), x.detail(), tally);
-                case LoadResult.Retry t -> retryOrGiveUp(w, t.reason(), null, failedIds, tally);
+                case LoadResult.Rejected x -> toFailed(w, x.reason(), x.detail(), tally);
+                case LoadResult.Retry t -> handBack(w, t.reason(), null, tally);
             }
         } catch (RuntimeException e) {
-            retryOrGiveUp(w, "could not move the file: " + e.getMessage(), e, failedIds, tally);
+            handBack(w, "could not move the file: " + e.getMessage(), e, tally);
         }
     }
 
-    private void moveToProcessed(Work w, Tally tally) {
-        if (mover.toProcessed(w.file()) == FileMover.Moved.MOVED) {
+    /** A loaded version goes to processed/ and nowhere else: a failed move is retried, never sent to failed/. */
+    private void toProcessed(Work w, Tally tally) {
+        FileMessage m = w.file();
+        String target = layout.processedKey(m.key()).orElseThrow();
+        if (move(m, m.bucket(), target) == FileMover.Outcome.DONE) {
             tally.processed.incrementAndGet();
-            tally.bytes.addAndGet(w.file().size());
+            tally.bytes.addAndGet(m.size());
         } else {
             tally.skipped.incrementAndGet();
         }
     }
 
-    private void moveToFailed(Work w, String reason, Map<String, String> detail, Tally tally) {
-        LOG.warning("moving " + w.file().key() + " to failed/: " + reason);
-        if (mover.toFailed(w.file(), reason, detail, w.receiveCount()) == FileMover.Moved.MOVED) {
+    /**
+     * The report is written first, under a key no file can take: if it cannot be written the file
+     * stays where it is, in one place, and the reason is in this log line and comes back with the
+     * next delivery. A file whose key does not fit failed/ either stays in incoming/ with its report.
+     */
+    private void toFailed(Work w, String reason, Map<String, String> detail, Tally tally) {
+        FileMessage m = w.file();
+        var target = layout.failedKey(m.key());
+        LOG.warning("moving " + m.key() + " to failed/: " + reason);
+        ErrorReport report = new ErrorReport(m.key(), m.etag(), target.orElse(null),
+                target.isPresent() ? reason : reason + " (the key is too long for failed/ too; the file stays in incoming/)",
+                w.receiveCount(), clock.instant(), detail);
+        mover.writeReport(m, layout.errorReportKey(m.key()), report);
+        if (target.isEmpty()) {
+            tally.failed.incrementAndGet();
+            return;
+        }
+        if (move(m, m.bucket(), target.get()) == FileMover.Outcome.DONE) {
             tally.failed.incrementAndGet();
         } else {
             tally.skipped.incrementAndGet();
         }
     }
 
-    /** A transient failure goes back to the queue, except on the last receive, where it goes to failed/ with the reason. */
-    private void retryOrGiveUp(Work w, String reason, Throwable cause, List<String> failedIds, Tally tally) {
-        if (w.receiveCount() >= maxReceiveCount) {
-            try {
-                moveToFailed(w, "gave up after " + w.receiveCount() + " attempts: " + reason,
-                        Map.of("lastError", String.valueOf(reason)), tally);
-                return;
-            } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "could not move " + w.file().key() + " to failed/ either", e);
-            }
+    private FileMover.Outcome move(FileMessage m, String bucket, String target) {
+        FileMover.Outcome copied = mover.copy(m, bucket, target);
+        if (copied != FileMover.Outcome.DONE) {
+            return copied;
         }
-        LOG.log(Level.WARNING, "retrying " + w.file().key() + " (receive " + w.receiveCount() + " of "
-                + maxReceiveCount + "), messages " + ids(w) + ": " + reason, cause);
-        w.deliveries().forEach(d -> failedIds.add(d.messageId()));
+        hook.reached(Step.COPIED, m);
+        FileMover.Outcome deleted = mover.deleteSource(m);
+        if (deleted == FileMover.Outcome.DONE) {
+            hook.reached(Step.DELETED, m);
+        }
+        return deleted;
+    }
+
+    /** Back to the queue: after maxReceiveCount receives SQS moves it to the dead-letter queue, never to failed/. */
+    private void handBack(Work w, String reason, Throwable cause, Tally tally) {
+        String next = w.receiveCount() >= maxReceiveCount ? "the dead-letter queue next" : "the queue";
+        LOG.log(Level.WARNING, "handing " + w.file().key() + " back to " + next + " (receive " + w.receiveCount()
+                + " of " + maxReceiveCount + "), messages " + ids(w) + ": " + reason, cause);
+        w.deliveries().forEach(d -> tally.handBack.add(d.messageId()));
     }
 
     private static String ids(Work w) {
         return w.deliveries().stream().map(Delivery::messageId).toList().toString();
     }
 
-    private <T, R> List<R> parallel(java.util.Collection<T> items, java.util.function.Function<T, R> task) {
+    private <T, R> List<R> parallel(Collection<T> items, Function<T, R> task) {
         List<Future<R>> futures = new ArrayList<>();
         for (T item : items) {
             futures.add(workers.submit(() -> task.apply(item)));
@@ -206,6 +260,7 @@ public final class BatchProcessor {
     }
 
     private static final class Tally {
+        final List<String> handBack = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger processed = new AtomicInteger();
         final AtomicLong bytes = new AtomicLong();
         final AtomicInteger failed = new AtomicInteger();

@@ -43,21 +43,27 @@ public final class Loader implements AutoCloseable {
     }
 
     public Loader(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock) {
+        this(config, clients, metricsSink, clock, StepHook.NONE);
+    }
+
+    /** @param hook sees every step boundary; the fault suite arms it, production passes {@link StepHook#NONE} */
+    public Loader(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock, StepHook hook) {
         this.workers = Executors.newFixedThreadPool(config.moveConcurrency(), daemon("s3loader-move"));
         this.parts = Executors.newFixedThreadPool(4, daemon("s3loader-part"));
         ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts);
-        FileMover mover = new FileMover(clients.s3(), config.layout(), copier, clock);
+        FileMover mover = new FileMover(clients.s3(), copier);
         this.destination = destination(config, clients, mover, workers);
-        this.processor = new BatchProcessor(destination, mover,
+        this.processor = new BatchProcessor(destination, mover, config.layout(),
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
-                config.maxReceiveCount());
+                config.maxReceiveCount(), hook, clock);
     }
 
     private static Destination destination(LoaderConfig config, Clients clients, FileMover mover,
                                            ExecutorService workers) {
         return switch (config.destination()) {
-            case COPY -> new CopyDestination(mover, config.layout(), config.destinationBucket(),
-                    config.destinationPrefix(), config.copyIsTheMove(), workers);
+            case COPY -> config.copyIsTheMove() ? new CopyDestination.MoveOnly()
+                    : new CopyDestination(mover, config.layout(), config.destinationBucket(), config.destinationPrefix(),
+                    workers);
             case POSTGRES -> new PostgresDestination(config.database(), clients.s3(), clients.secretsManager());
             case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get());
         };

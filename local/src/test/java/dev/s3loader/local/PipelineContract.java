@@ -97,6 +97,7 @@ abstract class PipelineContract {
         return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 100),
                 new StateStore(s3, bucket, c.layout().listerStateKey()),
                 new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8),
+                new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),
                 new LogBacklogPublisher(temp.resolve("lister-metrics.log"), Clock.systemUTC()), Clock.systemUTC());
     }
 

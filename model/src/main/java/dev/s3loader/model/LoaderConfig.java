@@ -9,7 +9,7 @@ import java.util.Map;
  * @param destinationPrefix     the prefix it writes under (default: processed/, where the copy is the move)
  * @param multipartThreshold    objects larger than this are copied part by part with UploadPartCopy
  * @param multipartPartSize     the size of each copied part
- * @param maxReceiveCount       the queue's redrive maxReceiveCount; on that receive a failing file goes to failed/
+ * @param maxReceiveCount       the queue's redrive maxReceiveCount: after it a message goes to the dead-letter queue
  * @param moveConcurrency       files of one batch moved at once, at most
  * @param database              the postgres and redshift destinations' settings (read for every destination)
  */
@@ -28,7 +28,7 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
             Map.entry("DESTINATION_PREFIX", "copy destination: the archive prefix (default: PROCESSED_PREFIX)"),
             Map.entry("MULTIPART_THRESHOLD_BYTES", "larger objects are copied in parts (default: 5 GiB, min 5 MiB)"),
             Map.entry("MULTIPART_PART_BYTES", "size of each copied part (default: 512 MiB, 5 MiB to 5 GiB)"),
-            Map.entry("MAX_RECEIVE_COUNT", "the queue's redrive maxReceiveCount (default: 3)"),
+            Map.entry("MAX_RECEIVE_COUNT", "the queue's redrive maxReceiveCount, after which a message goes to the dead-letter queue (default: 5)"),
             Map.entry("MOVE_CONCURRENCY", "files of one batch moved at once (default: 8)"),
             Map.entry("PIPELINE_NAME", "value of the Pipeline metric dimension (default: s3loader)"),
             Map.entry("METRICS_NAMESPACE", "metric namespace of the EMF log lines (default: s3loader)")));
@@ -63,7 +63,7 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
                 env.prefix("DESTINATION_PREFIX", layout.processed()),
                 threshold,
                 env.longValue("MULTIPART_PART_BYTES", Math.min(512 * MIB, threshold), 5 * MIB, 5 * GIB),
-                env.integer("MAX_RECEIVE_COUNT", 3, 1, 1000),
+                env.integer("MAX_RECEIVE_COUNT", 5, 1, 1000),
                 env.integer("MOVE_CONCURRENCY", 8, 1, 256),
                 env.string("PIPELINE_NAME", "s3loader"),
                 env.string("METRICS_NAMESPACE", "s3loader"),

@@ -58,7 +58,7 @@ class ConfigTest {
         assertThat(c.destination()).isEqualTo(DestinationKind.COPY);
         assertThat(c.copyIsTheMove()).isTrue();
         assertThat(c.multipartThreshold()).isEqualTo(5 * LoaderConfig.GIB);
-        assertThat(c.maxReceiveCount()).isEqualTo(3);
+        assertThat(c.maxReceiveCount()).isEqualTo(5);
     }
 
     @Test

@@ -10,12 +10,21 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.PriorityQueue;
 
 /**
  * Joins one streaming pass over the listing of {@code incoming/} with the in-flight state.
  * Memory is bounded by {@code maxInFlight}: the in-flight entries kept plus a heap of the oldest
  * candidates never exceed it, however many files wait in {@code incoming/}.
+ *
+ * <p>Time in the queue is not a sign of loss: a backlog may take hours to drain. A file in flight
+ * is sent again only when its message is really gone, which the queue's depth tells: when the
+ * queue holds fewer messages than there are files in flight, that many messages were lost
+ * (deleted without their file moving, expired, or moved to the dead-letter queue), and the
+ * oldest dispatched files are sent again, none before {@code requeueAfter}. A sent-again file
+ * that was not lost after all is a harmless duplicate, which the loader skips. A version
+ * dispatched {@code maxAttempts} times is stuck: counted, left alone, and holding no room.
  */
 public final class DispatchPlanner {
     /** Oldest first; the key breaks ties so that the order is total and repeatable. */
@@ -32,10 +41,18 @@ public final class DispatchPlanner {
         this.maxAttempts = maxAttempts;
     }
 
+    /** Plans without knowing the queue's depth: no file in flight counts as lost. */
     public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now) {
+        return plan(listing, state, now, OptionalLong.empty());
+    }
+
+    /** @param queueHeld messages the queue held just before the listing, if known */
+    public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now, OptionalLong queueHeld) {
         Map<String, InFlight> inFlight = state.entries();
         Map<String, InFlight> kept = new HashMap<>();
         List<DispatchPlan.Dispatch> resend = new ArrayList<>();
+        // In flight long enough that a lost message may be sent again: the oldest first.
+        List<ListedFile> due = new ArrayList<>();
         // The newest candidate on top, so it is the one evicted when room runs out.
         PriorityQueue<ListedFile> candidates = new PriorityQueue<>(OLDEST_FIRST.reversed());
         long files = 0;
@@ -68,13 +85,21 @@ public final class DispatchPlanner {
                 stuck++;
                 kept.put(f.key(), entry);
             } else {
-                resend.add(new DispatchPlan.Dispatch(f, entry.requeued(now), DispatchPlan.Kind.REQUEUED));
+                kept.put(f.key(), entry);
+                due.add(f);
             }
-            // Entries already in flight take room first; only the oldest candidates fit in what is left.
-            while (!candidates.isEmpty() && candidates.size() + kept.size() + resend.size() > maxInFlight) {
+            // Entries in flight take room first (stuck ones hold none); only the oldest candidates fit in what is left.
+            while (!candidates.isEmpty() && candidates.size() + kept.size() - stuck + resend.size() > maxInFlight) {
                 candidates.poll();
                 waiting++;
             }
+        }
+
+        long live = kept.size() - stuck;
+        long lost = queueHeld.isPresent() ? Math.max(0, live - queueHeld.getAsLong()) : 0;
+        due.sort(Comparator.comparing((ListedFile f) -> inFlight.get(f.key()).enqueuedAt()).thenComparing(ListedFile::key));
+        for (ListedFile f : due.subList(0, (int) Math.min(lost, due.size()))) {
+            resend.add(new DispatchPlan.Dispatch(f, kept.remove(f.key()).requeued(now), DispatchPlan.Kind.REQUEUED));
         }
 
         List<ListedFile> fresh = new ArrayList<>(candidates);

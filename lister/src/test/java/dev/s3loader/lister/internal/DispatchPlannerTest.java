@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.ListerState;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -81,8 +83,39 @@ class DispatchPlannerTest {
     }
 
     @Test
+    void plan_inFlightPastRequeueAfterAndTheQueueHoldsItsMessage_isKeptNotResent() {
+        DispatchPlan p = planner.plan(List.of(file("a", "e", 900)).iterator(), state("a", "e", 600, 1), NOW,
+                OptionalLong.of(1));
+
+        assertThat(p.toSend()).isEmpty();
+        assertThat(p.kept()).containsKey("incoming/a");
+    }
+
+    @Test
+    void plan_queueDepthUnknown_nothingCountsAsLost() {
+        DispatchPlan p = planner.plan(List.of(file("a", "e", 900)).iterator(), state("a", "e", 600, 1), NOW,
+                OptionalLong.empty());
+
+        assertThat(p.toSend()).isEmpty();
+    }
+
+    @Test
+    void plan_queueHoldsFewerMessagesThanInFlight_resendsThatManyOldestDueOnly() {
+        var listing = List.of(file("a", "e", 900), file("b", "e", 900), file("c", "e", 900), file("d", "e", 900));
+        // a, b, c are due (sent 70-90 minutes ago), d was sent 5 minutes ago; the queue holds 2 of the 4 messages.
+        ListerState s = state("a", "e", 80, 1, "b", "e", 90, 1, "c", "e", 70, 1, "d", "e", 5, 1);
+        DispatchPlanner roomy = new DispatchPlanner(10, Duration.ofMinutes(60), 5);
+
+        DispatchPlan p = roomy.plan(listing.iterator(), s, NOW, OptionalLong.of(2));
+
+        assertThat(sent(p, DispatchPlan.Kind.REQUEUED)).containsExactlyInAnyOrder("b", "a");
+        assertThat(p.kept()).containsOnlyKeys("incoming/c", "incoming/d");
+    }
+
+    @Test
     void plan_inFlightPastRequeueAfter_isRequeuedWithOneMoreAttempt() {
-        DispatchPlan p = planner.plan(List.of(file("a", "e", 90)).iterator(), state("a", "e", 61, 1), NOW);
+        DispatchPlan p = planner.plan(List.of(file("a", "e", 90)).iterator(), state("a", "e", 61, 1), NOW,
+                OptionalLong.of(0));
 
         assertThat(p.toSend()).singleElement().satisfies(d -> {
             assertThat(d.kind()).isEqualTo(DispatchPlan.Kind.REQUEUED);
@@ -102,7 +135,8 @@ class DispatchPlannerTest {
 
     @Test
     void stateAfter_refusedSends_newOnesNotRecordedRequeuesKeepOldEntry() {
-        DispatchPlan p = planner.plan(List.of(file("a", "e", 90), file("b", "e", 1)).iterator(), state("a", "e", 61, 1), NOW);
+        DispatchPlan p = planner.plan(List.of(file("a", "e", 90), file("b", "e", 1)).iterator(), state("a", "e", 61, 1), NOW,
+                OptionalLong.of(0));
 
         ListerState next = p.stateAfter(Set.of(), state("a", "e", 61, 1).entries());
 
@@ -126,7 +160,11 @@ class DispatchPlannerTest {
         int bound = 1000;
         DispatchPlanner big = new DispatchPlanner(bound, Duration.ofMinutes(60), 5);
         int total = 200_000;
-        // A listing generated on the fly: the planner must not need it all at once.
+        // Every listed file is watched through a weak reference: after a collection, the ones still
+        // alive are exactly what the planner holds. A planner that kept the listing and sorted it
+        // at the end would hold every file listed so far.
+        List<WeakReference<ListedFile>> watched = new ArrayList<>(total);
+        List<Integer> heldAtCheckpoints = new ArrayList<>();
         Iterator<ListedFile> listing = new Iterator<>() {
             int i;
 
@@ -136,16 +174,36 @@ class DispatchPlannerTest {
 
             public ListedFile next() {
                 int n = i++;
-                return new ListedFile(String.format("incoming/f%07d", n), "e", 1, NOW.minusSeconds((n * 7919L) % total));
+                if (n > 0 && n % 50_000 == 0) {
+                    heldAtCheckpoints.add(alive(watched));
+                }
+                ListedFile f = new ListedFile(String.format("incoming/f%07d", n), "e", 1, NOW.minusSeconds((n * 7919L) % total));
+                watched.add(new WeakReference<>(f));
+                return f;
             }
         };
 
         DispatchPlan p = big.plan(listing, ListerState.empty(), NOW);
 
+        assertThat(heldAtCheckpoints).hasSize(3).allSatisfy(held -> assertThat(held).isLessThanOrEqualTo(bound + 10));
         assertThat(p.toSend()).hasSize(bound);
         assertThat(p.waiting()).isEqualTo(total - bound);
         List<Instant> times = new ArrayList<>(p.toSend().stream().map(d -> d.file().lastModified()).toList());
         assertThat(times).isSorted();
         assertThat(times.getLast()).isEqualTo(NOW.minusSeconds(total - bound));
+    }
+
+    /** Listed files still reachable once the garbage collector has run: the planner's own holdings. */
+    private static int alive(List<WeakReference<ListedFile>> watched) {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        int alive = 0;
+        for (WeakReference<ListedFile> r : watched) {
+            if (r.get() != null) {
+                alive++;
+            }
+        }
+        return alive;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchProcessor;
+import dev.s3loader.loader.StepHook;
 import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
@@ -84,10 +85,10 @@ class QueuePollerTest {
     void run_loadLongerThanTheVisibilityTimeout_messageStaysHiddenThenIsDeleted_andStopFinishesTheBatch() throws Exception {
         dropAndEnqueue("incoming/slow.csv");
         SlowDestination slow = new SlowDestination();
-        FileMover mover = new FileMover(s3, Layout.defaults(),
-                new ObjectCopier(s3, 5L << 30, 512L << 20, workers), Clock.systemUTC());
-        BatchProcessor processor = new BatchProcessor(slow, mover,
-                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 3);
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(slow, mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
+                Clock.systemUTC());
         QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 10, Duration.ofSeconds(2), Duration.ofSeconds(1),
                 Duration.ZERO);
         Thread thread = Thread.ofPlatform().start(poller);

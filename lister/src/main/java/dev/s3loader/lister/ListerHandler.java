@@ -3,17 +3,12 @@ package dev.s3loader.lister;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import dev.s3loader.clients.AwsClients;
 import dev.s3loader.lister.internal.Backlog;
-import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.model.ListerConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** The scheduled Lambda: one lister run per EventBridge tick. */
 public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
@@ -29,22 +24,13 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
     }
 
     private ListerHandler(ListerConfig config, Clock clock) {
-        this(create(config, clock), config.runFor(), PAUSE);
+        this(ListerService.onAws(config, clock), config.runFor(), PAUSE);
     }
 
     public ListerHandler(ListerService service, Duration runFor, Duration pause) {
         this.service = service;
         this.runFor = runFor;
         this.pause = pause;
-    }
-
-    static ListerService create(ListerConfig config, Clock clock) {
-        var http = AwsClients.http();
-        var s3 = AwsClients.configure(S3Client.builder(), http).build();
-        var sqs = AwsClients.configure(SqsClient.builder(), http).build();
-        var cloudWatch = AwsClients.configure(CloudWatchClient.builder(), http).build();
-        return ListerService.wire(config, s3, sqs,
-                new CloudWatchBacklogPublisher(cloudWatch, config.metricsNamespace(), config.pipelineName(), clock), clock);
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class ListerMain {
             System.exit(2);
             return;
         }
-        ListerService service = ListerHandler.create(config, Clock.systemUTC());
+        ListerService service = ListerService.onAws(config, Clock.systemUTC());
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

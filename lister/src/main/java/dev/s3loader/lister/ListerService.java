@@ -1,7 +1,9 @@
 package dev.s3loader.lister;
 
+import dev.s3loader.clients.AwsClients;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.BacklogPublisher;
+import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.DispatchPlan;
 import dev.s3loader.lister.internal.DispatchPlanner;
 import dev.s3loader.lister.internal.IncomingListing;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.logging.Logger;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -56,6 +59,16 @@ public final class ListerService {
                 new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
                 new QueueDepth(sqs, config.queueUrl()),
                 publisher, clock);
+    }
+
+    /** The production wiring on AWS, clients built once per container or process: what the handler and the main run. */
+    public static ListerService onAws(ListerConfig config, Clock clock) {
+        var http = AwsClients.http();
+        var s3 = AwsClients.configure(S3Client.builder(), http).build();
+        var sqs = AwsClients.configure(SqsClient.builder(), http).build();
+        var cloudWatch = AwsClients.configure(CloudWatchClient.builder(), http).build();
+        return wire(config, s3, sqs,
+                new CloudWatchBacklogPublisher(cloudWatch, config.metricsNamespace(), config.pipelineName(), clock), clock);
     }
 
     public Backlog runOnce() {

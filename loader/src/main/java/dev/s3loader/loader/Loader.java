@@ -1,5 +1,6 @@
 package dev.s3loader.loader;
 
+import dev.s3loader.clients.AwsClients;
 import dev.s3loader.loader.destination.CopyDestination;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.postgres.PostgresDestination;
@@ -56,6 +57,19 @@ public final class Loader implements AutoCloseable {
         this.processor = new BatchProcessor(destination, mover, config.layout(),
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
                 config.maxReceiveCount(), hook, clock);
+    }
+
+    /**
+     * The production wiring on AWS: clients built once (per Lambda container or process) with the
+     * project's HTTP client and retries; the Data API and Secrets Manager clients only if the
+     * destination uses them. The Lambda handler and the container's main both start here.
+     */
+    public static Loader onAws(LoaderConfig config) {
+        var http = AwsClients.http();
+        var clients = new Clients(AwsClients.configure(S3Client.builder(), http).build(),
+                () -> AwsClients.configure(RedshiftDataClient.builder(), http).build(),
+                () -> AwsClients.configure(SecretsManagerClient.builder(), http).build());
+        return new Loader(config, clients, System.out::println, Clock.systemUTC());
     }
 
     private static Destination destination(LoaderConfig config, Clients clients, FileMover mover,

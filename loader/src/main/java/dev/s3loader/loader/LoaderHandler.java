@@ -4,15 +4,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.s3loader.clients.AwsClients;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.loader.destination.Deadline;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** The SQS-triggered Lambda: adapts the event to deliveries and reports only the failed messages back. */
 public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
@@ -20,20 +16,11 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     /** What Lambda calls: configuration and clients are read and built once per container. */
     public LoaderHandler() {
-        this(create(LoaderConfig.fromEnv(System.getenv())).processor());
+        this(Loader.onAws(LoaderConfig.fromEnv(System.getenv())).processor());
     }
 
     public LoaderHandler(BatchProcessor processor) {
         this.processor = processor;
-    }
-
-    static Loader create(LoaderConfig config) {
-        var http = AwsClients.http();
-        // The Data API and Secrets Manager clients are built only by the destination that uses them.
-        var clients = new Loader.Clients(AwsClients.configure(S3Client.builder(), http).build(),
-                () -> AwsClients.configure(RedshiftDataClient.builder(), http).build(),
-                () -> AwsClients.configure(SecretsManagerClient.builder(), http).build());
-        return new Loader(config, clients, System.out::println, Clock.systemUTC());
     }
 
     /**

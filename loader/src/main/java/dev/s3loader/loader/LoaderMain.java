@@ -28,7 +28,7 @@ public final class LoaderMain {
             System.exit(2);
             return;
         }
-        Loader loader = LoaderHandler.create(config);
+        Loader loader = Loader.onAws(config);
         var sqs = AwsClients.configure(SqsClient.builder(), AwsClients.http()).build();
         List<QueuePoller> pollers = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();

@@ -93,12 +93,16 @@ abstract class PipelineContract {
     }
 
     ListerService lister(Map<String, String> env) {
+        return lister(env, Clock.systemUTC());
+    }
+
+    ListerService lister(Map<String, String> env, Clock clock) {
         ListerConfig c = ListerConfig.fromEnv(env);
         return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 100),
                 new StateStore(s3, bucket, c.layout().listerStateKey()),
                 new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8),
                 new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),
-                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), Clock.systemUTC()), Clock.systemUTC());
+                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), clock), clock);
     }
 
     Loader loader(Map<String, String> env) {
@@ -299,28 +303,44 @@ abstract class PipelineContract {
     }
 
     @Test
-    void loader_transientFailureOnTheLastReceive_movesTheFileToFailedInsteadOfTheDeadLetterQueue() {
+    void loader_transientFailureOnEveryReceive_waitsThenTheDeadLetteredFileIsSentAgainAndLoadsOnce() {
         put("incoming/needs-archive.csv", "a,b\n");
-        // The archive bucket does not exist: every copy fails, as with a broken deployment.
-        Map<String, String> env = env("DESTINATION_BUCKET", bucket + "-missing-archive");
-        lister(env).runOnce();
-        List<Delivery> delivered = deliveries(receiveAll());
+        // The archive bucket does not exist yet: every copy fails, as in an outage longer than all the receives.
+        String archive = bucket + "-archive-later";
+        Map<String, String> env = env("DESTINATION_BUCKET", archive, "REQUEUE_AFTER_MINUTES", "1");
+        lister(env, Clock.systemUTC()).runOnce();
 
         try (Loader loader = loader(env)) {
-            BatchOutcome early = loader.processor().process(delivered);
-            assertThat(early.failedMessageIds()).containsExactly(delivered.getFirst().messageId());
-            assertThat(exists("incoming/needs-archive.csv")).isTrue();
-
-            Delivery last = new Delivery(delivered.getFirst().messageId(), delivered.getFirst().body(), MAX_RECEIVE);
-            BatchOutcome given = loader.processor().process(List.of(last));
-            assertThat(given.failedMessageIds()).isEmpty();
-            assertThat(given.failed()).isEqualTo(1);
+            for (int receive = 1; receive <= MAX_RECEIVE; receive++) {
+                List<Message> got = receiveAll();
+                assertThat(got).as("receive " + receive).hasSize(1);
+                BatchOutcome out = loader.processor().process(deliveries(got));
+                assertThat(out.failedMessageIds()).as("handed back on receive " + receive).hasSize(1);
+                assertThat(out.failed()).isZero();
+                // As the event source mapping does with a reported failure: the message becomes visible again.
+                sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(got.getFirst().receiptHandle())
+                        .visibilityTimeout(0));
+            }
         }
+        assertThat(receiveAll()).as("after its last receive SQS moves the message to the dead-letter queue").isEmpty();
+        assertThat(sqs.receiveMessage(b -> b.queueUrl(dlqUrl).waitTimeSeconds(1)).messages()).hasSize(1);
+        assertThat(exists("incoming/needs-archive.csv")).isTrue();
+        assertThat(exists("failed/needs-archive.csv")).isFalse();
+        assertThat(exists(LAYOUT.errorReportKey("incoming/needs-archive.csv"))).isFalse();
+
+        // The cause is fixed; the lister sees the queue no longer holds the file's message and sends it again.
+        s3.createBucket(b -> b.bucket(archive));
+        var resent = lister(env, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2))).runOnce();
+        assertThat(resent.enqueued()).isEqualTo(1);
+        assertThat(state().entries().get("incoming/needs-archive.csv").attempts()).isEqualTo(2);
+        try (Loader loader = loader(env)) {
+            assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(1);
+        }
+        assertThat(get("processed/needs-archive.csv")).isEqualTo("a,b\n");
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(archive).key("processed/needs-archive.csv")).asUtf8String())
+                .isEqualTo("a,b\n");
         assertThat(exists("incoming/needs-archive.csv")).isFalse();
-        assertThat(get("failed/needs-archive.csv")).isEqualTo("a,b\n");
-        ErrorReport report = ErrorReport.fromJson(get("_s3loader/reports/keys/needs-archive.csv.error.json"));
-        assertThat(report.reason()).startsWith("gave up after 3 attempts").contains("archive copy failed");
-        assertThat(report.attempts()).isEqualTo(MAX_RECEIVE);
+        assertThat(exists("failed/needs-archive.csv")).isFalse();
     }
 
     @Test

@@ -47,6 +47,19 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
             throw new ConfigException("MULTIPART_PART_BYTES (" + multipartPartSize
                     + ") must not exceed MULTIPART_THRESHOLD_BYTES (" + multipartThreshold + ")");
         }
+        if (destination == DestinationKind.COPY && destinationBucket.equals(bucket)
+                && !destinationPrefix.equals(layout.processed())) {
+            // An archive inside incoming/ would be listed and loaded again forever; inside another stage it mixes with it.
+            String[][] stages = {{"INCOMING_PREFIX", layout.incoming()}, {"FAILED_PREFIX", layout.failed()},
+                    {"INTERNAL_PREFIX", layout.internal()}, {"PROCESSED_PREFIX", layout.processed()}};
+            for (String[] stage : stages) {
+                if (destinationPrefix.startsWith(stage[1]) || stage[1].startsWith(destinationPrefix)) {
+                    throw new ConfigException("DESTINATION_PREFIX '" + destinationPrefix + "' overlaps " + stage[0] + " '"
+                            + stage[1] + "' in the same BUCKET '" + bucket + "': give the archive a prefix of its own,"
+                            + " use PROCESSED_PREFIX itself (the copy is then the move), or another DESTINATION_BUCKET");
+                }
+            }
+        }
     }
 
     public static LoaderConfig fromEnv(Map<String, String> environment) {

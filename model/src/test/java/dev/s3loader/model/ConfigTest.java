@@ -75,6 +75,19 @@ class ConfigTest {
     }
 
     @Test
+    void loaderFromEnv_archiveInsideAStageOfTheSameBucket_isRefusedNamingBoth() {
+        // An archive inside incoming/ would be listed and loaded again, forever.
+        for (String prefix : new String[] {"incoming/archive/", "incoming/", "failed/x/", "_s3loader/a/"}) {
+            assertThatThrownBy(() -> LoaderConfig.fromEnv(Map.of("BUCKET", "b", "DESTINATION_PREFIX", prefix)))
+                    .as(prefix).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("DESTINATION_PREFIX '" + prefix + "'").hasMessageContaining("BUCKET");
+        }
+        // The same prefix in another bucket is fine.
+        assertThat(LoaderConfig.fromEnv(Map.of("BUCKET", "b", "DESTINATION_BUCKET", "archive",
+                "DESTINATION_PREFIX", "incoming/")).destinationPrefix()).isEqualTo("incoming/");
+    }
+
+    @Test
     void pollerFromEnv_missingQueue_namesIt() {
         assertThatThrownBy(() -> PollerConfig.fromEnv(Map.of())).hasMessage("QUEUE_URL is required but not set");
     }

@@ -36,11 +36,17 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
     @Override
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
         Duration budget = runFor;
+        // Without a context (a test, a tool), a run may list everything.
+        Duration listFor = Duration.ofHours(1);
         if (context != null && context.getRemainingTimeInMillis() > 0) {
-            // Keep a margin so the last pass always finishes and saves its state before the timeout.
-            budget = min(budget, Duration.ofMillis(context.getRemainingTimeInMillis() / 2));
+            // Keep a margin so the last pass always finishes and saves its state before the timeout: a run
+            // lists for at most half the time left and dispatches what it saw; the rest of a large
+            // backlog is listed by the next runs from where this one stopped.
+            Duration half = Duration.ofMillis(context.getRemainingTimeInMillis() / 2);
+            budget = min(budget, half);
+            listFor = half;
         }
-        Backlog b = service.run(budget, pause);
+        Backlog b = service.run(budget, listFor, pause);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put(BacklogMetrics.BACKLOG_FILES, b.files());
         summary.put(BacklogMetrics.BACKLOG_BYTES, b.bytes());

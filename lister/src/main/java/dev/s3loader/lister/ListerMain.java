@@ -45,7 +45,8 @@ public final class ListerMain {
         try {
             do {
                 try {
-                    service.runOnce();
+                    // A run lists for at most the interval; a larger backlog is listed over several runs.
+                    service.runOnce(interval.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : interval);
                 } catch (RuntimeException e) {
                     LOG.log(Level.SEVERE, "lister run failed; trying again next interval", e);
                 }

@@ -6,18 +6,23 @@ import dev.s3loader.lister.internal.BacklogPublisher;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.DispatchPlan;
 import dev.s3loader.lister.internal.DispatchPlanner;
-import dev.s3loader.lister.internal.IncomingListing;
+import dev.s3loader.lister.internal.PassListing;
+import dev.s3loader.lister.internal.RangeListing;
 import dev.s3loader.lister.internal.MessageSender;
 import dev.s3loader.lister.internal.QueueDepth;
 import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerState;
+import dev.s3loader.model.ListingPass;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -27,7 +32,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class ListerService {
     private static final Logger LOG = Logger.getLogger(ListerService.class.getName());
     private final ListerConfig config;
-    private final IncomingListing listing;
+    private final RangeListing listing;
+    private final ExecutorService listers;
     private final StateStore store;
     private final MessageSender sender;
     private final QueueDepth queue;
@@ -35,10 +41,11 @@ public final class ListerService {
     private final DispatchPlanner planner;
     private final Clock clock;
 
-    public ListerService(ListerConfig config, IncomingListing listing, StateStore store, MessageSender sender,
+    public ListerService(ListerConfig config, RangeListing listing, StateStore store, MessageSender sender,
                          QueueDepth queue, BacklogPublisher publisher, Clock clock) {
         this.config = config;
         this.listing = listing;
+        this.listers = Executors.newCachedThreadPool(Thread.ofPlatform().name("s3loader-list-", 0).daemon(true).factory());
         this.store = store;
         this.sender = sender;
         this.queue = queue;
@@ -54,7 +61,7 @@ public final class ListerService {
     public static ListerService wire(ListerConfig config, S3Client s3, SqsClient sqs, BacklogPublisher publisher,
                                      Clock clock) {
         return new ListerService(config,
-                new IncomingListing(s3, config.bucket(), config.layout(), 1000),
+                new RangeListing(s3, config.bucket(), config.layout(), 1000),
                 new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
                 new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
                 new QueueDepth(sqs, config.queueUrl()),
@@ -71,18 +78,39 @@ public final class ListerService {
                 new CloudWatchBacklogPublisher(cloudWatch, config.metricsNamespace(), config.pipelineName(), clock), clock);
     }
 
+    /** One run that may list all of {@code incoming/}. */
     public Backlog runOnce() {
+        return runOnce(Duration.ofSeconds(Long.MAX_VALUE / 4_000_000_000L));
+    }
+
+    /**
+     * One run: lists for at most {@code listFor} (the rest of a pass too large for that is listed by
+     * the next runs, from where this one stopped), dispatches from what it listed, saves the state.
+     */
+    public Backlog runOnce(Duration listFor) {
+        return runOnce(listFor, Long.MAX_VALUE);
+    }
+
+    /** One run that lists for at most {@code listFor} and at most {@code maxListed} files. */
+    public Backlog runOnce(Duration listFor, long maxListed) {
         long started = System.nanoTime();
         StateStore.Loaded loaded = store.load();
+        ListerState state = loaded.state();
+        ListingPass pass = state.pass().orElseGet(() -> ListingPass.start(List.of(), ListingPass.Totals.NONE));
         // Read before the listing: a message deleted since then had its file moved first, so the listing misses it too.
         OptionalLong queueHeld = queue.read();
-        DispatchPlan plan = planner.plan(listing.files(), loaded.state(), clock.instant(), queueHeld);
+        DispatchPlan plan;
+        ListingPass nextPass;
+        try (PassListing listed = new PassListing(listing, pass, listFor, maxListed, listers)) {
+            plan = planner.plan(listed, state, clock.instant(), queueHeld, listed::covered);
+            nextPass = listed.advanced(plan.files(), plan.bytes(), plan.oldest(), config.listRanges());
+        }
         List<FileMessage> messages = plan.toSend().stream()
                 .map(d -> new FileMessage(config.bucket(), d.file().key(), d.file().etag(), d.file().size(),
                         d.file().lastModified()))
                 .toList();
         Set<String> accepted = sender.send(messages);
-        ListerState next = plan.stateAfter(accepted, loaded.state().entries());
+        ListerState next = new ListerState(plan.stateAfter(accepted, state.entries()).entries(), nextPass);
         if (!store.save(next, loaded.etag())) {
             // Another writer won: its state stands, and this run's in-flight figures describe nothing saved.
             throw new StateConflictException("lister state s3://" + config.bucket() + "/" + config.layout().listerStateKey()
@@ -90,13 +118,26 @@ public final class ListerService {
                     + " messages sent this run are not recorded and may be sent again (harmless duplicates);"
                     + " no metrics published");
         }
-        Backlog backlog = Backlog.of(plan.files(), plan.bytes(), plan.oldest(), clock.instant(), next.size(),
-                accepted.size(), plan.stuck(), plan.waiting());
+        // A pass that ended this run started the next one, whose 'previous' is its totals.
+        boolean passComplete = nextPass.files() == 0 && nextPass.cursors().stream().allMatch(ListingPass.NOT_STARTED::equals);
+        ListingPass.Totals shown = passComplete ? nextPass.previous() : inProgress(nextPass);
+        Backlog backlog = Backlog.of(shown.files(), shown.bytes(), shown.oldest(), clock.instant(), next.size(),
+                accepted.size(), plan.stuck(), plan.waiting(), passComplete);
         publisher.publish(backlog);
-        LOG.info(String.format("lister run: backlog %d files / %d bytes, oldest %ds, in flight %d, enqueued %d, stuck %d, waiting %d (%d ms)",
-                backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(), backlog.inFlight(),
-                backlog.enqueued(), backlog.stuck(), backlog.waiting(), (System.nanoTime() - started) / 1_000_000));
+        LOG.info(String.format("lister run: backlog %d files / %d bytes, oldest %ds%s, in flight %d, enqueued %d, stuck %d,"
+                        + " waiting %d, listed %d this run (%d ms)",
+                backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(),
+                passComplete ? "" : " (listing under way over several runs)", backlog.inFlight(), backlog.enqueued(),
+                backlog.stuck(), backlog.waiting(), plan.files(), (System.nanoTime() - started) / 1_000_000));
         return backlog;
+    }
+
+    /** While a pass is under way, the larger of the last complete pass and what this one has counted so far. */
+    private static ListingPass.Totals inProgress(ListingPass p) {
+        ListingPass.Totals prev = p.previous();
+        Instant oldest = prev.oldest() == null ? p.oldest()
+                : p.oldest() == null ? prev.oldest() : p.oldest().isBefore(prev.oldest()) ? p.oldest() : prev.oldest();
+        return new ListingPass.Totals(Math.max(prev.files(), p.files()), Math.max(prev.bytes(), p.bytes()), oldest);
     }
 
     /** A run whose state was overwritten by another lister: nothing it did is recorded. */
@@ -107,20 +148,26 @@ public final class ListerService {
     }
 
     /**
-     * Runs once, then again while files still wait for room and the time budget lasts, so that a
-     * fleet that drains the queue early is refilled within the same schedule period.
+     * Runs once, then again while files still wait for room or the listing of a large backlog is
+     * under way, as long as {@code refillFor} lasts: a fleet that drains the queue early is refilled
+     * within the same schedule period, and a pass spread over runs moves on without waiting a tick.
+     *
+     * @param listFor how long each run may list before it dispatches what it has seen
      */
-    public Backlog run(Duration budget, Duration pause) {
-        long deadline = System.nanoTime() + budget.toNanos();
-        Backlog last = runOnce();
-        while (last.waiting() > 0 && System.nanoTime() + pause.toNanos() < deadline) {
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+    public Backlog run(Duration refillFor, Duration listFor, Duration pause) {
+        long deadline = System.nanoTime() + refillFor.toNanos();
+        Backlog last = runOnce(listFor);
+        while ((last.waiting() > 0 || !last.passComplete()) && System.nanoTime() + pause.toNanos() < deadline) {
+            if (last.passComplete()) {
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
-            last = runOnce();
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            last = runOnce(left.compareTo(listFor) < 0 ? left : listFor);
         }
         return last;
     }

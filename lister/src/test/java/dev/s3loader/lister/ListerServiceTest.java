@@ -6,7 +6,6 @@ import dev.s3loader.embedded.LocalCloudWatch;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
-import dev.s3loader.lister.internal.IncomingListing;
 import dev.s3loader.lister.internal.MessageSender;
 import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.model.FileMessage;
@@ -96,7 +95,7 @@ class ListerServiceTest {
             env.put(kv[i], kv[i + 1]);
         }
         ListerConfig c = ListerConfig.fromEnv(env);
-        return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 2),
+        return new ListerService(c, new dev.s3loader.lister.internal.RangeListing(s3, bucket, c.layout(), 2),
                 new StateStore(stateS3, bucket, c.layout().listerStateKey()),
                 new MessageSender(client, queueUrl, 5, Duration.ofMillis(10), 8),
                 new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),
@@ -225,6 +224,83 @@ class ListerServiceTest {
             racing.close();
         }
         assertThat(SharedServers.cloudWatch().calls()).isEmpty();
+    }
+
+    @Test
+    void runOnce_backlogTooLargeForOneRun_dispatchesEveryRunAndFinishesThePassOverSeveral() {
+        for (int i = 0; i < 250; i++) {
+            put(String.format("incoming/big/f%03d.csv", i), 1);
+        }
+        ListerService lister = lister(sqs, "LIST_RANGES", "4");
+
+        Backlog first = lister.runOnce(Duration.ofMinutes(5), 100);
+        Backlog second = lister.runOnce(Duration.ofMinutes(5), 100);
+        Backlog third = lister.runOnce(Duration.ofMinutes(5), 100);
+
+        assertThat(List.of(first.enqueued(), second.enqueued(), third.enqueued())).containsExactly(100, 100, 50);
+        assertThat(List.of(first.passComplete(), second.passComplete(), third.passComplete()))
+                .containsExactly(false, false, true);
+        assertThat(third.files()).isEqualTo(250);
+        assertThat(third.inFlight()).isEqualTo(250);
+        List<FileMessage> sent = drainQueue();
+        assertThat(sent).hasSize(250);
+        assertThat(new HashSet<>(sent.stream().map(FileMessage::key).toList())).hasSize(250);
+        // The next pass is split into 4 ranges at the quantiles of the keys seen.
+        assertThat(state().pass().orElseThrow().ranges()).isEqualTo(4);
+
+        // 100 files leave incoming/ (loaded); a full pass over the 4 ranges forgets exactly those and sends nothing twice.
+        for (int i = 0; i < 250; i += 5) {
+            for (int j = i; j < i + 2; j++) {
+                String k = String.format("incoming/big/f%03d.csv", j);
+                s3.deleteObject(b -> b.bucket(bucket).key(k));
+            }
+        }
+        Backlog full = lister.runOnce();
+        assertThat(full.passComplete()).isTrue();
+        assertThat(full.files()).isEqualTo(150);
+        assertThat(full.enqueued()).isZero();
+        assertThat(state().entries()).hasSize(150);
+    }
+
+    @Test
+    void runOnce_partialRun_keepsInFlightFilesItDidNotListAndForgetsOnlyWhatItCovered() {
+        for (int i = 0; i < 40; i++) {
+            put(String.format("incoming/part/f%02d.csv", i), 1);
+        }
+        ListerService lister = lister(sqs, "LIST_RANGES", "1");
+        lister.runOnce(); // all 40 in flight; the next pass is one range again
+        s3.deleteObject(b -> b.bucket(bucket).key("incoming/part/f05.csv"));
+        s3.deleteObject(b -> b.bucket(bucket).key("incoming/part/f30.csv"));
+
+        // Lists f00..f19 (f05 is gone): only f05 is forgotten; f30, past the cursor, is still in flight.
+        lister.runOnce(Duration.ofMinutes(5), 19);
+
+        assertThat(state().entries()).hasSize(39).doesNotContainKey("incoming/part/f05.csv")
+                .containsKey("incoming/part/f30.csv");
+        lister.runOnce(Duration.ofMinutes(5), 100);
+        assertThat(state().entries()).hasSize(38).doesNotContainKey("incoming/part/f30.csv");
+    }
+
+    @Test
+    void runOnce_keysAcrossUnicodeAndRanges_eachListedExactlyOnce() {
+        // U+FF01 sorts before U+1F600 in S3's UTF-8 order but after it in Java's UTF-16 order.
+        String[] rels = {"a", "b", "z", "\uFF01", "\uFF01x", "\uD83D\uDE00", "\uD83D\uDE00y", "\u00E9", "~"};
+        for (String rel : rels) {
+            for (int i = 0; i < 5; i++) {
+                put("incoming/" + rel + i, 1);
+            }
+        }
+        ListerService lister = lister(sqs, "LIST_RANGES", "5");
+        lister.runOnce(); // learns the boundaries
+        drainQueue();
+        assertThat(state().pass().orElseThrow().ranges()).isGreaterThan(1);
+        s3.putObject(b -> b.bucket(bucket).key("incoming/new\uD83D\uDE00"), RequestBody.fromString("x"));
+
+        Backlog b = lister.runOnce();
+
+        assertThat(b.files()).isEqualTo(rels.length * 5 + 1);
+        assertThat(drainQueue()).extracting(FileMessage::key).containsExactly("incoming/new\uD83D\uDE00");
+        assertThat(state().entries()).hasSize(rels.length * 5 + 1);
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.embedded.Endpoints;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.Backlog;
-import dev.s3loader.lister.internal.IncomingListing;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
 import dev.s3loader.lister.internal.MessageSender;
 import dev.s3loader.lister.internal.StateStore;
@@ -98,7 +97,7 @@ abstract class PipelineContract {
 
     ListerService lister(Map<String, String> env, Clock clock) {
         ListerConfig c = ListerConfig.fromEnv(env);
-        return new ListerService(c, new IncomingListing(s3, bucket, c.layout(), 100),
+        return new ListerService(c, new dev.s3loader.lister.internal.RangeListing(s3, bucket, c.layout(), 100),
                 new StateStore(s3, bucket, c.layout().listerStateKey()),
                 new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8),
                 new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),

@@ -10,10 +10,18 @@ import java.util.Map;
  * @param requeueAfter      an in-flight file still in {@code incoming/} after this long is dispatched again
  * @param maxAttempts       dispatches of one file version before it is counted as stuck and left alone
  * @param runFor            how long one Lambda invocation may keep listing when the queue drains early
+ * @param listRanges        key ranges of incoming/ listed in parallel (split at the previous pass's quantiles)
  */
 public record ListerConfig(String bucket, Layout layout, String queueUrl, String pipelineName,
                            String metricsNamespace, int maxInFlightFiles, Duration requeueAfter,
-                           int maxAttempts, Duration runFor) {
+                           int maxAttempts, Duration runFor, int listRanges) {
+
+    /** With the default number of key ranges. */
+    public ListerConfig(String bucket, Layout layout, String queueUrl, String pipelineName, String metricsNamespace,
+                        int maxInFlightFiles, Duration requeueAfter, int maxAttempts, Duration runFor) {
+        this(bucket, layout, queueUrl, pipelineName, metricsNamespace, maxInFlightFiles, requeueAfter, maxAttempts,
+                runFor, 16);
+    }
 
     public static final Map<String, String> VARIABLES = Map.of(
             "BUCKET", "the bucket whose incoming/ prefix is the queue (required)",
@@ -23,7 +31,8 @@ public record ListerConfig(String bucket, Layout layout, String queueUrl, String
             "MAX_IN_FLIGHT_FILES", "files dispatched and not yet finished, at most (default: 100000)",
             "REQUEUE_AFTER_MINUTES", "an in-flight file is dispatched again after this long (default: 60)",
             "MAX_ATTEMPTS", "dispatches of one file version before it counts as stuck (default: 5)",
-            "RUN_FOR_SECONDS", "how long one run may keep refilling a draining queue (default: 0, one pass)");
+            "RUN_FOR_SECONDS", "how long one run may keep refilling a draining queue (default: 0, one pass)",
+            "LIST_RANGES", "key ranges of incoming/ listed in parallel (default: 16)");
 
     public static ListerConfig fromEnv(Map<String, String> environment) {
         Env env = new Env(environment);
@@ -36,6 +45,7 @@ public record ListerConfig(String bucket, Layout layout, String queueUrl, String
                 env.integer("MAX_IN_FLIGHT_FILES", 100_000, 1, 10_000_000),
                 env.minutes("REQUEUE_AFTER_MINUTES", Duration.ofMinutes(60), 1, 7 * 24 * 60),
                 env.integer("MAX_ATTEMPTS", 5, 1, 1000),
-                env.seconds("RUN_FOR_SECONDS", Duration.ZERO, 0, 840));
+                env.seconds("RUN_FOR_SECONDS", Duration.ZERO, 0, 840),
+                env.integer("LIST_RANGES", 16, 1, 256));
     }
 }

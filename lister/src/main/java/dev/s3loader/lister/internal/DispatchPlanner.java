@@ -7,11 +7,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Joins one streaming pass over the listing of {@code incoming/} with the in-flight state.
@@ -41,16 +44,28 @@ public final class DispatchPlanner {
         this.maxAttempts = maxAttempts;
     }
 
-    /** Plans without knowing the queue's depth: no file in flight counts as lost. */
+    /** Plans a complete listing without knowing the queue's depth: no file in flight counts as lost. */
     public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now) {
-        return plan(listing, state, now, OptionalLong.empty());
+        return plan(listing, state, now, OptionalLong.empty(), key -> true);
     }
 
-    /** @param queueHeld messages the queue held just before the listing, if known */
+    /** Plans a complete listing of {@code incoming/}. */
     public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now, OptionalLong queueHeld) {
+        return plan(listing, state, now, queueHeld, key -> true);
+    }
+
+    /**
+     * @param queueHeld messages the queue held just before the listing, if known
+     * @param covered   whether the listing looked where a key would be (asked once it ended): an
+     *                  in-flight key it covered but did not list has left {@code incoming/}; one it
+     *                  did not cover stays in flight as it is
+     */
+    public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now, OptionalLong queueHeld,
+                             Predicate<String> covered) {
         Map<String, InFlight> inFlight = state.entries();
         Map<String, InFlight> kept = new HashMap<>();
         List<DispatchPlan.Dispatch> resend = new ArrayList<>();
+        Set<String> resent = new HashSet<>();
         // In flight long enough that a lost message may be sent again: the oldest first.
         List<ListedFile> due = new ArrayList<>();
         // The newest candidate on top, so it is the one evicted when room runs out.
@@ -78,6 +93,7 @@ public final class DispatchPlanner {
             } else if (entry == null) {
                 candidates.add(f);
             } else if (!entry.etag().equals(f.etag())) {
+                resent.add(f.key());
                 resend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.OVERWRITTEN));
             } else if (Duration.between(entry.enqueuedAt(), now).compareTo(requeueAfter) < 0) {
                 kept.put(f.key(), entry);
@@ -93,6 +109,17 @@ public final class DispatchPlanner {
                 candidates.poll();
                 waiting++;
             }
+        }
+
+        // Files in flight outside what this run listed (a pass split over runs) stay in flight and take room.
+        for (Map.Entry<String, InFlight> e : inFlight.entrySet()) {
+            if (!kept.containsKey(e.getKey()) && !resent.contains(e.getKey()) && !covered.test(e.getKey())) {
+                kept.put(e.getKey(), e.getValue());
+            }
+        }
+        while (!candidates.isEmpty() && candidates.size() + kept.size() - stuck + resend.size() > maxInFlight) {
+            candidates.poll();
+            waiting++;
         }
 
         long live = kept.size() - stuck;

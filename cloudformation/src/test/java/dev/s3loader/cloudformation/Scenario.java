@@ -41,6 +41,8 @@ record Scenario(String name, Map<String, String> parameters) {
                         "DatabaseSecretArn", SECRET, "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
                 of("redshift cluster, database user", "Destination", "redshift", "RedshiftClusterId", "warehouse",
                         "DatabaseUser", "loader", "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
+                of("redshift cluster, IAM identity", "Destination", "redshift", "RedshiftClusterId", "warehouse",
+                        "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
                 of("redshift cluster, secret", "Destination", "redshift", "RedshiftClusterId", "warehouse",
                         "DatabaseSecretArn", SECRET, "RedshiftCopyRoleArn", "default", "TargetTable", "orders",
                         "LoaderTimeoutSeconds", "600"));

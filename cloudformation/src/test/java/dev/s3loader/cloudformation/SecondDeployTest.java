@@ -55,9 +55,11 @@ class SecondDeployTest {
             if (env == null) {
                 continue;
             }
-            long worst = new WorstCaseSize(T).environment(cast(cast(env).get("Variables")));
+            WorstCaseSize size = new WorstCaseSize(T);
+            long worst = size.environment(cast(cast(env).get("Variables")));
             sizes.put(function, worst);
-            System.out.printf("%s: worst-case environment %d of %d bytes%n", function, worst, LAMBDA_ENVIRONMENT_BYTES);
+            System.out.printf("%s: worst-case environment %d of %d bytes: %s%n", function, worst, LAMBDA_ENVIRONMENT_BYTES,
+                    size.breakdown(cast(cast(env).get("Variables"))));
         }
         assertThat(sizes).isNotEmpty();
         assertThat(sizes).allSatisfy((function, size) -> assertThat(size)

@@ -41,6 +41,14 @@ final class WorstCaseSize {
         return size;
     }
 
+    /** Each variable's worst-case share ("NAME":"value",), largest first, for the failure message. */
+    String breakdown(Map<String, Object> variables) {
+        return variables.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), json(e.getKey()) + 4 + value(e.getValue(), e.getKey())))
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+    }
+
     long value(Object node, String where) {
         String fn = CfnTemplate.intrinsic(node);
         if (fn == null) {

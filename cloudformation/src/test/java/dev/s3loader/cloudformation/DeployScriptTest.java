@@ -227,7 +227,7 @@ class DeployScriptTest {
      * array is an unbound variable under set -u before bash 4.4.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"scripts/deploy", "scripts/destroy", "cloudformation/script-common.sh"})
+    @ValueSource(strings = {"scripts/package", "scripts/deploy", "scripts/destroy", "cloudformation/script-common.sh"})
     void script_usesNothingBash32Lacks(String script) throws Exception {
         String text = Files.readString(repoPath(script));
         List<String> problems = new ArrayList<>();

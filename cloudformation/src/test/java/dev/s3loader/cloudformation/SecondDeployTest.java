@@ -68,6 +68,16 @@ class SecondDeployTest {
     }
 
     @Test
+    void worstCaseSize_ofACharacter_followsWhatThePatternAdmits() {
+        assertThat(WorstCaseSize.worstCharacter("^[a-z0-9-]{3,64}$")).isEqualTo(1);
+        assertThat(WorstCaseSize.worstCharacter("^[ -~]*$")).as("a quote or backslash doubles").isEqualTo(2);
+        assertThat(WorstCaseSize.worstCharacter("^jdbc:postgresql:\\S+$")).as("anything but space, beyond ASCII too")
+                .isEqualTo(12);
+        assertThat(WorstCaseSize.worstCharacter(null)).isEqualTo(12);
+        assertThat(WorstCaseSize.json("a\"\u0001\u00e9")).isEqualTo(1 + 2 + 6 + 2);
+    }
+
+    @Test
     void rules_redshiftCluster_withTheLoadersIamIdentity_isAccepted() {
         Scenario iam = Scenario.of("cluster, IAM identity", "Destination", "redshift", "RedshiftClusterId", "warehouse",
                 "RedshiftCopyRoleArn", Scenario.COPY_ROLE, "TargetTable", "orders");

@@ -54,7 +54,9 @@ class DeployScriptTest {
                   *OutputKey*) printf 'BucketName\\ts3l-bucket\\n' ;;
                 esac ;;
               "cloudformation describe-stack-events")
-                printf 'ListerVersion\\tUPDATE_FAILED\\tA version for this Lambda function exists ( 3 ). Modify the function to create a new version.\\n' ;;
+                # One failure of this deployment, one of an earlier one.
+                printf '%s.000000+00:00\\tListerVersion\\tUPDATE_FAILED\\tA version for this Lambda function exists ( 3 ). Modify the function to create a new version.\\n' "$(date -u +%Y-%m-%dT%H:%M:%S)"
+                printf '2020-01-01T00:00:00.000000+00:00\\tLoaderFunction\\tCREATE_FAILED\\tAn old failure\\n' ;;
               "cloudformation deploy")
                 if [ -n "${FAKE_DEPLOY_FAILS:-}" ]; then
                   echo "Failed to create/update the stack. Run the following command to fetch the list of events leading up to the failure" >&2
@@ -160,12 +162,15 @@ class DeployScriptTest {
         }
     }
 
-    @Test
-    void listerOnlyUpdate_changesTheRevision_soTheFunctionAndItsVersionChange() throws Exception {
+    /** Read by the lister's function directly, through a condition, or as its code. */
+    @ParameterizedTest
+    @ValueSource(strings = {"MaxInFlightFiles=5000", "ListerSnapStart=false", "PipelineName=orders",
+            "ExistingBucketName=drops", "ListerCodeKey=s3loader/lister-ffffffffffffffff.jar"})
+    void listerOnlyUpdate_changesTheRevision_soTheFunctionAndItsVersionChange(String change) throws Exception {
         deploy(Map.of());
         String revision = params().get("ConfigRevision");
 
-        Result r = deploy(Map.of(), "MaxInFlightFiles=5000");
+        Result r = deploy(Map.of(), change);
 
         assertThat(r.exit).as(r.toString()).isZero();
         assertThat(params().get("ConfigRevision")).isNotEqualTo(revision);
@@ -190,7 +195,8 @@ class DeployScriptTest {
         Result r = deploy(Map.of("FAKE_DEPLOY_FAILS", "1"));
 
         assertThat(r.exit).as(r.toString()).isEqualTo(1);
-        assertThat(r.err).contains("ListerVersion").contains("A version for this Lambda function exists");
+        assertThat(r.err).contains("ListerVersion").contains("A version for this Lambda function exists")
+                .doesNotContain("An old failure");
     }
 
     @Test

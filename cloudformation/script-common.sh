@@ -87,10 +87,54 @@ stack_status() {
     fi
 }
 
-# Prints KEY<TAB>VALUE lines of the stack's outputs (or parameters with 'Parameters').
+# Prints KEY<TAB>VALUE lines of the stack's outputs (or parameters with 'Parameters'); fails
+# (the CLI's message on stderr) when the stack cannot be read. Capture it with
+# 'pairs="$(stack_pairs ...)" || die ...': a process substitution would hide the failure.
 stack_pairs() {
     local what="${2:-Outputs}" key=OutputKey value=OutputValue
     if [ "$what" = Parameters ]; then key=ParameterKey value=ParameterValue; fi
     aws cloudformation describe-stacks --stack-name "$1" \
         --query "Stacks[0].$what[].[$key,$value]" --output text
+}
+
+# The value of KEY in KEY<TAB>VALUE lines (stack_pairs' output); status 1 when absent. Bash 3.2
+# (macOS) has no associative arrays, hence lookups in text.
+pair_value() {
+    awk -F '\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; found = 1; exit } END { exit !found }' <<<"$2"
+}
+
+# The template's Default of parameter $1, unquoted as YAML reads it; status 1 when it has none.
+template_default() {
+    local raw
+    raw="$(awk -v want="$1" '/^Parameters:/ {in_p = 1; next}
+         in_p && /^[^ #]/ {exit}
+         in_p && /^  [A-Za-z0-9]+:[[:space:]]*$/ {name = $1; sub(/:$/, "", name); next}
+         in_p && name == want && /^    Default:/ {sub(/^    Default:[[:space:]]*/, ""); print; found = 1; exit}
+         END {exit !found}' "$S3LOADER_TEMPLATE")" || return 1
+    case "$raw" in
+        \"*\") raw="${raw#\"}"; raw="${raw%\"}"; printf '%s\n' "$raw" | sed -e 's/\\"/"/g' -e 's/\\\\/\\/g' ;;
+        \'*\') raw="${raw#\'}"; raw="${raw%\'}"; printf '%s\n' "$raw" | sed "s/''/'/g" ;;
+        *) printf '%s\n' "$raw" ;;
+    esac
+}
+
+# The text of one resource of the template (its lines up to the next resource).
+template_resource() {
+    awk -v want="  $1:" '/^Resources:/ {in_r = 1; next}
+         in_r && /^[^ #]/ {exit}
+         in_r && $0 == want {on = 1; print; next}
+         in_r && on && /^  [A-Za-z0-9]+:/ {exit}
+         on {print}' "$S3LOADER_TEMPLATE"
+}
+
+# The definition line of condition $1; status 1 when there is no such condition.
+template_condition() {
+    awk -v want="$1" '/^Conditions:/ {in_c = 1; next}
+         in_c && /^[^ #]/ {exit}
+         in_c && index($0, "  " want ":") == 1 {print; found = 1; exit}
+         END {exit !found}' "$S3LOADER_TEMPLATE"
+}
+
+sha256_hex() {
+    if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -c1-64; else shasum -a 256 | cut -c1-64; fi
 }

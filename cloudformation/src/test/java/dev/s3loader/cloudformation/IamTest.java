@@ -57,8 +57,10 @@ class IamTest {
             // Assert
             Set<String> missing = new TreeSet<>(because.keySet());
             missing.removeAll(granted);
+            // granted ⊆ needed ∪ upcoming: calls the code is being changed to make, granted ahead.
             Set<String> extra = new TreeSet<>(granted);
             extra.removeAll(because.keySet());
+            extra.removeAll(IamActions.upcoming(function, scenario).keySet());
             Map<String, Set<String>> missingWhy = new TreeMap<>(because);
             missingWhy.keySet().retainAll(missing);
             assertThat(missingWhy).as("%s [%s]: actions the code needs that %s does not grant", function, scenario,
@@ -88,6 +90,7 @@ class IamTest {
     void roles_grantOnlyOnTheFunctionsOwnArnsAndPrefixes(Scenario scenario) {
         CfnEvaluator ev = scenario.evaluate(T);
         String queueArn = (String) ev.getAtt("LoadQueue", "Arn", "test");
+        String deadLetterArn = (String) ev.getAtt("DeadLetterQueue", "Arn", "test");
         for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
             Map<String, Object> props = ev.properties(function);
             Map<String, String> env = EnvironmentTest.environment(props);
@@ -138,8 +141,8 @@ class IamTest {
                         if (actions.stream().anyMatch(a -> a.equals("s3:ListBucket")) != (slash < 0)) {
                             problems.add(sid + ": bucket-level and object-level S3 actions/resources mixed: " + actions + " on " + r);
                         }
-                    } else if (r.startsWith("arn:aws:sqs:") && !r.equals(queueArn)) {
-                        problems.add(sid + ": SQS resource " + r + " is not the load queue");
+                    } else if (r.startsWith("arn:aws:sqs:") && !r.equals(queueArn) && !r.equals(deadLetterArn)) {
+                        problems.add(sid + ": SQS resource " + r + " is neither the load queue nor its dead-letter queue");
                     } else if (r.startsWith("arn:aws:logs:") && !r.equals(logGroupArn)) {
                         problems.add(sid + ": log resource " + r + " is not the function's log group " + logGroupArn);
                     }
@@ -147,6 +150,98 @@ class IamTest {
             }
             assertThat(problems).as("[%s]", scenario).isEmpty();
         }
+    }
+
+    /** Issue 7 defect 11: no wildcard in a Redshift (or any non-S3) resource ARN. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void roles_nameExactArns_noWildcardOutsideS3ObjectPrefixesAndLogStreams(Scenario scenario) {
+        CfnEvaluator ev = scenario.evaluate(T);
+        List<String> problems = new ArrayList<>();
+        for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
+            for (Map<String, Object> s : statements(ev, roleOf(function))) {
+                for (String r : strings(s.get("Resource"))) {
+                    boolean objects = r.startsWith("arn:aws:s3:::") && r.endsWith("/*") && r.indexOf('*') == r.length() - 1;
+                    boolean logStreams = r.startsWith("arn:aws:logs:") && r.endsWith(":*") && r.indexOf('*') == r.length() - 1;
+                    if (!r.equals("*") && r.contains("*") && !objects && !logStreams) {
+                        problems.add(function + " " + s.get("Sid") + ": wildcard in " + r);
+                    }
+                }
+            }
+        }
+        assertThat(problems).as("[%s]", scenario).isEmpty();
+    }
+
+    /**
+     * s3:ListBucket stays on the bucket ARN with no s3:prefix condition, on purpose: see below and
+     * the template's comments (issue 7 defect 11 asked for prefixes; S3's 404/403 rule forbids it).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void roles_listBucket_onTheBucketAloneAndUnconditioned(Scenario scenario) {
+        // S3 answers 404 for a missing key only to a caller allowed to list the bucket, judged with no
+        // s3:prefix in the request: a prefix condition would turn the loader's "already moved" 404s and
+        // the lister's first-run 404 into 403s. So the grant is the bucket ARN, with no condition.
+        CfnEvaluator ev = scenario.evaluate(T);
+        for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
+            int grants = 0;
+            for (Map<String, Object> s : statements(ev, roleOf(function))) {
+                if (!strings(s.get("Action")).contains("s3:ListBucket")) {
+                    continue;
+                }
+                grants++;
+                assertThat(s.get("Condition")).as("[%s] %s %s: condition on s3:ListBucket", scenario, function,
+                        s.get("Sid")).isNull();
+                assertThat(strings(s.get("Action"))).as("%s %s", function, s.get("Sid")).containsExactly("s3:ListBucket");
+            }
+            assertThat(grants).as("[%s] %s: s3:ListBucket statements", scenario, function).isEqualTo(1);
+        }
+    }
+
+
+    /**
+     * Calls whose resources the action-level check cannot tell apart: each is granted on exactly
+     * the resource the code uses it on.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void roles_grantEachCallOnTheResourceTheCodeUsesItOn(Scenario scenario) {
+        CfnEvaluator ev = scenario.evaluate(T);
+        Map<String, String> env = EnvironmentTest.environment(ev.properties("LoaderFunction"));
+        String objects = "arn:aws:s3:::" + env.get("BUCKET") + "/";
+        String internal = env.get("INTERNAL_PREFIX");
+
+        // The lister tells a lost message from a waiting one by the queue's counts; it never reads the dead-letter queue.
+        assertThat(grants(ev, "ListerFunction", "sqs:GetQueueAttributes", (String) ev.getAtt("LoadQueue", "Arn", "t")))
+                .as("lister sqs:GetQueueAttributes on the queue").isTrue();
+        assertThat(grants(ev, "ListerFunction", "sqs:GetQueueAttributes", (String) ev.getAtt("DeadLetterQueue", "Arn", "t")))
+                .as("lister sqs:GetQueueAttributes on the dead-letter queue").isFalse();
+        // Error reports live under the internal prefix, not beside the failed file.
+        assertThat(grants(ev, "LoaderFunction", "s3:PutObject", objects + internal + "reports/*")).isTrue();
+        // Redshift COPY reads an immutable staging copy (CopyObject with CopySourceIfMatch), deleted after the commit.
+        for (String action : List.of("s3:PutObject", "s3:GetObject", "s3:DeleteObject")) {
+            assertThat(grants(ev, "LoaderFunction", action, objects + internal + "staging/*")).as(action)
+                    .isEqualTo(scenario.destination().equals("redshift"));
+        }
+    }
+
+    @Test
+    void upcoming_listsOnlyCallsTheCodeDoesNotMakeYet() {
+        for (String function : T.resourcesOfType("AWS::Lambda::Function")) {
+            var code = FunctionCode.scan((String) T.properties(function).get("Handler"));
+            for (Scenario scenario : Scenario.all()) {
+                Set<String> needed = new TreeSet<>();
+                code.calls().forEach(c -> needed.addAll(IamActions.actionsFor(c, scenario)));
+                assertThat(IamActions.upcoming(function, scenario).keySet())
+                        .as("%s [%s]: the code now makes these calls; remove them from IamActions.UPCOMING", function, scenario)
+                        .doesNotContainAnyElementsOf(needed);
+            }
+        }
+    }
+
+    static boolean grants(CfnEvaluator ev, String function, String action, String resource) {
+        return statements(ev, roleOf(function)).stream()
+                .anyMatch(s -> strings(s.get("Action")).contains(action) && strings(s.get("Resource")).contains(resource));
     }
 
     @Test

@@ -16,6 +16,7 @@ record Scenario(String name, Map<String, String> parameters) {
             "LoaderCodeKey", "s3loader/loader-fedcba9876543210.jar");
 
     static final String SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s3loader/db-AbCdEf";
+    static final String WORKGROUP_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
     static final String COPY_ROLE = "arn:aws:iam::123456789012:role/redshift-copy";
 
     static List<Scenario> all() {
@@ -25,7 +26,7 @@ record Scenario(String name, Map<String, String> parameters) {
                         "ExistingBucketName", "producer-drops", "DestinationBucketName", "archive-bucket",
                         "DestinationPrefix", "archive/", "PipelineName", "orders", "AlarmEmail", "ops@example.com",
                         "ProcessedRetentionDays", "0", "BatchSize", "500", "MaximumBatchingWindowInSeconds", "20",
-                        "MaxConcurrency", "50", "LoaderTimeoutSeconds", "900", "MaxReceiveCount", "2",
+                        "MaxConcurrency", "50", "LoaderTimeoutSeconds", "900", "RequeueAfterMinutes", "120", "MaxReceiveCount", "8",
                         "ListerRunForSeconds", "45", "IncomingPrefix", "in/", "ProcessedPrefix", "done/",
                         "FailedPrefix", "bad/", "InternalPrefix", ".s3loader/"),
                 of("postgres in a VPC",
@@ -35,15 +36,18 @@ record Scenario(String name, Map<String, String> parameters) {
                 of("postgres, public endpoint", "Destination", "postgres", "DatabaseSecretArn", SECRET,
                         "TargetTable", "orders", "FileFormat", "json", "Compression", "gzip"),
                 of("redshift serverless, IAM identity", "Destination", "redshift", "RedshiftWorkgroup", "analytics",
-                        "RedshiftDatabase", "dev", "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "public.orders",
+                        "RedshiftWorkgroupId", WORKGROUP_ID, "RedshiftDatabase", "dev", "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "public.orders",
                         "BatchSize", "1000", "MaximumBatchingWindowInSeconds", "60"),
                 of("redshift serverless, secret", "Destination", "redshift", "RedshiftWorkgroup", "analytics",
+                        "RedshiftWorkgroupId", WORKGROUP_ID,
                         "DatabaseSecretArn", SECRET, "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
                 of("redshift cluster, database user", "Destination", "redshift", "RedshiftClusterId", "warehouse",
                         "DatabaseUser", "loader", "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
+                of("redshift cluster, IAM identity", "Destination", "redshift", "RedshiftClusterId", "warehouse",
+                        "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
                 of("redshift cluster, secret", "Destination", "redshift", "RedshiftClusterId", "warehouse",
                         "DatabaseSecretArn", SECRET, "RedshiftCopyRoleArn", "default", "TargetTable", "orders",
-                        "LoaderTimeoutSeconds", "600"));
+                        "LoaderTimeoutSeconds", "600", "RequeueAfterMinutes", "66"));
     }
 
     static Scenario of(String name, String... keyValues) {

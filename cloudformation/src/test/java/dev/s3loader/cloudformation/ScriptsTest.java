@@ -182,14 +182,15 @@ class ScriptsTest {
     }
 
     @Test
-    void deploy_configRevision_changesExactlyWhenTheParametersChange() throws Exception {
+    void deploy_configRevision_changesExactlyWhenTheListersSettingsChange() throws Exception {
         Files.writeString(artifacts, "ArtifactsBucket=art-bucket\nListerCodeKey=a/l.jar\nLoaderCodeKey=a/d.jar\n");
 
-        String first = revision("BatchSize=20");
-        String again = revision("BatchSize=20");
-        String other = revision("BatchSize=21");
+        String first = revision("MaxInFlightFiles=20");
+        String again = revision("MaxInFlightFiles=20");
+        String other = revision("MaxInFlightFiles=21");
+        String loaderOnly = revision("MaxInFlightFiles=20", "BatchSize=5");
 
-        assertThat(first).matches("[0-9a-f]{16}").isEqualTo(again).isNotEqualTo(other);
+        assertThat(first).matches("[0-9a-f]{16}").isEqualTo(again).isEqualTo(loaderOnly).isNotEqualTo(other);
     }
 
     @Test

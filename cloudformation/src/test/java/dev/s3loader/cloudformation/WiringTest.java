@@ -41,12 +41,12 @@ class WiringTest {
 
     @Test
     void queue_redrivesToTheDeadLetterQueue_afterMaxReceiveCount_whichTheLoaderKnows() {
-        CfnEvaluator ev = Scenario.of("r", "MaxReceiveCount", "4").evaluate(T);
+        CfnEvaluator ev = Scenario.of("r", "MaxReceiveCount", "6").evaluate(T);
         Map<String, Object> redrive = cast(ev.properties("LoadQueue").get("RedrivePolicy"));
 
         assertThat(redrive).containsEntry("deadLetterTargetArn", ev.getAtt("DeadLetterQueue", "Arn", "test"))
-                .containsEntry("maxReceiveCount", "4");
-        assertThat(EnvironmentTest.environment(ev.properties("LoaderFunction"))).containsEntry("MAX_RECEIVE_COUNT", "4");
+                .containsEntry("maxReceiveCount", "6");
+        assertThat(EnvironmentTest.environment(ev.properties("LoaderFunction"))).containsEntry("MAX_RECEIVE_COUNT", "6");
         assertThat(ev.properties("LoadQueue")).containsEntry("SqsManagedSseEnabled", true);
         assertThat(ev.properties("DeadLetterQueue")).containsEntry("SqsManagedSseEnabled", true);
         assertThat(Integer.parseInt(CfnEvaluator.scalar(ev.properties("DeadLetterQueue").get("MessageRetentionPeriod"))))

@@ -4,12 +4,15 @@ import dev.s3loader.model.Layout;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A lazy, page-by-page pass over {@code incoming/}: only one page is held at a time. Keys are
- * taken exactly as listed (no encoding type is requested, so the SDK hands back raw keys).
+ * listed with {@code EncodingType=url}: a key may hold any byte S3 allows, and XML 1.0 cannot carry
+ * U+0001 at all, nor a CR (a parser turns it into LF). The SDK's own response interceptor
+ * ({@code DecodeUrlEncodedResponseInterceptor}) decodes the keys again, so they arrive byte for byte.
  * Zero-byte "folder" markers ending in '/' are not files and are skipped.
  */
 public final class IncomingListing {
@@ -27,7 +30,8 @@ public final class IncomingListing {
 
     public Iterator<ListedFile> files() {
         Iterator<S3Object> objects = s3.listObjectsV2Paginator(ListObjectsV2Request.builder()
-                .bucket(bucket).prefix(layout.incoming()).maxKeys(pageSize).build()).contents().iterator();
+                .bucket(bucket).prefix(layout.incoming()).maxKeys(pageSize).encodingType(EncodingType.URL).build())
+                .contents().iterator();
         return new Iterator<>() {
             private ListedFile next = advance();
 

@@ -174,6 +174,7 @@ abstract class PipelineContract {
                 Thread.sleep(250);
             }
             Backlog last = pipeline.lastBacklog();
+            assertThat(last).as("a lister run that completed").isNotNull();
             assertThat(last.files()).as("backlog").isZero();
             assertThat(last.inFlight()).as("in flight").isZero();
         }
@@ -219,6 +220,7 @@ abstract class PipelineContract {
                     || pipeline.lastBacklog().inFlight() > 0)) {
                 Thread.sleep(250);
             }
+            assertThat(pipeline.lastBacklog()).as("a lister run that completed").isNotNull();
             assertThat(pipeline.lastBacklog().files()).as("backlog").isZero();
             assertThat(pipeline.lastBacklog().inFlight()).as("in flight").isZero();
         }

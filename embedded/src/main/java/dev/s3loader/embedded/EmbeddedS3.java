@@ -2,6 +2,7 @@ package dev.s3loader.embedded;
 
 import dev.s3loader.embedded.internal.DrainRequestBody;
 import dev.s3loader.embedded.internal.KeyEscapingBlobStore;
+import dev.s3loader.embedded.internal.RawXmlCharacters;
 import dev.s3loader.embedded.internal.SdkClients;
 import dev.s3loader.embedded.internal.UnfinishedWrites;
 import java.io.IOException;
@@ -54,6 +55,8 @@ public final class EmbeddedS3 implements AutoCloseable {
                 .build();
         // Precondition failures must reach the client as 412, not as a broken connection.
         DrainRequestBody.install(proxy);
+        // A key XML cannot carry must not cut an answer short.
+        RawXmlCharacters.install(proxy);
         try {
             proxy.start();
             // Jetty is started when start() returns; the loop only guards a slow transition.

@@ -167,6 +167,18 @@ abstract class S3ProxyBehaviourContract {
     }
 
     @Test
+    void listObjectsV2_controlCharacterKeyWithoutUrlEncoding_unreadableAsOnAws() {
+        // Arrange: AWS writes U+0001 as &#x1;, which XML 1.0 forbids; a client must list with
+        // EncodingType=url. This server must not hide that mistake by answering readably.
+        s3.putObject(b -> b.bucket(bucket).key("incoming/ctl\u0001.csv"), RequestBody.fromString("x"));
+
+        // Act, Assert
+        assertThatThrownBy(() -> s3NoRetry.listObjectsV2(b -> b.bucket(bucket).prefix("incoming/")))
+                .isInstanceOf(SdkException.class).hasMessageContaining("Could not parse XML response");
+        assertThat(listKeys("incoming/")).containsExactly("incoming/ctl\u0001.csv");
+    }
+
+    @Test
     void listObjectsV2_supplementaryVsHighBmpCharacters_sortedByUtf16Limitation() {
         // Arrange: AWS S3 sorts by UTF-8 bytes: U+FF46 (EF BD 86) before U+1F600 (F0 9F 98 80).
         // S3Proxy sorts Java strings (UTF-16 code units): U+1F600 (D83D DE00) before U+FF46.

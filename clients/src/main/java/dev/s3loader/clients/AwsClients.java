@@ -27,9 +27,17 @@ public final class AwsClients {
         return Region.of(Optional.ofNullable(System.getenv("AWS_REGION")).orElse("us-east-1"));
     }
 
-    /** Gives any service client builder the shared HTTP client, region and retry policy. */
+    /**
+     * Gives any service client builder the shared HTTP client, region, retry policy and
+     * {@link KeyEchoInterceptor} (which acts on S3 answers only).
+     */
     public static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, SdkHttpClient http) {
-        return builder.httpClient(http).region(region()).overrideConfiguration(retries());
+        return builder.httpClient(http).region(region()).overrideConfiguration(overrides());
+    }
+
+    /** The retry policy and the interceptors every s3loader client runs with. */
+    public static ClientOverrideConfiguration overrides() {
+        return retries().toBuilder().addExecutionInterceptor(KeyEchoInterceptor.INSTANCE).build();
     }
 
     public static ClientOverrideConfiguration retries() {

@@ -2,7 +2,9 @@ package dev.s3loader.embedded;
 
 import dev.s3loader.embedded.internal.DrainRequestBody;
 import dev.s3loader.embedded.internal.KeyEscapingBlobStore;
+import dev.s3loader.embedded.internal.RawXmlCharacters;
 import dev.s3loader.embedded.internal.SdkClients;
+import dev.s3loader.embedded.internal.UnfinishedWrites;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -53,6 +55,8 @@ public final class EmbeddedS3 implements AutoCloseable {
                 .build();
         // Precondition failures must reach the client as 412, not as a broken connection.
         DrainRequestBody.install(proxy);
+        // A key XML cannot carry must not cut an answer short.
+        RawXmlCharacters.install(proxy);
         try {
             proxy.start();
             // Jetty is started when start() returns; the loop only guards a slow transition.
@@ -82,14 +86,16 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     /**
      * An S3 whose buckets are directories under {@code directory} (created if missing), on the
-     * given port (0 = any free port). Objects written before a restart are there after it.
+     * given port (0 = any free port). Objects written before a restart are there after it; writes
+     * a crash left unfinished (S3Proxy's temporary files) are deleted before the server starts.
      */
     public static EmbeddedS3 onDisk(Path directory, int port) {
         Objects.requireNonNull(directory, "directory");
         try {
             Files.createDirectories(directory);
-            return new EmbeddedS3(new KeyEscapingBlobStore(
-                    new FilesystemNio2BlobStore(directory.toRealPath().toString())), port);
+            Path root = directory.toRealPath();
+            UnfinishedWrites.sweep(root);
+            return new EmbeddedS3(new KeyEscapingBlobStore(new FilesystemNio2BlobStore(root.toString())), port);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use " + directory + " for S3 data", e);
         }

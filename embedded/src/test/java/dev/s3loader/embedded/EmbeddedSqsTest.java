@@ -53,8 +53,10 @@ class EmbeddedSqsTest {
         for (int receive = 1; receive <= 2; receive++) {
             List<Message> got = sqs.receiveMessage(b -> b.queueUrl(q.queueUrl()).waitTimeSeconds(1)
                     .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
+            String count = Integer.toString(receive);
             assertThat(got).singleElement().satisfies(m -> assertThat(
-                    m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)));
+                    m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+                    .as("ApproximateReceiveCount on receive %s", count).isEqualTo(count));
             String handle = got.get(0).receiptHandle();
             sqs.changeMessageVisibility(b -> b.queueUrl(q.queueUrl()).receiptHandle(handle).visibilityTimeout(0));
         }

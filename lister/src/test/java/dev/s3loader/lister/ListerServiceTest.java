@@ -284,7 +284,7 @@ class ListerServiceTest {
     @Test
     void runOnce_keysAcrossUnicodeAndRanges_eachListedExactlyOnce() {
         // U+FF01 sorts before U+1F600 in S3's UTF-8 order but after it in Java's UTF-16 order.
-        String[] rels = {"a", "b", "z", "\uFF01", "\uFF01x", "\uD83D\uDE00", "\uD83D\uDE00y", "\u00E9", "~"};
+        String[] rels = {"a", "b", "z", "\uFF01", "\uFF01x", "\uD83D\uDE00", "\uD83D\uDE00y", "\u00E9", "\u0001c", "c\r", "t\t", "s ", "~"};
         for (String rel : rels) {
             for (int i = 0; i < 5; i++) {
                 put("incoming/" + rel + i, 1);

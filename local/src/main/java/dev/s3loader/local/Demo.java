@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
@@ -134,7 +135,8 @@ public final class Demo {
 
     private static int count(S3Client s3, String bucket, String prefix, java.util.function.Predicate<String> counted) {
         int n = 0;
-        for (var o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+        for (var o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)
+                .encodingType(EncodingType.URL)).contents()) {
             n += counted.test(o.key()) ? 1 : 0;
         }
         return n;

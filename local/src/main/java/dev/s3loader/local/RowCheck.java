@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -25,7 +26,8 @@ final class RowCheck {
     static boolean print(EmbeddedPostgres pg, List<SampleSet.SampleFile> sample, Layout layout, S3Client s3,
                          String bucket, PrintStream out) {
         Set<String> processed = new HashSet<>();
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(layout.processed())).contents()) {
+        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(layout.processed())
+                .encodingType(EncodingType.URL)).contents()) {
             processed.add(o.key());
         }
         long expected = sample.stream()

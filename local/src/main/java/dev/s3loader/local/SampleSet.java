@@ -16,7 +16,11 @@ public final class SampleSet {
 
     public static final String HEADER = "id,name,amount,note\n";
 
-    /** Keys that have broken loaders before: URL and SQL metacharacters, unicode, empty segments. */
+    /**
+     * Keys that have broken loaders before: URL and SQL metacharacters, unicode, empty segments,
+     * control characters (U+0001 cannot appear in an XML listing unless URL-encoded; a raw CR turns
+     * into LF), a TAB, a trailing space, and a name shaped like S3Proxy's temporary files.
+     */
     public static final List<String> AWKWARD_KEYS = List.of(
             "awkward/with space/file one.csv",
             "awkward/plus+sign.csv",
@@ -27,7 +31,12 @@ public final class SampleSet {
             "awkward/emoji 😀/🚀 launch.csv",
             "awkward/a//b.csv",
             "awkward/semi;colon' OR '1'='1;--.csv",
-            "awkward/back\\slash and ~tilde*star.csv");
+            "awkward/back\\slash and ~tilde*star.csv",
+            "awkward/ctl\u0001char.csv",
+            "awkward/cr\rin key.csv",
+            "awkward/tab\tin key.csv",
+            "awkward/trailing space.csv ",
+            "awkward/looks like a temp file.csv-0f8fad5b-d4cb-4e6f-a3e1-9e2b5e0c7f31");
 
     private SampleSet() {
     }

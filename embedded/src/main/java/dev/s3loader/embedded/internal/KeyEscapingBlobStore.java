@@ -1,7 +1,11 @@
 package dev.s3loader.embedded.internal;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.InputStream;
+import java.util.Base64;
 import java.util.List;
+import java.util.regex.Matcher;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.blobstore.domain.MultipartUpload;
@@ -37,14 +41,30 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
- * Lets S3Proxy's file-system back ends hold every key S3 allows. Those back ends store a key as a
- * path, and a path has no empty, {@code .} or {@code ..} segment: {@code a//b} would become
- * {@code a/b} (another key) and {@code a/../b} would be refused. This store names such segments
- * {@code %E}, {@code %D1} and {@code %D2} (and a literal {@code %} {@code %25}) on the way in, and
- * turns them back on the way out: a bijection, so every key is kept byte for byte. A trailing empty
- * segment (a key ending in '/') is left as it is: back ends treat it as a folder.
+ * Lets S3Proxy's file-system back ends hold every key S3 allows, and only those. Those back ends
+ * store a key as a path, and a path has no empty, {@code .} or {@code ..} segment: {@code a//b}
+ * would become {@code a/b} (another key) and {@code a/../b} would be refused. They also keep names
+ * of their own beside the objects: a segment starting {@code .mpus-} (multipart parts) or
+ * {@code .s3proxy-} is hidden or refused, and {@code <name>-<UUID>} is a write in progress (see
+ * {@link UnfinishedWrites}). This store renames, on the way in:
+ * <ul>
+ *   <li>a literal {@code %} to {@code %25} (so every other escape below is unambiguous);</li>
+ *   <li>an empty segment to {@code %E}, {@code .} to {@code %D1}, {@code ..} to {@code %D2};</li>
+ *   <li>the leading dot of a segment starting {@code .mpus-} or {@code .s3proxy-} to {@code %2E};</li>
+ *   <li>in the last segment, the '-' before a UUID-shaped end to {@code %2D}, so that no stored key
+ *       ever looks like a temporary file and those can be hidden and deleted safely;</li>
+ * </ul>
+ * and turns them back on the way out: a bijection, so every key is kept byte for byte. A trailing
+ * empty segment (a key ending in '/') is left as it is: back ends treat it as a folder. The stored
+ * order differs from S3's UTF-8 order only for keys that differ at an escaped character.
+ *
+ * <p>Listing continuation tokens are S3Proxy's last stored name, which it writes into the XML
+ * response as is (it does not URL-encode tokens): a key holding U+0001 or a CR would break or
+ * alter the response. Tokens leave this store base64url-encoded, so they are opaque and XML-safe.
  */
 public final class KeyEscapingBlobStore extends ForwardingBlobStore {
+    private static final String TOKEN_PREFIX = "k";
+
     public KeyEscapingBlobStore(BlobStore delegate) {
         super(delegate);
     }
@@ -53,21 +73,34 @@ public final class KeyEscapingBlobStore extends ForwardingBlobStore {
         if (key == null) {
             return null;
         }
-        String[] segments = key.replace("%", "%25").split("/", -1);
+        String[] segments = key.split("/", -1);
         StringBuilder b = new StringBuilder(key.length() + 8);
         for (int i = 0; i < segments.length; i++) {
             if (i > 0) {
                 b.append('/');
             }
-            boolean last = i == segments.length - 1;
-            b.append(switch (segments[i]) {
-                case "" -> last ? "" : "%E";
-                case "." -> "%D1";
-                case ".." -> "%D2";
-                default -> segments[i];
-            });
+            b.append(escapeSegment(segments[i], i == segments.length - 1));
         }
         return b.toString();
+    }
+
+    private static String escapeSegment(String segment, boolean last) {
+        String e = switch (segment) {
+            case "" -> last ? "" : "%E";
+            case "." -> "%D1";
+            case ".." -> "%D2";
+            default -> segment.replace("%", "%25");
+        };
+        if (segment.startsWith(".mpus-") || segment.startsWith(".s3proxy-")) {
+            e = "%2E" + e.substring(1);
+        }
+        if (last) {
+            Matcher m = UnfinishedWrites.SUFFIX.matcher(e);
+            if (m.find()) {
+                e = e.substring(0, m.start()) + "%2D" + e.substring(m.start() + 1);
+            }
+        }
+        return e;
     }
 
     static String unescape(String name) {
@@ -80,14 +113,52 @@ public final class KeyEscapingBlobStore extends ForwardingBlobStore {
             if (i > 0) {
                 b.append('/');
             }
-            b.append(switch (segments[i]) {
-                case "%E" -> "";
-                case "%D1" -> ".";
-                case "%D2" -> "..";
-                default -> segments[i].replace("%25", "%");
-            });
+            switch (segments[i]) {
+                case "%E" -> { }
+                case "%D1" -> b.append('.');
+                case "%D2" -> b.append("..");
+                default -> unescapeSegment(segments[i], b);
+            }
         }
         return b.toString();
+    }
+
+    /** One pass left to right, so that {@code %252D} (a key's literal "%2D") stays "%2D". */
+    private static void unescapeSegment(String s, StringBuilder b) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length()) {
+                String code = s.substring(i + 1, i + 3);
+                char decoded = switch (code) {
+                    case "25" -> '%';
+                    case "2D" -> '-';
+                    case "2E" -> '.';
+                    default -> 0;
+                };
+                if (decoded != 0) {
+                    b.append(decoded);
+                    i += 2;
+                    continue;
+                }
+            }
+            b.append(c);
+        }
+    }
+
+    static String toToken(String storedName) {
+        return storedName == null ? null
+                : TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(storedName.getBytes(UTF_8));
+    }
+
+    static String fromToken(String token) {
+        if (token == null || !token.startsWith(TOKEN_PREFIX)) {
+            return token;
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(token.substring(TOKEN_PREFIX.length())), UTF_8);
+        } catch (IllegalArgumentException e) {
+            return token;
+        }
     }
 
     private static MultipartUpload escape(MultipartUpload u) {
@@ -97,13 +168,26 @@ public final class KeyEscapingBlobStore extends ForwardingBlobStore {
 
     @Override
     public ListObjectsV2Response list(ListObjectsV2Request request) {
-        ListObjectsV2Response r = delegate().list(request.toBuilder().prefix(escape(request.prefix()))
-                .startAfter(escape(request.startAfter())).build());
-        List<S3Object> contents = r.contents().stream().map(o -> o.toBuilder().key(unescape(o.key())).build()).toList();
+        // A prefix may end inside a segment whose stored form differs (".mp" of ".mpus-x"): list
+        // from the last complete segment and keep what matches the client's prefix.
+        String prefix = request.prefix();
+        String folder = prefix == null ? null : prefix.substring(0, prefix.lastIndexOf('/') + 1);
+        ListObjectsV2Response r = delegate().list(request.toBuilder().prefix(escape(folder))
+                .startAfter(escape(request.startAfter())).continuationToken(fromToken(request.continuationToken()))
+                .build());
+        List<S3Object> contents = r.contents().stream()
+                .filter(o -> !UnfinishedWrites.isTemporary(o.key()))
+                .map(o -> o.toBuilder().key(unescape(o.key())).build())
+                .filter(o -> prefix == null || o.key().startsWith(prefix))
+                .toList();
         List<CommonPrefix> prefixes = r.commonPrefixes().stream()
-                .map(p -> p.toBuilder().prefix(unescape(p.prefix())).build()).toList();
-        return r.toBuilder().contents(contents).commonPrefixes(prefixes).prefix(request.prefix())
-                .startAfter(request.startAfter()).build();
+                .map(p -> p.toBuilder().prefix(unescape(p.prefix())).build())
+                .filter(p -> prefix == null || p.prefix().startsWith(prefix))
+                .toList();
+        return r.toBuilder().contents(contents).commonPrefixes(prefixes).prefix(prefix)
+                .keyCount(contents.size() + prefixes.size())
+                .startAfter(request.startAfter()).continuationToken(request.continuationToken())
+                .nextContinuationToken(toToken(r.nextContinuationToken())).build();
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class SdkClients {
                 // Local servers have no virtual-host DNS: the bucket goes in the path.
                 .forcePathStyle(true)
                 // S3Proxy and HttpURLConnection get Expect: 100-continue wrong together.
-                .overrideConfiguration(AwsClients.retries().toBuilder()
+                .overrideConfiguration(AwsClients.overrides().toBuilder()
                         .addExecutionInterceptor(NoExpectContinueInterceptor.INSTANCE).build());
     }
 

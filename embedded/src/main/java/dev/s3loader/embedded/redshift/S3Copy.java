@@ -30,6 +30,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -113,7 +114,8 @@ final class S3Copy {
     private List<Source> prefix(String url) {
         Source p = source(url);
         List<Source> out = new ArrayList<>();
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(p.bucket()).prefix(p.key())).contents()) {
+        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(p.bucket()).prefix(p.key())
+                .encodingType(EncodingType.URL)).contents()) {
             out.add(new Source("s3://" + p.bucket() + "/" + o.key(), p.bucket(), o.key()));
         }
         if (out.isEmpty()) {

@@ -9,13 +9,20 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
  * Server-side copy of one object version: a single CopyObject up to the threshold, UploadPartCopy
  * in parallel parts above it. Every request is conditional on the source etag, so a file
  * overwritten mid-copy fails with 412 instead of mixing two versions. Source and target are always
  * given as bucket and key, never as a hand-encoded copy source, so no key needs escaping.
+ *
+ * <p>CopyObject carries the content headers, user metadata and tags over by itself; a multipart
+ * upload starts bare, so the copier reads them from the source (HeadObject, GetObjectTagging) and
+ * starts the upload with them: both paths give the same object.
  */
 public final class ObjectCopier {
     private static final Logger LOG = Logger.getLogger(ObjectCopier.class.getName());
@@ -42,7 +49,12 @@ public final class ObjectCopier {
 
     private void copyInParts(String sourceBucket, String sourceKey, String etag, long size, String targetBucket,
                              String targetKey) {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(targetBucket).key(targetKey)).uploadId();
+        HeadObjectResponse head = s3.headObject(b -> b.bucket(sourceBucket).key(sourceKey).ifMatch(etag));
+        String tagging = tagging(sourceBucket, sourceKey);
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(targetBucket).key(targetKey)
+                .contentType(head.contentType()).metadata(head.metadata()).cacheControl(head.cacheControl())
+                .contentDisposition(head.contentDisposition()).contentEncoding(head.contentEncoding())
+                .contentLanguage(head.contentLanguage()).tagging(tagging)).uploadId();
         try {
             List<Future<CompletedPart>> futures = new ArrayList<>();
             int number = 1;
@@ -67,6 +79,29 @@ public final class ObjectCopier {
             abort(targetBucket, targetKey, uploadId);
             throw e;
         }
+    }
+
+    /** The source's tags as CreateMultipartUpload takes them (URL query form), or null when it has none. */
+    private String tagging(String bucket, String key) {
+        List<Tag> tags;
+        try {
+            tags = s3.getObjectTagging(b -> b.bucket(bucket).key(key)).tagSet();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 501) {
+                // A store without tagging (S3Proxy) holds no tags to carry over; AWS always answers.
+                return null;
+            }
+            throw e;
+        }
+        if (tags.isEmpty()) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        for (Tag t : tags) {
+            b.append(b.isEmpty() ? "" : "&").append(SdkHttpUtils.urlEncode(t.key())).append('=')
+                    .append(SdkHttpUtils.urlEncode(t.value()));
+        }
+        return b.toString();
     }
 
     private static CompletedPart await(Future<CompletedPart> f, List<Future<CompletedPart>> all) {

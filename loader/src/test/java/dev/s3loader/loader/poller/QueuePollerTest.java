@@ -23,15 +23,23 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-/** The poller on a real ElasticMQ queue and S3Proxy bucket, with a destination that takes its time. */
+/**
+ * The poller on a real ElasticMQ queue and S3Proxy bucket, with a destination the test holds until
+ * it has seen the heartbeat at work: the test waits on events, never on a guessed duration.
+ */
 class QueuePollerTest {
     private S3Client s3;
     private SqsClient sqs;
@@ -57,19 +65,35 @@ class QueuePollerTest {
         sqs.close();
     }
 
-    /** Loads nothing, slowly: long enough for a 2-second visibility timeout to run out three times over. */
-    private static final class SlowDestination implements Destination {
+    /** Loads nothing until the test lets it finish: as long as the test needs, whatever the machine's speed. */
+    private static final class HeldDestination implements Destination {
         final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
 
         @Override
         public List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline) {
             started.countDown();
             try {
-                Thread.sleep(6000);
+                if (!release.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never released the load");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             return files.stream().<LoadResult>map(f -> new LoadResult.Loaded(f, 1)).toList();
+        }
+    }
+
+    /** Counts the visibility extensions SQS accepted: the poller's heartbeat, seen on the wire. */
+    private static final class Heartbeats implements ExecutionInterceptor {
+        final AtomicInteger accepted = new AtomicInteger();
+
+        @Override
+        public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+            if (context.response() instanceof ChangeMessageVisibilityBatchResponse r && r.failed().isEmpty()
+                    && !r.successful().isEmpty()) {
+                accepted.incrementAndGet();
+            }
         }
     }
 
@@ -83,26 +107,37 @@ class QueuePollerTest {
 
     @Test
     void run_loadLongerThanTheVisibilityTimeout_messageStaysHiddenThenIsDeleted_andStopFinishesTheBatch() throws Exception {
+        // Arrange: a 3 s visibility timeout, extended every second by the heartbeat.
         dropAndEnqueue("incoming/slow.csv");
-        SlowDestination slow = new SlowDestination();
+        HeldDestination held = new HeldDestination();
+        Heartbeats heartbeats = new Heartbeats();
         FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(slow, mover, Layout.defaults(),
+        BatchProcessor processor = new BatchProcessor(held, mover, Layout.defaults(),
                 new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
                 Clock.systemUTC());
-        QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 10, Duration.ofSeconds(2), Duration.ofSeconds(1),
-                Duration.ZERO);
-        Thread thread = Thread.ofPlatform().start(poller);
+        var builder = SharedServers.sqs().newClientBuilder();
+        try (SqsClient pollerSqs = builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+                .addExecutionInterceptor(heartbeats).build()).build()) {
+            QueuePoller poller = new QueuePoller(pollerSqs, processor, queueUrl, 10, Duration.ofSeconds(3),
+                    Duration.ofSeconds(1), Duration.ZERO);
+            Thread thread = Thread.ofPlatform().start(poller);
 
-        assertThat(slow.started.await(20, TimeUnit.SECONDS)).isTrue();
-        poller.stop(); // asked to stop mid-batch: it must still finish this one
-        long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
-        while (System.nanoTime() < until) {
-            assertThat(sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(1).visibilityTimeout(1)).messages())
-                    .as("the message stays hidden while its batch loads").isEmpty();
+            // Act: the load outlives its first visibility timeout (4 extensions of 3 s), then stops.
+            assertThat(held.started.await(60, TimeUnit.SECONDS)).as("the batch started").isTrue();
+            poller.stop(); // asked to stop mid-batch: it must still finish this one
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (heartbeats.accepted.get() < 4 && System.nanoTime() < deadline) {
+                // Each receive waits on the server (long poll), not on a sleep; it must find nothing.
+                assertThat(sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(1).visibilityTimeout(1))
+                        .messages()).as("the message stays hidden while its batch loads").isEmpty();
+            }
+            assertThat(heartbeats.accepted.get()).as("visibility extensions accepted").isGreaterThanOrEqualTo(4);
+            held.release.countDown();
+            thread.join(Duration.ofSeconds(60));
+
+            // Assert
+            assertThat(thread.isAlive()).isFalse();
         }
-        thread.join(20_000);
-
-        assertThat(thread.isAlive()).isFalse();
         assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/slow.csv")).asUtf8String()).isEqualTo("data");
         var attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))

@@ -10,6 +10,7 @@ import software.amazon.awssdk.http.crt.AwsCrtHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -32,7 +33,7 @@ public final class ColdStartProbe {
         CloudWatchClient cw = CloudWatchClient.builder().httpClient(http).region(Region.US_EAST_1)
                 .credentialsProvider(credentials).overrideConfiguration(AwsClients.retries()).build();
         long built = sinceJvmStart();
-        s3.listObjectsV2(b -> b.bucket("bench").prefix("incoming/"));
+        s3.listObjectsV2(b -> b.bucket("bench").prefix("incoming/").encodingType(EncodingType.URL));
         long firstCall = sinceJvmStart();
         System.out.println("PROBE " + client + " " + built + " " + firstCall);
         sqs.close();

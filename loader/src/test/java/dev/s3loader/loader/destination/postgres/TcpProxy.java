@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -103,6 +105,8 @@ public final class TcpProxy implements AutoCloseable {
         private final Socket client;
         private final Socket server;
         private volatile boolean muted;
+        /** Counted down when the server has answered what was sent before the cut: it has acted on it. */
+        private final CountDownLatch answered = new CountDownLatch(1);
 
         Connection(Socket client, Socket server) {
             this.client = client;
@@ -133,7 +137,11 @@ public final class TcpProxy implements AutoCloseable {
                     out.flush();
                     if (cut) {
                         cuts.incrementAndGet();
-                        Thread.sleep(300); // the server gets and acts on the message meanwhile
+                        // Reset only once the server has finished with the message (its answer, which
+                        // the client never sees, ends in ReadyForQuery): a reset before that could
+                        // discard the unread COMMIT, a different failure from the one the test names.
+                        // (A server that never answers is reset after a minute; the test then fails on its own.)
+                        answered.await(60, TimeUnit.SECONDS);
                         kill();
                         return;
                     }
@@ -146,12 +154,15 @@ public final class TcpProxy implements AutoCloseable {
 
         void down() {
             byte[] buf = new byte[16 * 1024];
+            ReadyForQuery ready = new ReadyForQuery();
             try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     if (!muted) {
                         out.write(buf, 0, n);
                         out.flush();
+                    } else if (ready.seenIn(buf, n)) {
+                        answered.countDown();
                     }
                 }
             } catch (IOException e) {
@@ -165,6 +176,26 @@ public final class TcpProxy implements AutoCloseable {
             reset(server);
             sockets.remove(client);
             sockets.remove(server);
+        }
+    }
+
+    /**
+     * Spots PostgreSQL's ReadyForQuery message ('Z', length 5, status) in the server's stream, even
+     * when it arrives split over two reads.
+     */
+    private static final class ReadyForQuery {
+        private static final byte[] HEAD = {'Z', 0, 0, 0, 5};
+        private int matched;
+
+        boolean seenIn(byte[] buf, int n) {
+            for (int i = 0; i < n; i++) {
+                matched = buf[i] == HEAD[matched] ? matched + 1 : buf[i] == HEAD[0] ? 1 : 0;
+                if (matched == HEAD.length) {
+                    matched = 0;
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -30,6 +30,11 @@ final class PgErrors {
                 || s.equals("57014") || s.startsWith("53") || s.startsWith("58");
     }
 
+    /** query_canceled: the statement_timeout (the batch's deadline) or a cancel request ended the statement. */
+    static boolean cancelled(SQLException e) {
+        return "57014".equals(e.getSQLState());
+    }
+
     /** Bad credentials: a rotated secret is read again before the next attempt. */
     static boolean authentication(SQLException e) {
         return e.getSQLState() != null && e.getSQLState().startsWith("28");

@@ -106,6 +106,7 @@ public final class LocalRuntime implements AutoCloseable {
             env.putIfAbsent("DB_URL", postgres.jdbcUrl());
             env.putIfAbsent("DB_USER", postgres.user());
             env.putIfAbsent("DB_PASSWORD", postgres.password());
+            env.putIfAbsent("DB_SSL_MODE", "disable"); // the embedded server listens on loopback only, without TLS
         } else {
             env.putIfAbsent("REDSHIFT_WORKGROUP", "local");
             env.putIfAbsent("DB_NAME", EmbeddedPostgres.DATABASE);

@@ -2,6 +2,7 @@ package dev.s3loader.loader.destination.postgres;
 
 import dev.s3loader.loader.LoaderException;
 import dev.s3loader.loader.TransientLoadException;
+import dev.s3loader.model.PostgresConnection;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -22,6 +23,7 @@ import java.util.logging.Logger;
 final class ConnectionPool implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ConnectionPool.class.getName());
     private final PostgresCredentials credentials;
+    private final PostgresConnection ssl;
     private final Duration connectTimeout;
     private final Duration socketTimeout;
     private final Semaphore permits;
@@ -29,8 +31,10 @@ final class ConnectionPool implements AutoCloseable {
     /** Beyond the deadline, for the COMMIT's answer to arrive; the ledger settles a COMMIT cut off after it. */
     private static final Duration SOCKET_SLACK = Duration.ofSeconds(5);
 
-    ConnectionPool(PostgresCredentials credentials, int size, Duration connectTimeout, Duration socketTimeout) {
+    ConnectionPool(PostgresCredentials credentials, PostgresConnection ssl, int size, Duration connectTimeout,
+                   Duration socketTimeout) {
         this.credentials = credentials;
+        this.ssl = ssl;
         this.connectTimeout = connectTimeout;
         this.socketTimeout = socketTimeout;
         this.permits = new Semaphore(size, true);
@@ -104,6 +108,8 @@ final class ConnectionPool implements AutoCloseable {
         // A statement (COPY, COMMIT) that gets no answer for this long is abandoned; the ledger settles what happened.
         p.setProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
         p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("sslmode", ssl.sslMode().setting());
+        ssl.sslRootCert().ifPresent(ca -> p.setProperty("sslrootcert", ca.toString()));
         p.setProperty("ApplicationName", "s3loader");
         try {
             return DriverManager.getConnection(r.url(), p);
@@ -111,7 +117,8 @@ final class ConnectionPool implements AutoCloseable {
             if (PgErrors.authentication(e)) {
                 credentials.invalidate();
             }
-            throw new TransientLoadException("cannot connect to PostgreSQL at " + r.url() + ": " + PgErrors.describe(e), e);
+            // The server as host/port/db only: the URL's options and the credentials never reach a message.
+            throw new TransientLoadException("cannot connect to PostgreSQL at " + r.server() + ": " + PgErrors.describe(e), e);
         }
     }
 

@@ -50,7 +50,7 @@ public final class PostgresDestination implements Destination {
         this.sql = new PostgresSql(config);
         this.source = new FileSource(s3, config.compression());
         this.credentials = new PostgresCredentials(config.postgres(), secrets);
-        this.pool = new ConnectionPool(credentials, config.maxConcurrency(), config.postgres().connectTimeout(),
+        this.pool = new ConnectionPool(credentials, config.postgres(), config.maxConcurrency(), config.postgres().connectTimeout(),
                 config.loadTimeout());
     }
 

@@ -63,6 +63,7 @@ public final class Harness implements AutoCloseable {
         env.put("DB_URL", jdbcUrl());
         env.put("DB_USER", pg.user());
         env.put("DB_PASSWORD", pg.password());
+        env.put("DB_SSL_MODE", "disable"); // the shared test server has no TLS
         for (int i = 0; i < kv.length; i += 2) {
             env.put(kv[i], kv[i + 1]);
         }

@@ -96,8 +96,36 @@ final class ConnectionPool implements AutoCloseable {
         idle.addFirst(c);
     }
 
+    /**
+     * Opens a connection. A refused login with credentials from a secret reads the secret again
+     * and tries once more at once: after a rotation the stored password is stale, not wrong.
+     */
     Connection open(LoadBudget budget) {
-        PostgresCredentials.Resolved r = credentials.current();
+        try {
+            return open(credentials.current(), budget);
+        } catch (SQLException e) {
+            if (PgErrors.authentication(e) && credentials.invalidate()) {
+                LOG.info("PostgreSQL refused the login (" + PgErrors.describe(e) + "); reading the secret again");
+                try {
+                    return open(credentials.current(), budget);
+                } catch (SQLException again) {
+                    if (PgErrors.authentication(again)) {
+                        credentials.invalidate();
+                    }
+                    throw cannotConnect(again);
+                }
+            }
+            throw cannotConnect(e);
+        }
+    }
+
+    private TransientLoadException cannotConnect(SQLException e) {
+        // The server as host/port/db only: the URL's options and the credentials never reach a message.
+        return new TransientLoadException("cannot connect to PostgreSQL at " + credentials.server() + ": "
+                + PgErrors.describe(e), e);
+    }
+
+    private Connection open(PostgresCredentials.Resolved r, LoadBudget budget) throws SQLException {
         Properties p = new Properties();
         r.user().ifPresent(u -> p.setProperty("user", u));
         r.password().ifPresent(pw -> p.setProperty("password", pw));
@@ -111,15 +139,7 @@ final class ConnectionPool implements AutoCloseable {
         p.setProperty("sslmode", ssl.sslMode().setting());
         ssl.sslRootCert().ifPresent(ca -> p.setProperty("sslrootcert", ca.toString()));
         p.setProperty("ApplicationName", "s3loader");
-        try {
-            return DriverManager.getConnection(r.url(), p);
-        } catch (SQLException e) {
-            if (PgErrors.authentication(e)) {
-                credentials.invalidate();
-            }
-            // The server as host/port/db only: the URL's options and the credentials never reach a message.
-            throw new TransientLoadException("cannot connect to PostgreSQL at " + r.server() + ": " + PgErrors.describe(e), e);
-        }
+        return DriverManager.getConnection(r.url(), p);
     }
 
     @Override

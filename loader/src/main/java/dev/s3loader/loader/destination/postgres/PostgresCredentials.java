@@ -55,11 +55,22 @@ final class PostgresCredentials {
         return r;
     }
 
-    /** Forget the secret's values: the next connection reads it again. */
-    void invalidate() {
+    /** Forgets the secret's values, so the next connection reads it again; false when there is no secret to read. */
+    boolean invalidate() {
         if (config.secretArn().isPresent()) {
             cached = null;
+            return true;
         }
+        return false;
+    }
+
+    /** The server as messages may show it, without resolving anything. */
+    String server() {
+        Resolved r = cached;
+        if (r != null) {
+            return r.server();
+        }
+        return config.jdbcUrl().map(JdbcUrls::describe).orElse("(the secret's host)");
     }
 
     private Resolved resolve() {

@@ -43,9 +43,14 @@ public final class Harness implements AutoCloseable {
     private final List<Loader> loaders = new ArrayList<>();
 
     public Harness(String name) {
+        this(name, SharedServers.postgres());
+    }
+
+    /** On another server than the shared one (e.g. one with TLS and passwords). */
+    public Harness(String name, EmbeddedPostgres pg) {
         this.bucket = name.replace('_', '-');
         this.database = name;
-        this.pg = SharedServers.postgres();
+        this.pg = pg;
         pg.createDatabase(database);
         SharedServers.s3().createBucket(bucket);
         this.s3 = SharedServers.s3().newClient();

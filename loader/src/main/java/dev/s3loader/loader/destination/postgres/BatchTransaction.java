@@ -145,6 +145,13 @@ final class BatchTransaction {
         }
         try (FileSource.Opened in = opened.get(); CopyWatchdog.Guard guard = watchdog.watch(in, budget)) {
             long rows = copy(in);
+            if (rows == 0) {
+                // Nothing to load can be a producer's mistake as easily as a real empty export: a person decides.
+                c.rollback(sp);
+                String reason = f.size() == 0 ? "the file is empty (0 bytes): no rows to load"
+                        : "the file holds no rows (only a header, or nothing but blank lines)";
+                return new LoadResult.Rejected(f, reason, Map.of("rows", "0", "bytes", Long.toString(f.size())));
+            }
             try (PreparedStatement p = c.prepareStatement(sql.recordRows())) {
                 p.setLong(1, rows);
                 p.setString(2, f.key());

@@ -74,7 +74,12 @@ final class PgErrors {
 
     /** One line for the error report's reason. */
     static String reason(Map<String, String> detail) {
-        StringBuilder b = new StringBuilder("rejected by PostgreSQL");
+        StringBuilder b = new StringBuilder();
+        if ("22021".equals(detail.get("sqlState"))) {
+            // PostgreSQL names the byte; a person needs to know what kind of file that means.
+            b.append("not UTF-8 text (binary data, or text in another encoding such as Latin-1); ");
+        }
+        b.append("rejected by PostgreSQL");
         if (detail.containsKey("line")) {
             b.append(" at line ").append(detail.get("line"));
         }

@@ -101,6 +101,27 @@ class PostgresSecurityTest {
     }
 
     @Test
+    void load_hostTheCertificateDoesNotName_verifyFullRefuses_verifyCaAccepts() {
+        // Arrange: the certificate names 127.0.0.1 only; "localhost" reaches the same server.
+        table("t_tls_host");
+        String byName = "jdbc:postgresql://localhost:" + h.pg.port() + "/" + h.database;
+        LoaderConfig full = LoaderConfig.fromEnv(env("t_tls_host", "DB_URL", byName));
+        LoaderConfig ca = LoaderConfig.fromEnv(env("t_tls_host", "DB_URL", byName, "DB_SSL_MODE", "verify-ca"));
+        FileMessage f = h.put("incoming/tls/host.csv", csv(1, 3));
+
+        // Act + Assert
+        try (PostgresDestination d = new PostgresDestination(full.database(), h.s3, () -> null)) {
+            assertThatThrownBy(() -> d.load(List.of(f), "tls-host-full")).isInstanceOf(TransientLoadException.class)
+                    .hasMessageContaining("hostname");
+        }
+        assertThat(h.count("SELECT count(*) FROM t_tls_host")).isZero();
+        try (PostgresDestination d = new PostgresDestination(ca.database(), h.s3, () -> null)) {
+            assertThat(d.load(List.of(f), "tls-host-ca")).singleElement().isInstanceOf(LoadResult.Loaded.class);
+        }
+        assertThat(h.count("SELECT count(*) FROM t_tls_host")).isEqualTo(3);
+    }
+
+    @Test
     void loginRefused_passwordsInUrlAndSecret_neverInResultsReportsOrLogs() throws Exception {
         // Arrange: two passwords the server refuses, one in the URL's options, one in the secret.
         table("t_leak");

@@ -18,6 +18,8 @@ record Scenario(String name, Map<String, String> parameters) {
     static final String SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s3loader/db-AbCdEf";
     static final String WORKGROUP_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
     static final String COPY_ROLE = "arn:aws:iam::123456789012:role/redshift-copy";
+    /** A PEM file the checks can read, standing for the RDS CA bundle a layer would hold. */
+    static final String CA_BUNDLE = "src/test/resources/test-ca.pem";
 
     static List<Scenario> all() {
         return List.of(
@@ -32,9 +34,12 @@ record Scenario(String name, Map<String, String> parameters) {
                 of("postgres in a VPC",
                         "Destination", "postgres", "DatabaseSecretArn", SECRET, "TargetTable", "public.orders",
                         "LoaderSubnetIds", "subnet-0a1b2c3d,subnet-4e5f6a7b", "LoaderSecurityGroupIds", "sg-0123abcd",
-                        "LoadMode", "merge", "MergeKeyColumns", "order_id", "CsvHeader", "true", "LoaderTimeoutSeconds", "60"),
+                        "LoadMode", "merge", "MergeKeyColumns", "order_id", "CsvHeader", "true", "LoaderTimeoutSeconds", "60",
+                        "PostgresCaBundlePath", CA_BUNDLE, "LoaderLayerArns",
+                        "arn:aws:lambda:eu-west-1:123456789012:layer:rds-ca:1"),
                 of("postgres, public endpoint", "Destination", "postgres", "DatabaseSecretArn", SECRET,
-                        "TargetTable", "orders", "FileFormat", "json", "Compression", "gzip"),
+                        "TargetTable", "orders", "FileFormat", "json", "Compression", "gzip",
+                        "PostgresSslMode", "verify-ca", "PostgresCaBundlePath", CA_BUNDLE),
                 of("redshift serverless, IAM identity", "Destination", "redshift", "RedshiftWorkgroup", "analytics",
                         "RedshiftWorkgroupId", WORKGROUP_ID, "RedshiftDatabase", "dev", "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "public.orders",
                         "BatchSize", "1000", "MaximumBatchingWindowInSeconds", "60"),

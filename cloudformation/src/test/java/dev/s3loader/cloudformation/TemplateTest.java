@@ -239,6 +239,10 @@ class TemplateTest {
         assertThat(Scenario.of("x", "Destination", "redshift", "TargetTable", "t", "RedshiftCopyRoleArn", Scenario.COPY_ROLE,
                 "RedshiftWorkgroup", "wgrp", "RedshiftClusterId", "c").evaluate(T).brokenRules()).isNotEmpty();
         assertThat(Scenario.of("x", "LoadMode", "merge").evaluate(T).brokenRules()).anyMatch(r -> r.contains("MergeKeyColumns"));
+        assertThat(Scenario.of("x", "Destination", "postgres", "DatabaseSecretArn", Scenario.SECRET, "TargetTable", "t")
+                .evaluate(T).brokenRules()).anyMatch(r -> r.contains("PostgresCaBundlePath"));
+        assertThat(Scenario.of("x", "Destination", "postgres", "DatabaseSecretArn", Scenario.SECRET, "TargetTable", "t",
+                "PostgresSslMode", "disable").evaluate(T).brokenRules()).isEmpty();
     }
 
     private static void checkCondition(Object name, String where, List<String> problems) {

@@ -47,6 +47,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final int port;
 
     private EmbeddedPostgres(Path dataDirectory, boolean temporary, int port) {
+        this(dataDirectory, temporary, port, b -> { });
+    }
+
+    private EmbeddedPostgres(Path dataDirectory, boolean temporary, int port,
+                             java.util.function.Consumer<io.zonky.test.db.postgres.embedded.EmbeddedPostgres.Builder> more) {
         requireRunnable();
         this.port = FreePort.orPick(port);
         var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
@@ -60,6 +65,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             // Durability is pointless for a throw-away test database and costs time.
             builder.setServerConfig("fsync", "off").setServerConfig("full_page_writes", "off");
         }
+        more.accept(builder);
         try {
             this.postgres = builder.start();
         } catch (IOException e) {
@@ -72,6 +78,37 @@ public final class EmbeddedPostgres implements AutoCloseable {
     public static EmbeddedPostgres start() {
         try {
             return new EmbeddedPostgres(Files.createTempDirectory("s3loader-pg"), true, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A throw-away server (as {@link #start()}) that also speaks TLS with the given PEM certificate
+     * and key, and authenticates by the given {@code pg_hba.conf} text instead of trusting every
+     * login: for tests of server verification and of password logins. {@link #user()} must keep
+     * a {@code trust} line for 127.0.0.1, which the start-up check and {@link #createDatabase} use.
+     */
+    public static EmbeddedPostgres startWithTls(Path certificatePem, Path keyPem, String pgHba) {
+        try {
+            Path data = Files.createTempDirectory("s3loader-pg-tls");
+            return new EmbeddedPostgres(data, true, 0, b -> b
+                    .setServerConfig("ssl", "on")
+                    .setServerConfig("ssl_cert_file", "server.crt")
+                    .setServerConfig("ssl_key_file", "server.key")
+                    .setServerConfig("password_encryption", "scram-sha-256")
+                    .setDataDirectoryCustomizer(dir -> {
+                        try {
+                            Path d = dir.toPath();
+                            Files.copy(certificatePem, d.resolve("server.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                            Path key = Files.copy(keyPem, d.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                            // PostgreSQL refuses a private key that others may read.
+                            Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                            Files.writeString(d.resolve("pg_hba.conf"), pgHba);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

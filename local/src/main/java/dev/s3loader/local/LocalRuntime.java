@@ -103,7 +103,11 @@ public final class LocalRuntime implements AutoCloseable {
             env.putIfAbsent("CSV_HEADER", "true");
         }
         if (destination == DestinationKind.POSTGRES) {
-            env.putIfAbsent("DB_URL", postgres.jdbcUrl());
+            if (!env.containsKey("DB_URL")) {
+                env.put("DB_URL", postgres.jdbcUrl());
+                // Only for the embedded server, which listens on loopback without TLS; a server the user names keeps verify-full.
+                env.putIfAbsent("DB_SSL_MODE", "disable");
+            }
             env.putIfAbsent("DB_USER", postgres.user());
             env.putIfAbsent("DB_PASSWORD", postgres.password());
         } else {

@@ -1,5 +1,11 @@
 package dev.s3loader.model;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +63,10 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         v.put("DB_SECRET_ARN", "postgres: Secrets Manager secret {host,port,dbname,username,password}; redshift: the Data API's SecretArn");
         v.put("DB_NAME", "redshift: database name (required for redshift)");
         v.put("DB_CONNECT_TIMEOUT_SECONDS", "postgres: connection timeout (default: 10)");
+        v.put("DB_SSL_MODE", "postgres: verify-full (TLS, the server's certificate must chain to DB_SSL_ROOT_CERT and name the host), "
+                + "verify-ca (chain only) or disable (no TLS: a server on this machine only) (default: verify-full)");
+        v.put("DB_SSL_ROOT_CERT", "postgres: path of the PEM file of the CA certificates the server's certificate must chain to; "
+                + "for Amazon RDS and Aurora, AWS's global-bundle.pem (required unless DB_SSL_MODE=disable)");
         v.put("REDSHIFT_CLUSTER_ID", "redshift: provisioned cluster identifier (this or REDSHIFT_WORKGROUP)");
         v.put("REDSHIFT_WORKGROUP", "redshift: Serverless workgroup name (this or REDSHIFT_CLUSTER_ID)");
         v.put("REDSHIFT_IAM_ROLE", "redshift: ARN of the role COPY uses to read the bucket (required for redshift)");
@@ -91,7 +101,9 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         Duration loadTimeout = env.seconds("LOAD_TIMEOUT_SECONDS", Duration.ofSeconds(600), 1, 43_200);
         PostgresConnection postgres = new PostgresConnection(env.optional("DB_URL"), env.optional("DB_USER"),
                 env.optional("DB_PASSWORD"), env.optional("DB_SECRET_ARN"),
-                env.seconds("DB_CONNECT_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300));
+                env.seconds("DB_CONNECT_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300),
+                env.optional("DB_SSL_MODE").map(v -> PostgresSslMode.parse("DB_SSL_MODE", v)).orElse(PostgresSslMode.VERIFY_FULL),
+                env.optional("DB_SSL_ROOT_CERT").map(Path::of));
         RedshiftTarget redshift = new RedshiftTarget(env.optional("REDSHIFT_CLUSTER_ID"),
                 env.optional("REDSHIFT_WORKGROUP"), env.optional("DB_NAME"), postgres.secretArn(), postgres.user(),
                 env.optional("REDSHIFT_IAM_ROLE"));
@@ -144,11 +156,39 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         if (postgres.jdbcUrl().isEmpty() && postgres.secretArn().isEmpty()) {
             throw new ConfigException("DESTINATION postgres needs DB_URL or DB_SECRET_ARN");
         }
+        // The URL is never quoted back: it may carry a password.
         postgres.jdbcUrl().ifPresent(u -> {
-            if (!u.startsWith("jdbc:postgresql:")) {
-                throw new ConfigException("DB_URL must start with jdbc:postgresql:, got '" + u + "'");
+            if (!u.startsWith(JdbcUrls.PREFIX)) {
+                throw new ConfigException("DB_URL must start with jdbc:postgresql: (jdbc:postgresql://host:port/db)");
+            }
+            List<String> tls = JdbcUrls.options(u).keySet().stream().filter(JdbcUrls.TLS_OPTIONS::contains).sorted().toList();
+            if (!tls.isEmpty()) {
+                throw new ConfigException("DB_URL sets " + String.join(", ", tls) + "; set DB_SSL_MODE and DB_SSL_ROOT_CERT "
+                        + "instead, so that no URL can turn server verification off");
             }
         });
+        if (postgres.sslMode().verifies()) {
+            Path ca = postgres.sslRootCert().orElseThrow(() -> new ConfigException("DB_SSL_ROOT_CERT is required when "
+                    + "DB_SSL_MODE is " + postgres.sslMode().setting() + (postgres.sslMode() == PostgresSslMode.VERIFY_FULL
+                    ? " (the default)" : "") + ": the PEM file of the CA certificates the server's certificate must "
+                    + "chain to (for Amazon RDS and Aurora, AWS's global-bundle.pem, from "
+                    + "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem); for a server on this "
+                    + "machine without TLS set DB_SSL_MODE=disable"));
+            int certificates = certificates(ca);
+            if (certificates == 0) {
+                throw new ConfigException("DB_SSL_ROOT_CERT " + ca + " holds no PEM certificate");
+            }
+        }
+    }
+
+    private static int certificates(Path pem) {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return CertificateFactory.getInstance("X.509").generateCertificates(in).size();
+        } catch (IOException e) {
+            throw new ConfigException("DB_SSL_ROOT_CERT " + pem + " cannot be read: " + e);
+        } catch (CertificateException e) {
+            throw new ConfigException("DB_SSL_ROOT_CERT " + pem + " is not a PEM file of certificates: " + e.getMessage());
+        }
     }
 
     private void validateRedshift() {

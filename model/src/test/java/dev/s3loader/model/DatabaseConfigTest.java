@@ -56,7 +56,7 @@ class DatabaseConfigTest {
 
     @Test
     void fromEnv_postgres_defaultsAndRequiredVariables() {
-        LoaderConfig c = LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_TABLE", "analytics.events",
+        LoaderConfig c = LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "analytics.events",
                 "DB_URL", "jdbc:postgresql://h/db"));
 
         assertThat(c.database().requireTable().quoted()).isEqualTo("\"analytics\".\"events\"");
@@ -64,13 +64,13 @@ class DatabaseConfigTest {
         assertThat(c.database().csv()).isEqualTo(CsvOptions.defaults());
         assertThat(c.database().compression()).isEqualTo(Compression.AUTO);
         assertThat(c.database().mode()).isEqualTo(LoadMode.APPEND);
-        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_URL", "jdbc:postgresql://h/db")))
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_URL", "jdbc:postgresql://h/db")))
                 .isInstanceOf(ConfigException.class).hasMessage("DB_TABLE is required but not set");
-        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_TABLE", "t")))
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "t")))
                 .hasMessageContaining("DB_URL or DB_SECRET_ARN");
-        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_TABLE", "t", "DB_URL", "postgres://x")))
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "t", "DB_URL", "postgres://x")))
                 .hasMessageContaining("jdbc:postgresql:");
-        assertThat(LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_TABLE", "t",
+        assertThat(LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "t",
                 "DB_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db")).database().postgres().secretArn())
                 .isPresent();
     }
@@ -97,7 +97,7 @@ class DatabaseConfigTest {
 
     @Test
     void fromEnv_mergeNeedsKeysAmongTheColumns() {
-        String[] base = {"DESTINATION", "postgres", "DB_TABLE", "t", "DB_URL", "jdbc:postgresql://h/db"};
+        String[] base = {"DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "t", "DB_URL", "jdbc:postgresql://h/db"};
 
         assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "LOAD_MODE", "merge"))))
                 .hasMessageContaining("MERGE_KEYS is required");
@@ -109,7 +109,7 @@ class DatabaseConfigTest {
 
     @Test
     void fromEnv_csvDialect_validatedForDatabasesOnly() {
-        String[] base = {"DESTINATION", "postgres", "DB_TABLE", "t", "DB_URL", "jdbc:postgresql://h/db"};
+        String[] base = {"DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "t", "DB_URL", "jdbc:postgresql://h/db"};
 
         assertThat(LoaderConfig.fromEnv(env(concat(base, "CSV_DELIMITER", "\\t"))).database().csv().delimiter()).isEqualTo('\t');
         assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "CSV_DELIMITER", "||"))))
@@ -129,8 +129,56 @@ class DatabaseConfigTest {
         assertThat(TableName.parse("DB_TABLE", "we\"ird; DROP").quoted()).isEqualTo("\"we\"\"ird; DROP\"");
         assertThat(new TableName(Optional.of("s"), "t").toString()).isEqualTo("s.t");
         assertThatThrownBy(() -> TableName.parse("DB_TABLE", "a.b.c")).hasMessageContaining("DB_TABLE must be [schema.]table");
-        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_URL", "jdbc:postgresql://h/db",
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env("DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_URL", "jdbc:postgresql://h/db",
                 "DB_TABLE", "x".repeat(64)))).hasMessageContaining("longer than 63 bytes");
+    }
+
+    @Test
+    void fromEnv_postgresTls_verifyFullByDefault_needsTheCaFile_andNoUrlCanTurnItOff() throws Exception {
+        // Arrange
+        String[] base = {"DESTINATION", "postgres", "DB_TABLE", "t"};
+        java.nio.file.Path empty = java.nio.file.Files.createTempFile("no-certs", ".pem");
+        java.nio.file.Path ca = java.nio.file.Files.createTempFile("ca", ".pem");
+        // Any real certificate will do: the JDK's own trust store has plenty.
+        java.security.KeyStore cacerts = java.security.KeyStore.getInstance(
+                java.nio.file.Path.of(System.getProperty("java.home"), "lib", "security", "cacerts").toFile(),
+                "changeit".toCharArray());
+        java.security.cert.Certificate any = cacerts.getCertificate(cacerts.aliases().nextElement());
+        java.nio.file.Files.writeString(ca, "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(any.getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+
+        // Act + Assert
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "DB_URL", "jdbc:postgresql://h/db"))))
+                .hasMessageContaining("DB_SSL_ROOT_CERT is required when DB_SSL_MODE is verify-full (the default)");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "DB_URL", "jdbc:postgresql://h/db",
+                "DB_SSL_ROOT_CERT", empty.toString())))).hasMessageContaining("DB_SSL_ROOT_CERT").hasMessageContaining("no PEM certificate");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "DB_URL", "jdbc:postgresql://h/db",
+                "DB_SSL_ROOT_CERT", "/nonexistent/ca.pem")))).hasMessageContaining("DB_SSL_ROOT_CERT /nonexistent/ca.pem cannot be read");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "DB_URL", "jdbc:postgresql://h/db",
+                "DB_SSL_MODE", "require")))).hasMessageContaining("DB_SSL_MODE must be one of verify-full, verify-ca, disable");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "DB_SSL_ROOT_CERT", ca.toString(),
+                "DB_URL", "jdbc:postgresql://h/db?password=Sup3rS3cret&sslmode=disable"))))
+                .hasMessageContaining("DB_URL sets sslmode").hasMessageNotContaining("Sup3rS3cret");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "DB_URL", "postgresql://u:Sup3rS3cret@h/db"))))
+                .hasMessageContaining("DB_URL must start with jdbc:postgresql:").hasMessageNotContaining("Sup3rS3cret");
+        PostgresConnection verified = LoaderConfig.fromEnv(env(concat(base, "DB_SSL_ROOT_CERT", ca.toString(),
+                "DB_URL", "jdbc:postgresql://h:5432/db?password=Sup3rS3cret", "DB_PASSWORD", "An0therS3cret")))
+                .database().postgres();
+        assertThat(verified.sslMode()).isEqualTo(PostgresSslMode.VERIFY_FULL);
+        assertThat(verified.sslRootCert()).contains(ca);
+        assertThat(verified.toString()).contains("postgresql://h:5432/db").doesNotContain("Sup3rS3cret", "An0therS3cret");
+        assertThat(LoaderConfig.fromEnv(env(concat(base, "DB_URL", "jdbc:postgresql://h/db", "DB_SSL_MODE", "disable")))
+                .database().postgres().sslMode()).isEqualTo(PostgresSslMode.DISABLE);
+    }
+
+    @Test
+    void jdbcUrls_describeAndStripCredentials() {
+        assertThat(JdbcUrls.describe("jdbc:postgresql://h:5432/db?user=u&password=p%26w")).isEqualTo("postgresql://h:5432/db");
+        assertThat(JdbcUrls.describe("jdbc:postgresql://u:pw@h/db")).isEqualTo("postgresql://h/db");
+        assertThat(JdbcUrls.withoutCredentials("jdbc:postgresql://h/db?user=u&prepareThreshold=0&PASSWORD=p"))
+                .isEqualTo("jdbc:postgresql://h/db?prepareThreshold=0");
+        assertThat(JdbcUrls.option("jdbc:postgresql://h/db?password=p%26w", "password")).contains("p&w");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -28,7 +29,7 @@ final class FileSource {
 
     /** The object's content, or empty when that version is gone or was replaced. */
     Optional<Opened> open(FileMessage f) {
-        InputStream raw;
+        ResponseInputStream<?> raw;
         try {
             raw = s3.getObject(b -> b.bucket(f.bucket()).key(f.key()).ifMatch(f.etag()));
         } catch (NoSuchKeyException e) {
@@ -41,22 +42,38 @@ final class FileSource {
         }
         Tracked s3Stream = new Tracked(raw);
         if (!compression.gzip(f.key())) {
-            return Optional.of(new Opened(s3Stream, s3Stream, null));
+            return Optional.of(new Opened(s3Stream, raw, s3Stream, null));
         }
         try {
             Tracked gzip = new Tracked(new GZIPInputStream(s3Stream, 64 * 1024));
-            return Optional.of(new Opened(gzip, s3Stream, gzip));
+            return Optional.of(new Opened(gzip, raw, s3Stream, gzip));
         } catch (IOException e) {
             // The gzip header is read here already.
-            return Optional.of(new Opened(new Failing(e), s3Stream, new Tracked(new Failing(e)).fail(e)));
+            return Optional.of(new Opened(new Failing(e), raw, s3Stream, new Tracked(new Failing(e)).fail(e)));
         }
     }
 
     /** A stream to COPY from, and which layer (if any) failed while it was read. */
-    record Opened(InputStream stream, Tracked s3, Tracked gzip) implements AutoCloseable {
+    record Opened(InputStream stream, ResponseInputStream<?> response, Tracked s3, Tracked gzip)
+            implements AutoCloseable {
         /** The S3 read itself failed: the network, not the file. */
         Optional<IOException> readFailure() {
             return Optional.ofNullable(s3.failure);
+        }
+
+        /** The batch's time ran out while the file was read, and {@link #abortForDeadline} ended the read. */
+        boolean abortedForDeadline() {
+            return s3.deadline;
+        }
+
+        /**
+         * Ends the download from another thread: the HTTP connection is aborted (a blocked read
+         * returns) and the streams closed, so the COPY that reads them fails and is cancelled.
+         */
+        void abortForDeadline() {
+            s3.deadline = true;
+            response.abort();
+            close();
         }
 
         /** The bytes arrived but are not valid gzip. */
@@ -77,6 +94,7 @@ final class FileSource {
     /** Remembers the first exception its reads threw. */
     static final class Tracked extends FilterInputStream {
         private volatile IOException failure;
+        private volatile boolean deadline;
 
         Tracked(InputStream in) {
             super(in);

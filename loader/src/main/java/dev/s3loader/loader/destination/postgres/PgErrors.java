@@ -30,6 +30,11 @@ final class PgErrors {
                 || s.equals("57014") || s.startsWith("53") || s.startsWith("58");
     }
 
+    /** query_canceled: the statement_timeout (the batch's deadline) or a cancel request ended the statement. */
+    static boolean cancelled(SQLException e) {
+        return "57014".equals(e.getSQLState());
+    }
+
     /** Bad credentials: a rotated secret is read again before the next attempt. */
     static boolean authentication(SQLException e) {
         return e.getSQLState() != null && e.getSQLState().startsWith("28");
@@ -69,7 +74,12 @@ final class PgErrors {
 
     /** One line for the error report's reason. */
     static String reason(Map<String, String> detail) {
-        StringBuilder b = new StringBuilder("rejected by PostgreSQL");
+        StringBuilder b = new StringBuilder();
+        if ("22021".equals(detail.get("sqlState"))) {
+            // PostgreSQL names the byte; a person needs to know what kind of file that means.
+            b.append("not UTF-8 text (binary data, or text in another encoding such as Latin-1); ");
+        }
+        b.append("rejected by PostgreSQL");
         if (detail.containsKey("line")) {
             b.append(" at line ").append(detail.get("line"));
         }

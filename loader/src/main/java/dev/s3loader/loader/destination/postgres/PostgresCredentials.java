@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.s3loader.loader.LoaderException;
 import dev.s3loader.loader.TransientLoadException;
+import dev.s3loader.model.JdbcUrls;
 import dev.s3loader.model.PostgresConnection;
 import java.io.IOException;
 import java.util.Optional;
@@ -19,10 +20,20 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 final class PostgresCredentials {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Where and as whom; {@code url} holds no user or password (they travel as properties). */
     record Resolved(String url, Optional<String> user, Optional<String> password) {
+        Resolved {
+            url = JdbcUrls.withoutCredentials(url);
+        }
+
+        /** The server as messages may show it: host, port and database, no options. */
+        String server() {
+            return JdbcUrls.describe(url);
+        }
+
         @Override
         public String toString() {
-            return "Resolved[" + url + ", user=" + user.orElse("(from URL)") + "]"; // never the password
+            return "Resolved[" + server() + ", user=" + user.orElse("-") + "]"; // never the password
         }
     }
 
@@ -44,16 +55,30 @@ final class PostgresCredentials {
         return r;
     }
 
-    /** Forget the secret's values: the next connection reads it again. */
-    void invalidate() {
+    /** Forgets the secret's values, so the next connection reads it again; false when there is no secret to read. */
+    boolean invalidate() {
         if (config.secretArn().isPresent()) {
             cached = null;
+            return true;
         }
+        return false;
+    }
+
+    /** The server as messages may show it, without resolving anything. */
+    String server() {
+        Resolved r = cached;
+        if (r != null) {
+            return r.server();
+        }
+        return config.jdbcUrl().map(JdbcUrls::describe).orElse("(the secret's host)");
     }
 
     private Resolved resolve() {
         if (config.secretArn().isEmpty()) {
-            return new Resolved(config.jdbcUrl().orElseThrow(), config.user(), config.password());
+            String url = config.jdbcUrl().orElseThrow();
+            // A URL's user/password options are taken out of it, so pgjdbc never sees (or logs) them there.
+            return new Resolved(url, config.user().or(() -> JdbcUrls.option(url, "user")),
+                    config.password().or(() -> JdbcUrls.option(url, "password")));
         }
         String arn = config.secretArn().get();
         String text;

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -41,6 +42,7 @@ public final class PostgresDestination implements Destination {
     private final FileSource source;
     private final PostgresCredentials credentials;
     private final ConnectionPool pool;
+    private final CopyWatchdog watchdog = new CopyWatchdog();
     private volatile List<String> columns;
 
     public PostgresDestination(DatabaseConfig config, S3Client s3, Supplier<SecretsManagerClient> secrets) {
@@ -48,7 +50,7 @@ public final class PostgresDestination implements Destination {
         this.sql = new PostgresSql(config);
         this.source = new FileSource(s3, config.compression());
         this.credentials = new PostgresCredentials(config.postgres(), secrets);
-        this.pool = new ConnectionPool(credentials, config.maxConcurrency(), config.postgres().connectTimeout(),
+        this.pool = new ConnectionPool(credentials, config.postgres(), config.maxConcurrency(), config.postgres().connectTimeout(),
                 config.loadTimeout());
     }
 
@@ -58,8 +60,16 @@ public final class PostgresDestination implements Destination {
             return List.of();
         }
         long started = System.nanoTime();
-        try (ConnectionPool.Lease lease = pool.acquire()) {
-            Map<FileMessage, LoadResult> results = loadIn(lease, files, batchId);
+        LoadBudget budget = new LoadBudget(deadline);
+        if (!budget.roomForAnotherFile()) {
+            return allRetry(files, "not started: the batch's deadline was too near to load anything");
+        }
+        Optional<ConnectionPool.Lease> slot = pool.acquire(budget);
+        if (slot.isEmpty()) {
+            return allRetry(files, "not started: no database slot (MAX_CONCURRENCY) came free before the batch's deadline");
+        }
+        try (ConnectionPool.Lease lease = slot.get()) {
+            Map<FileMessage, LoadResult> results = loadIn(lease, files, batchId, budget);
             LOG.info(String.format("postgres batch %s: %d files, %d rows, %.2fs", batchId, files.size(),
                     results.values().stream().mapToLong(r -> r instanceof LoadResult.Loaded l ? l.rows() : 0).sum(),
                     (System.nanoTime() - started) / 1e9));
@@ -67,12 +77,18 @@ public final class PostgresDestination implements Destination {
         }
     }
 
-    private Map<FileMessage, LoadResult> loadIn(ConnectionPool.Lease lease, List<FileMessage> files, String batchId) {
+    private static List<LoadResult> allRetry(List<FileMessage> files, String reason) {
+        LOG.warning(reason + " (" + files.size() + " files go back to the queue)");
+        return files.stream().<LoadResult>map(f -> new LoadResult.Retry(f, reason)).toList();
+    }
+
+    private Map<FileMessage, LoadResult> loadIn(ConnectionPool.Lease lease, List<FileMessage> files, String batchId,
+                                                LoadBudget budget) {
         Connection c = lease.connection();
         Map<FileMessage, LoadResult> results;
         try {
-            List<String> cols = prepare(c);
-            results = new BatchTransaction(c, config, sql, source, cols, batchId).run(files);
+            List<String> cols = prepare(c, budget);
+            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog).run(files);
         } catch (SQLException e) {
             lease.broken(); // closing it rolls the transaction back
             throw failure("batch " + batchId + " was not loaded", e);
@@ -88,7 +104,7 @@ public final class PostgresDestination implements Destination {
             if (!PgErrors.connectionLost(e)) {
                 throw failure("COMMIT of batch " + batchId + " failed", e);
             }
-            return settleLostCommit(lease, results, batchId, e);
+            return settleLostCommit(lease, results, batchId, e, budget);
         }
     }
 
@@ -98,7 +114,7 @@ public final class PostgresDestination implements Destination {
      * queue, and the redelivery's claims find out (never a second load).
      */
     private Map<FileMessage, LoadResult> settleLostCommit(ConnectionPool.Lease lease, Map<FileMessage, LoadResult> results,
-                                                          String batchId, SQLException cause) {
+                                                          String batchId, SQLException cause, LoadBudget budget) {
         List<FileMessage> claimed = results.values().stream()
                 .filter(r -> r instanceof LoadResult.Loaded).map(LoadResult::file).toList();
         if (claimed.isEmpty()) {
@@ -106,7 +122,7 @@ public final class PostgresDestination implements Destination {
         }
         Set<String> inLedger;
         try {
-            inLedger = findLoaded(lease.reconnect(), claimed);
+            inLedger = findLoaded(lease.reconnect(budget), claimed);
         } catch (SQLException | RuntimeException e) {
             lease.broken();
             throw new TransientLoadException("COMMIT of batch " + batchId + " got no answer ("
@@ -126,13 +142,15 @@ public final class PostgresDestination implements Destination {
     }
 
     /** Creates the ledger if missing and settles the column list, once per process. */
-    private List<String> prepare(Connection c) throws SQLException {
+    private List<String> prepare(Connection c, LoadBudget budget) throws SQLException {
         List<String> cols = columns;
         if (cols != null) {
             return cols;
         }
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
+            // Waiting for another process's DDL lock must not outlive the batch either.
+            s.execute("SET LOCAL statement_timeout = " + budget.workStatementTimeoutMillis());
             s.execute("SELECT pg_advisory_xact_lock(" + DDL_LOCK + ")");
             s.execute(sql.createLedger());
         }
@@ -190,5 +208,6 @@ public final class PostgresDestination implements Destination {
     @Override
     public void close() {
         pool.close();
+        watchdog.close();
     }
 }

@@ -44,9 +44,14 @@ public final class Harness implements AutoCloseable {
     private final List<Loader> loaders = new ArrayList<>();
 
     public Harness(String name) {
+        this(name, SharedServers.postgres());
+    }
+
+    /** On another server than the shared one (e.g. one with TLS and passwords). */
+    public Harness(String name, EmbeddedPostgres pg) {
         this.bucket = name.replace('_', '-');
         this.database = name;
-        this.pg = SharedServers.postgres();
+        this.pg = pg;
         pg.createDatabase(database);
         SharedServers.s3().createBucket(bucket);
         this.s3 = SharedServers.s3().newClient();
@@ -64,6 +69,7 @@ public final class Harness implements AutoCloseable {
         env.put("DB_URL", jdbcUrl());
         env.put("DB_USER", pg.user());
         env.put("DB_PASSWORD", pg.password());
+        env.put("DB_SSL_MODE", "disable"); // the shared test server has no TLS
         for (int i = 0; i < kv.length; i += 2) {
             env.put(kv[i], kv[i + 1]);
         }

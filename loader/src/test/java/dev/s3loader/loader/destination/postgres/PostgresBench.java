@@ -86,7 +86,7 @@ public final class PostgresBench {
                                       int batch, int concurrency, String table) throws Exception {
         createTable(pg, db, table);
         LoaderConfig config = LoaderConfig.fromEnv(Map.of("BUCKET", "bench", "DESTINATION", "postgres",
-                "DB_URL", pg.jdbcUrl(db), "DB_USER", pg.user(), "DB_PASSWORD", pg.password(),
+                "DB_URL", pg.jdbcUrl(db), "DB_USER", pg.user(), "DB_PASSWORD", pg.password(), "DB_SSL_MODE", "disable",
                 "DB_TABLE", table, "DB_LEDGER_TABLE", table + "_ledger", "MAX_CONCURRENCY", Integer.toString(concurrency)));
         ExecutorService pollers = Executors.newFixedThreadPool(concurrency);
         AtomicInteger batchNo = new AtomicInteger();

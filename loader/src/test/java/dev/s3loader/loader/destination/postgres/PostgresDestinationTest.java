@@ -13,7 +13,6 @@ import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.LoaderConfig;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -105,33 +104,59 @@ class PostgresDestinationTest {
     }
 
     @Test
-    void sameMessageTwiceAtOnce_secondWaitsForTheFirstAndSkips() throws Exception {
-        // Arrange: POST_SQL keeps the first transaction open after its claims, so the second must meet them.
+    void sameMessageTwiceAtOnce_secondWaitsOnTheFirstsClaimAndSkips() throws Exception {
+        // Arrange: the first worker stalls inside its load, on a's body, after claiming a; the second
+        // worker starts only then, so both are inside the load together.
         table("t_twice");
         List<FileMessage> files = List.of(h.put("incoming/twice/a.csv", csv(1, 4)), h.put("incoming/twice/b.csv", csv(5, 4)));
-        Loader loader = loader("t_twice", "POST_SQL", "SELECT pg_sleep(0.5)");
-        CyclicBarrier together = new CyclicBarrier(2);
+        java.util.concurrent.CountDownLatch firstInside = new java.util.concurrent.CountDownLatch(1);
+        SlowBodies slow = new SlowBodies("twice/a.csv", firstInside::countDown);
         ExecutorService workers = Executors.newFixedThreadPool(2);
+        try (software.amazon.awssdk.services.s3.S3Client s3 = slow.client();
+             Loader loader = new Loader(LoaderConfig.fromEnv(h.env("DB_TABLE", "t_twice", "DB_LEDGER_TABLE", "t_twice_ledger",
+                     "DB_SSL_MODE", "disable")), new Loader.Clients(s3, () -> null), line -> { }, java.time.Clock.systemUTC())) {
 
-        // Act
-        List<Future<BatchOutcome>> runs = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            runs.add(workers.submit(() -> {
-                together.await();
-                return loader.processor().process(deliveries(files));
-            }));
+            // Act
+            Future<BatchOutcome> first = workers.submit(() -> loader.processor().process(deliveries(files)));
+            assertThat(firstInside.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("first worker reads a's body").isTrue();
+            Future<BatchOutcome> second = workers.submit(() -> loader.processor().process(deliveries(files)));
+            List<String> blockedBy = waitForAClaimBlockedByAnotherLoader();
+            slow.release();
+            BatchOutcome one = first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            BatchOutcome two = second.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+            // Assert: the second worker's claim waited on a session of the first (both loading at once) ...
+            assertThat(blockedBy).as("blocked loader session, its blocker").hasSize(2).doesNotHaveDuplicates();
+            // ... then found the rows committed and skipped them: every row once, both moved.
+            assertThat(one.failedMessageIds()).isEmpty();
+            assertThat(two.failedMessageIds()).isEmpty();
+            assertThat(h.count("SELECT count(*) FROM t_twice")).isEqualTo(8);
+            assertThat(h.count("SELECT count(DISTINCT id) FROM t_twice")).isEqualTo(8);
+            assertThat(h.column("SELECT DISTINCT batch_id FROM t_twice_ledger")).hasSize(1);
+            assertThat(h.keys("processed/twice/")).hasSize(2);
+            assertThat(h.keys("incoming/twice/")).isEmpty();
+        } finally {
+            slow.release();
+            workers.shutdownNow();
         }
-        BatchOutcome one = runs.get(0).get();
-        BatchOutcome two = runs.get(1).get();
-        workers.shutdown();
+    }
 
-        // Assert
-        assertThat(one.failedMessageIds()).isEmpty();
-        assertThat(two.failedMessageIds()).isEmpty();
-        assertThat(h.count("SELECT count(*) FROM t_twice")).isEqualTo(8);
-        assertThat(h.count("SELECT count(*) FROM t_twice_ledger")).isEqualTo(2);
-        assertThat(h.keys("processed/twice/")).hasSize(2);
-        assertThat(h.keys("incoming/twice/")).isEmpty();
+    /**
+     * Waits (on the condition, up to a minute) until a loader session waits for a lock held by
+     * another loader session, and returns both pids.
+     */
+    private static List<String> waitForAClaimBlockedByAnotherLoader() throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+        while (System.nanoTime() < until) {
+            String pair = h.one("SELECT a.pid || ',' || b.pid FROM pg_stat_activity a "
+                    + "JOIN pg_stat_activity b ON b.pid = ANY (pg_blocking_pids(a.pid)) "
+                    + "WHERE a.application_name = 's3loader' AND b.application_name = 's3loader' LIMIT 1");
+            if (pair != null) {
+                return List.of(pair.split(","));
+            }
+            Thread.sleep(200);
+        }
+        return List.of();
     }
 
     @Test

@@ -15,6 +15,12 @@ die() {
     for line in "$@"; do printf '       %s\n' "$line" >&2; done
     exit 1
 }
+warn() {
+    printf 'warning: %s\n' "$1" >&2
+    shift
+    local line
+    for line in "$@"; do printf '         %s\n' "$line" >&2; done
+}
 usage_error() {
     printf 'error: %s\n' "$1" >&2
     printf "Run '%s --help' for usage.\n" "$0" >&2

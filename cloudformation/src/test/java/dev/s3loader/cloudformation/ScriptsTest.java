@@ -132,6 +132,38 @@ class ScriptsTest {
     }
 
     @Test
+    void package_putsTheRdsCaBundleIntoTheLoaderJar_sameBundleSameJar() throws Exception {
+        Path loaderJar = tmp.resolve("loader.jar");
+        Path listerJar = tmp.resolve("lister.jar");
+        for (Path jar : List.of(loaderJar, listerJar)) {
+            try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar))) {
+                zip.putNextEntry(new java.util.zip.ZipEntry("dev/s3loader/A.class"));
+                zip.write(new byte[] {1, 2, 3});
+                zip.closeEntry();
+            }
+        }
+        Path bundle = Repo.path("cloudformation", "src", "test", "resources", "test-ca.pem");
+        Map<String, String> env = Map.of("S3LOADER_LOADER_JAR", loaderJar.toString(),
+                "S3LOADER_LISTER_JAR", listerJar.toString(), "S3LOADER_RDS_CA_BUNDLE", bundle.toString(),
+                "JAVA_HOME", System.getProperty("java.home"));
+
+        Result first = run(pathWithFakeAws, env, "package", "--skip-build");
+        byte[] once = Files.readAllBytes(loaderJar);
+        Result second = run(pathWithFakeAws, env, "package", "--skip-build");
+
+        assertThat(first.exit()).as(first.toString()).isZero();
+        assertThat(second.exit()).as(second.toString()).isZero();
+        try (var jar = new java.util.zip.ZipFile(loaderJar.toFile())) {
+            var entry = jar.getEntry("rds/global-bundle.pem");
+            assertThat(entry).as("rds/global-bundle.pem in the loader jar").isNotNull();
+            assertThat(new String(jar.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo(Files.readString(bundle));
+        }
+        assertThat(Files.readAllBytes(loaderJar)).as("the same bundle twice gives the same jar").isEqualTo(once);
+        assertThat(first.out()).contains("added the RDS CA bundle");
+    }
+
+    @Test
     void deploy_withoutAStackName_isAUsageError() throws Exception {
         Result r = run(pathWithFakeAws, Map.of(), "deploy");
 

@@ -239,8 +239,12 @@ class TemplateTest {
         assertThat(Scenario.of("x", "Destination", "redshift", "TargetTable", "t", "RedshiftCopyRoleArn", Scenario.COPY_ROLE,
                 "RedshiftWorkgroup", "wgrp", "RedshiftClusterId", "c").evaluate(T).brokenRules()).isNotEmpty();
         assertThat(Scenario.of("x", "LoadMode", "merge").evaluate(T).brokenRules()).anyMatch(r -> r.contains("MergeKeyColumns"));
+        assertThat(Scenario.of("x", "Destination", "postgres", "DatabaseSecretArn", Scenario.SECRET, "TargetTable", "t",
+                "PostgresCaBundlePath", "").evaluate(T).brokenRules()).anyMatch(r -> r.contains("PostgresCaBundlePath"));
+        // By default the loader verifies against AWS's RDS bundle, which scripts/package puts into its jar.
         assertThat(Scenario.of("x", "Destination", "postgres", "DatabaseSecretArn", Scenario.SECRET, "TargetTable", "t")
-                .evaluate(T).brokenRules()).anyMatch(r -> r.contains("PostgresCaBundlePath"));
+                .evaluate(T).brokenRules()).isEmpty();
+        assertThat(T.parameter("PostgresCaBundlePath").get("Default")).isEqualTo("/var/task/rds/global-bundle.pem");
         assertThat(Scenario.of("x", "Destination", "postgres", "DatabaseSecretArn", Scenario.SECRET, "TargetTable", "t",
                 "PostgresSslMode", "disable").evaluate(T).brokenRules()).isEmpty();
     }

@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
@@ -32,6 +34,10 @@ final class StatementRunner {
     private final S3Copy copy;
     private final Set<String> prepared = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch commitGate;
+    private final AtomicInteger heldAtCommit = new AtomicInteger();
+    private volatile Predicate<String> holdBefore = sql -> false;
+    private volatile CountDownLatch statementGate = new CountDownLatch(0);
+    private final AtomicInteger heldBefore = new AtomicInteger();
 
     StatementRunner(Function<String, DataSource> databases, S3Copy copy) {
         this.databases = databases;
@@ -50,6 +56,27 @@ final class StatementRunner {
         }
     }
 
+    /** Sub-statements of batches whose SQL matches wait before they run until {@link #releaseStatements()}. */
+    void holdStatements(Predicate<String> which) {
+        statementGate = new CountDownLatch(1);
+        holdBefore = which;
+    }
+
+    void releaseStatements() {
+        holdBefore = sql -> false;
+        statementGate.countDown();
+    }
+
+    /** How many sub-statements wait at the statement gate now. */
+    int heldStatements() {
+        return heldBefore.get();
+    }
+
+    /** How many batches wait before COMMIT now. */
+    int heldCommits() {
+        return heldAtCommit.get();
+    }
+
     void run(RunningStatement st) {
         long started = System.nanoTime();
         st.status = "STARTED";
@@ -61,6 +88,10 @@ final class StatementRunner {
             for (int i = 0; i < st.subs.size(); i++) {
                 RunningStatement.Sub sub = st.subs.get(i);
                 if (st.cancelRequested) {
+                    abort(st, c, i);
+                    return;
+                }
+                if (st.batch && holdBefore.test(sub.sql) && !await(statementGate, heldBefore, st)) {
                     abort(st, c, i);
                     return;
                 }
@@ -202,11 +233,14 @@ final class StatementRunner {
     /** Holds a finished batch before COMMIT while a test keeps the gate closed; false if cancelled meanwhile. */
     private boolean awaitCommitGate(RunningStatement st) {
         CountDownLatch g = commitGate;
-        if (g == null) {
-            return true;
-        }
+        return g == null || await(g, heldAtCommit, st);
+    }
+
+    /** Waits at a test's gate, counted while it waits; false if the statement was cancelled meanwhile. */
+    private static boolean await(CountDownLatch gate, AtomicInteger waiting, RunningStatement st) {
+        waiting.incrementAndGet();
         try {
-            while (!g.await(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            while (!gate.await(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 if (st.cancelRequested) {
                     return false;
                 }
@@ -215,6 +249,8 @@ final class StatementRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } finally {
+            waiting.decrementAndGet();
         }
     }
 

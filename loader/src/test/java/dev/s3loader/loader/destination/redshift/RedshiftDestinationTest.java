@@ -67,6 +67,26 @@ class RedshiftDestinationTest {
         return h.loader(env(table, kv), () -> client);
     }
 
+    private static RedshiftDestination destination(LoaderConfig config) {
+        return new RedshiftDestination(config, h.s3, client);
+    }
+
+    /** The batches (BatchExecuteStatement) that mention this table, oldest first. */
+    private static List<LocalRedshiftData.Statement> batches(String table) {
+        return redshift.statements().stream().filter(st -> st.batch() && st.mentions("\"" + table + "\"")).toList();
+    }
+
+    /** Waits for a state the test forces (not for time to pass); fails after a generous bound. */
+    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never reached: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void batchesOfTen_csvAndGzip_exactCountLedgerAndNoManifestLeft() {
         // Arrange
@@ -134,42 +154,133 @@ class RedshiftDestinationTest {
     }
 
     @Test
-    void redeliveryAfterCommit_andTheSameBatchTwiceAtOnce_loadOnce() throws Exception {
+    void redeliveryAfterCommit_loadsOnce() {
         // Arrange
+        table("r_redeliver");
+        LoaderConfig config = LoaderConfig.fromEnv(env("r_redeliver"));
+        List<FileMessage> committed = List.of(h.put("incoming/redeliver/a.csv", csv(1, 3)));
+        assertThat(destination(config).load(committed, "crash")).allMatch(r -> r instanceof LoadResult.Loaded);
+
+        // Act
+        BatchOutcome redelivered = loader("r_redeliver").processor().process(deliveries(committed));
+
+        // Assert
+        assertThat(redelivered.processed()).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM r_redeliver")).isEqualTo(3);
+        assertThat(h.count("SELECT count(*) FROM r_redeliver_ledger")).isEqualTo(1);
+    }
+
+    @Test
+    void theSameBatchTwiceAtOnce_secondOverlapsTheFirst_conflictPathRuns_rowsOnce() throws Exception {
+        // Arrange: the first batch to reach its COPY is held there until the second batch has started.
         table("r_once");
-        LoaderConfig config = LoaderConfig.fromEnv(env("r_once"));
-        List<FileMessage> committed = List.of(h.put("incoming/once/a.csv", csv(1, 3)));
-        assertThat(new RedshiftDestination(config, h.s3, client).load(committed, "crash"))
-                .allMatch(r -> r instanceof LoadResult.Loaded);
         List<FileMessage> twice = List.of(h.put("incoming/once/b.csv", csv(10, 3)), h.put("incoming/once/c.csv", csv(20, 3)));
         Loader loader = loader("r_once");
         ExecutorService workers = Executors.newFixedThreadPool(2);
-
-        // Act: redeliver the committed one; deliver the other two to two workers, held so that both are in flight.
-        BatchOutcome redelivered = loader.processor().process(deliveries(committed));
-        redshift.holdCommits();
+        redshift.holdStatements(sql -> sql.startsWith("COPY \"r_once\""));
         List<Future<BatchOutcome>> runs = new ArrayList<>();
+
+        // Act
         try {
             for (int i = 0; i < 2; i++) {
                 runs.add(workers.submit(() -> loader.processor().process(deliveries(twice))));
             }
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (redshift.submittedSql().stream().filter(s -> s.startsWith("LOCK")).count() < 2 + 1
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitCondition("one batch held at its COPY while the other has started", () -> redshift.heldStatements() == 1
+                    && batches("r_once").stream().filter(st -> st.status().equals("STARTED")).count() == 2);
         } finally {
-            redshift.releaseCommits();
+            redshift.releaseStatements();
         }
         List<BatchOutcome> both = List.of(runs.get(0).get(), runs.get(1).get());
         workers.shutdown();
 
-        // Assert
-        assertThat(redelivered.processed()).isEqualTo(1);
+        // Assert: one batch committed, the other failed at its ledger check and settled from the ledger.
+        List<LocalRedshiftData.Statement> batches = batches("r_once");
+        assertThat(batches).hasSize(2);
+        assertThat(batches).filteredOn(st -> st.status().equals("FINISHED")).hasSize(1);
+        assertThat(batches).filteredOn(st -> st.status().equals("FAILED"))
+                .singleElement().satisfies(st -> assertThat(st.error()).contains("already in the ledger"));
         assertThat(both).allSatisfy(o -> assertThat(o.failedMessageIds()).isEmpty());
-        assertThat(h.count("SELECT count(*) FROM r_once")).isEqualTo(9);
-        assertThat(h.count("SELECT count(*) FROM r_once_ledger")).isEqualTo(3);
-        assertThat(h.keys("processed/once/")).hasSize(3);
+        assertThat(both.get(0).processed() + both.get(1).processed()).isEqualTo(2);
+        assertThat(h.count("SELECT count(*) FROM r_once")).isEqualTo(6);
+        assertThat(h.count("SELECT count(DISTINCT id) FROM r_once")).isEqualTo(6);
+        assertThat(h.count("SELECT count(*) FROM r_once_ledger")).isEqualTo(2);
+        assertThat(h.keys("processed/once/")).hasSize(2);
+    }
+
+    @Test
+    void ledgerRead_whileAnotherWorkersBatchIsOpen_answersAtOnce() throws Exception {
+        // Arrange: a.csv is loaded; another worker's batch (b.csv) holds its transaction open before COMMIT.
+        table("r_block");
+        LoaderConfig config = LoaderConfig.fromEnv(env("r_block", "LOAD_TIMEOUT_SECONDS", "3"));
+        List<FileMessage> a = List.of(h.put("incoming/block/a.csv", csv(1, 2)));
+        assertThat(destination(config).load(a, "first")).allMatch(r -> r instanceof LoadResult.Loaded);
+        List<FileMessage> b = List.of(h.put("incoming/block/b.csv", csv(10, 2)));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        redshift.holdCommits();
+        List<LoadResult> again;
+        Future<List<LoadResult>> open;
+        try {
+            open = other.submit(() -> destination(LoaderConfig.fromEnv(env("r_block"))).load(b, "open"));
+            awaitCondition("the other batch held before COMMIT", () -> redshift.heldCommits() == 1);
+
+            // Act: a redelivery of a.csv only needs the ledger's answer.
+            again = destination(config).load(a, "redelivered");
+        } finally {
+            redshift.releaseCommits();
+        }
+
+        // Assert
+        assertThat(again).singleElement().isInstanceOf(LoadResult.AlreadyLoaded.class);
+        assertThat(open.get()).singleElement().isInstanceOf(LoadResult.Loaded.class);
+        other.shutdown();
+        assertThat(h.count("SELECT count(*) FROM r_block")).isEqualTo(4);
+    }
+
+    @Test
+    void overwriteBetweenPrecheckAndCopy_oldVersionLoadsOnce_newVersionOnceWithItsOwnMessage() throws Exception {
+        // Arrange: the batch is held just before its COPY; the producer overwrites the key meanwhile.
+        table("r_swap");
+        Loader loader = loader("r_swap");
+        FileMessage v1 = h.put("incoming/swap/k.csv", csv(1, 2));
+        ExecutorService worker = Executors.newSingleThreadExecutor();
+        redshift.holdStatements(sql -> sql.startsWith("COPY \"r_swap\""));
+        Future<BatchOutcome> first;
+        FileMessage v2;
+        try {
+            first = worker.submit(() -> loader.processor().process(deliveries(List.of(v1))));
+            awaitCondition("the batch held before its COPY", () -> redshift.heldStatements() == 1);
+            v2 = h.put("incoming/swap/k.csv", csv(10, 3));
+        } finally {
+            redshift.releaseStatements();
+        }
+        first.get();
+        worker.shutdown();
+
+        // Act: the new version's own message.
+        BatchOutcome second = loader.processor().process(deliveries(List.of(v2)));
+
+        // Assert: each version's rows exactly once, each (key, etag) once in the ledger.
+        assertThat(second.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT id FROM r_swap ORDER BY id")).containsExactly("1", "2", "10", "11", "12");
+        assertThat(h.column("SELECT etag FROM r_swap_ledger ORDER BY loaded_at")).containsExactly(v1.etag(), v2.etag());
+        assertThat(h.keys("_s3loader/")).isEmpty();
+    }
+
+    @Test
+    void twoVersionsOfOneKeyInOneBatch_onlyTheVersionStillThereLoads_once() {
+        // Arrange
+        table("r_versions");
+        FileMessage v1 = h.put("incoming/versions/k.csv", csv(1, 2));
+        FileMessage v2 = h.put("incoming/versions/k.csv", csv(10, 3));
+
+        // Act
+        List<LoadResult> results = destination(LoaderConfig.fromEnv(env("r_versions"))).load(List.of(v1, v2), "versions");
+
+        // Assert
+        assertThat(results.get(0)).isInstanceOf(LoadResult.SourceChanged.class);
+        assertThat(results.get(1)).isInstanceOf(LoadResult.Loaded.class);
+        assertThat(h.column("SELECT id FROM r_versions ORDER BY id")).containsExactly("10", "11", "12");
+        assertThat(h.column("SELECT etag FROM r_versions_ledger")).containsExactly(v2.etag());
     }
 
     @Test

@@ -193,6 +193,10 @@ final class S3Copy {
             ServerErrorMessage m = e.getServerErrorMessage();
             long line = 0;
             String column = m == null ? null : m.getColumn();
+            java.util.Optional<RedshiftDdl.TooLong> tooLong = RedshiftDdl.tooLong(m == null ? null : m.getConstraint());
+            if (tooLong.isPresent()) {
+                column = tooLong.get().column();
+            }
             if (m != null && m.getWhere() != null) {
                 Matcher x = CONTEXT.matcher(m.getWhere());
                 if (x.find()) {
@@ -201,6 +205,9 @@ final class S3Copy {
                         column = x.group(2).trim();
                     }
                 }
+            }
+            if (tooLong.isPresent()) {
+                throw loadError(st, sub, cmd, s, line, column, 1204, "String length exceeds DDL length");
             }
             throw loadError(st, sub, cmd, s, line, column, code(e.getSQLState()), m == null ? e.getMessage() : m.getMessage());
         }
@@ -240,6 +247,10 @@ final class S3Copy {
                         throw e;
                     }
                     ServerErrorMessage m = e.getServerErrorMessage();
+                    java.util.Optional<RedshiftDdl.TooLong> tooLong = RedshiftDdl.tooLong(m == null ? null : m.getConstraint());
+                    if (tooLong.isPresent()) {
+                        throw loadError(st, sub, cmd, s, line, tooLong.get().column(), 1204, "String length exceeds DDL length");
+                    }
                     throw loadError(st, sub, cmd, s, line, m == null ? null : m.getColumn(), code(e.getSQLState()),
                             m == null ? e.getMessage() : m.getMessage());
                 }

@@ -85,6 +85,8 @@ final class StatementRunner {
             st.pid = c.unwrap(PGConnection.class).getBackendPID();
             prepare(st.database, c);
             c.setAutoCommit(false);
+            // Redshift's isolation: transactions that cannot be serialized fail (error 1023), not interleave.
+            c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
             for (int i = 0; i < st.subs.size(); i++) {
                 RunningStatement.Sub sub = st.subs.get(i);
                 if (st.cancelRequested) {
@@ -108,7 +110,11 @@ final class StatementRunner {
             st.durationNanos = System.nanoTime() - started;
             st.updatedAt = Instant.now();
             st.status = "FINISHED";
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            st.error = "ERROR: " + redshiftMessage(e);
+            st.updatedAt = Instant.now();
+            st.status = st.cancelRequested ? "ABORTED" : "FAILED";
+        } catch (RuntimeException e) {
             st.error = "ERROR: " + e.getMessage();
             st.updatedAt = Instant.now();
             st.status = st.cancelRequested ? "ABORTED" : "FAILED";
@@ -136,7 +142,7 @@ final class StatementRunner {
             sub.status = "FINISHED";
             return true;
         } catch (SQLException e) {
-            sub.error = "ERROR: " + firstLine(e.getMessage());
+            sub.error = "ERROR: " + redshiftMessage(e);
         } catch (S3Copy.Failed e) {
             sub.error = "ERROR: " + e.getMessage();
         } catch (RuntimeException e) {
@@ -151,7 +157,7 @@ final class StatementRunner {
 
     private void execute(RunningStatement st, RunningStatement.Sub sub, Connection c) throws SQLException {
         List<String> names = new ArrayList<>();
-        String sql = SqlTokens.positional(sub.sql, names);
+        String sql = SqlTokens.positional(RedshiftDdl.rewrite(sub.sql), names);
         try (PreparedStatement p = c.prepareStatement(sql)) {
             for (int i = 0; i < names.size(); i++) {
                 String v = st.parameters.get(names.get(i));
@@ -181,7 +187,9 @@ final class StatementRunner {
         ResultSetMetaData md = rs.getMetaData();
         List<RunningStatement.Column> cols = new ArrayList<>();
         for (int i = 1; i <= md.getColumnCount(); i++) {
-            cols.add(new RunningStatement.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+            // Redshift's VARCHAR is bpchar here (see RedshiftDdl); clients see the type they declared.
+            String type = md.getColumnTypeName(i);
+            cols.add(new RunningStatement.Column(md.getColumnLabel(i), type.equals("bpchar") ? "varchar" : type));
         }
         List<List<Object>> rows = new ArrayList<>();
         while (rs.next()) {
@@ -280,6 +288,21 @@ final class StatementRunner {
 
     static Duration elapsed(Instant from) {
         return Duration.between(from, Instant.now());
+    }
+
+    /** PostgreSQL's error as Redshift words it where the two differ in a way a client reads. */
+    static String redshiftMessage(SQLException e) {
+        if ("40001".equals(e.getSQLState())) {
+            return "1023 DETAIL: Serializable isolation violation on table in Redshift (" + firstLine(e.getMessage()) + ")";
+        }
+        if ("23514".equals(e.getSQLState()) && e instanceof org.postgresql.util.PSQLException p
+                && p.getServerErrorMessage() != null) {
+            java.util.Optional<RedshiftDdl.TooLong> tooLong = RedshiftDdl.tooLong(p.getServerErrorMessage().getConstraint());
+            if (tooLong.isPresent()) {
+                return tooLong.get().message();
+            }
+        }
+        return firstLine(e.getMessage());
     }
 
     private static String firstLine(String message) {

@@ -28,10 +28,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  *
  * <p>What it checks as Redshift would: the request's target (database, exactly one of cluster or
  * workgroup, not both a secret and a database user), COPY credentials (IAM_ROLE or CREDENTIALS),
- * the manifest's form, mandatory entries present, a bad row failing the COPY with its file, line
- * and column in {@code sys_load_error_detail}. What it does not: Redshift's SQL dialect beyond
- * GETDATE() (other SQL runs as PostgreSQL SQL), serializable isolation (PostgreSQL's read
- * committed, with LOCK honoured), MAXERROR above 0, text-format escapes, columnar formats.
+ * COPY's syntax ({@code QUOTE} only as {@code CSV [QUOTE [AS] 'c']}), the manifest's form,
+ * mandatory entries present, a bad row failing the COPY with its file, line and column in
+ * {@code sys_load_error_detail}; serializable isolation (transactions that cannot be serialized
+ * fail with error 1023; LOCK blocks readers too); and, for tables created through it, VARCHAR
+ * lengths in bytes, trailing blanks ignored in comparisons and keys not enforced
+ * ({@link RedshiftDdl}). What it does not: Redshift's SQL dialect beyond GETDATE() (other SQL runs
+ * as PostgreSQL SQL), MAXERROR above 0, text-format escapes, columnar formats. Tests can make it
+ * less obliging than Redshift usually is: misfile or withhold load-error rows, hold a batch at a
+ * chosen statement or before COMMIT, fail DescribeStatement.
  * The Data API's {@code Database} names a database of the PostgreSQL server.
  */
 public final class LocalRedshiftData implements AutoCloseable {

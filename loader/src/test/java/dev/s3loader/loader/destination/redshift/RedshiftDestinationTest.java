@@ -8,11 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.embedded.redshift.LocalRedshiftData;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.destination.postgres.Harness;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.LoaderConfig;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -134,23 +137,29 @@ class RedshiftDestinationTest {
     }
 
     @Test
-    void badFileNotNamedInTheErrorView_isFoundByBisection() {
-        // Arrange: a path longer than file_name's 256 characters cannot be matched by name.
+    void badFileWithNoErrorRow_isFoundByBisection() {
+        // Arrange: Redshift does not promise the error row; without it only bisection finds the file.
         table("r_bisect");
-        String longDir = "incoming/bisect/" + "d".repeat(260) + "/";
         List<FileMessage> files = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            files.add(h.put(longDir + "f" + i + ".csv", i == 3 ? "1,x,notanumber\n" : csv(i * 10, 2)));
+            files.add(h.put("incoming/bisect/f" + i + ".csv", i == 3 ? "1,x,notanumber\n" : csv(i * 10, 2)));
         }
 
         // Act
-        BatchOutcome outcome = loader("r_bisect").processor().process(deliveries(files));
+        BatchOutcome outcome;
+        redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.WITHHELD);
+        try {
+            outcome = loader("r_bisect").processor().process(deliveries(files));
+        } finally {
+            redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.BY_QUERY_ID);
+        }
 
         // Assert
         assertThat(outcome.processed()).isEqualTo(5);
         assertThat(outcome.failed()).isEqualTo(1);
         assertThat(h.count("SELECT count(*) FROM r_bisect")).isEqualTo(10);
-        assertThat(h.keys("failed/bisect/")).anyMatch(k -> k.endsWith("/f3.csv"));
+        assertThat(h.keys("failed/bisect/")).containsExactly("failed/bisect/f3.csv");
+        assertThat(h.count("SELECT count(*) FROM r_bisect_ledger")).isEqualTo(5);
     }
 
     @Test
@@ -281,6 +290,148 @@ class RedshiftDestinationTest {
         assertThat(results.get(1)).isInstanceOf(LoadResult.Loaded.class);
         assertThat(h.column("SELECT id FROM r_versions ORDER BY id")).containsExactly("10", "11", "12");
         assertThat(h.column("SELECT etag FROM r_versions_ledger")).containsExactly(v2.etag());
+    }
+
+    @Test
+    void keysDifferingOnlyByATrailingBlank_areTwoFiles_bothLoad() {
+        // Arrange: Redshift ignores trailing blanks when it compares VARCHARs; the bodies (so the etags) are equal.
+        table("r_blank");
+        LoaderConfig config = LoaderConfig.fromEnv(env("r_blank", "FILE_FORMAT", "json"));
+        String body = "{\"id\": 1, \"name\": \"one\", \"amount\": 1}\n";
+        FileMessage plain = h.put("incoming/blank/a.json", body);
+        FileMessage blank = h.put("incoming/blank/a.json ", body);
+        assertThat(destination(config).load(List.of(plain), "plain")).allMatch(r -> r instanceof LoadResult.Loaded);
+
+        // Act
+        List<LoadResult> results = destination(config).load(List.of(blank), "blank");
+
+        // Assert
+        assertThat(results).singleElement().isInstanceOf(LoadResult.Loaded.class);
+        assertThat(h.count("SELECT count(*) FROM r_blank")).isEqualTo(2);
+        assertThat(h.column("SELECT key || '|' FROM r_blank_ledger ORDER BY 1"))
+                .containsExactly("incoming/blank/a.json|", "incoming/blank/a.json |");
+    }
+
+    @Test
+    void csvOptions_emittedAsRedshiftDocumentsThem_quoteRightAfterCsv() {
+        // Arrange
+        table("r_quote");
+        Loader loader = loader("r_quote", "CSV_QUOTE", "'");
+
+        // Act
+        BatchOutcome outcome = loader.processor().process(deliveries(List.of(
+                h.put("incoming/quote/a.csv", "1,'one, two',3\n"))));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT name FROM r_quote")).containsExactly("one, two");
+        assertThat(redshift.submittedSql()).filteredOn(sql -> sql.startsWith("COPY \"r_quote\""))
+                .allSatisfy(sql -> assertThat(sql).contains(" CSV QUOTE AS '''' "));
+    }
+
+    @Test
+    void serializableIsolationViolation_1023_isRetried_batchLoadsOnce() throws Exception {
+        // Arrange: the batch reads r_iso_side (PRE_SQL) and writes r_iso; another session, held in
+        // between, reads r_iso and writes r_iso_side, and commits first: Redshift's documented 1023 case.
+        table("r_iso");
+        h.sql("DROP TABLE IF EXISTS r_iso_side; CREATE TABLE r_iso_side (n int)");
+        Loader loader = loader("r_iso", "FILE_FORMAT", "json", "PRE_SQL", "SELECT COUNT(*) FROM r_iso_side");
+        List<FileMessage> files = List.of(h.put("incoming/iso/a.json",
+                "{\"id\": 1, \"name\": \"one\", \"amount\": 1}\n{\"id\": 2, \"name\": \"two\", \"amount\": 2}\n"));
+        ExecutorService worker = Executors.newSingleThreadExecutor();
+        redshift.holdStatements(sql -> sql.startsWith("COPY \"r_iso\""));
+        Future<BatchOutcome> run;
+        try {
+            run = worker.submit(() -> loader.processor().process(deliveries(files)));
+            awaitCondition("the batch held before its COPY", () -> redshift.heldStatements() == 1);
+            String other = client.batchExecuteStatement(b -> b.workgroupName("s3loader").database(h.database)
+                    .sqls("SELECT COUNT(*) FROM r_iso", "INSERT INTO r_iso_side VALUES (1)")).id();
+            awaitCondition("the other session committed", () -> redshift.statements().stream()
+                    .anyMatch(st -> st.id().equals(other) && st.status().equals("FINISHED")));
+        } finally {
+            // Act
+            redshift.releaseStatements();
+        }
+        BatchOutcome outcome = run.get();
+        worker.shutdown();
+
+        // Assert
+        assertThat(batches("r_iso")).filteredOn(st -> st.status().equals("FAILED") && st.mentions("r_iso_side"))
+                .singleElement().satisfies(st -> assertThat(st.error()).contains("1023"));
+        assertThat(outcome.failedMessageIds()).isEmpty();
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM r_iso")).isEqualTo(2);
+        assertThat(h.count("SELECT count(*) FROM r_iso_ledger")).isEqualTo(1);
+    }
+
+    @Test
+    void errorRowUnderAnotherQueryId_badFileFoundByName_withLineAndColumn() {
+        // Arrange
+        table("r_misfiled");
+        List<FileMessage> files = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            files.add(h.put("incoming/misfiled/f" + i + ".csv", i == 2 ? "20,ok,1\n21,bad,x\n" : csv(i * 10, 3)));
+        }
+
+        // Act
+        BatchOutcome outcome;
+        redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID);
+        try {
+            outcome = loader("r_misfiled").processor().process(deliveries(files));
+        } finally {
+            redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.BY_QUERY_ID);
+        }
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(3);
+        assertThat(outcome.failed()).isEqualTo(1);
+        assertThat(h.report("_s3loader/reports/keys/misfiled/f2.csv.error.json").detail())
+                .containsEntry("line", "2").containsEntry("column", "amount");
+        assertThat(h.count("SELECT count(*) FROM r_misfiled")).isEqualTo(9);
+    }
+
+    @Test
+    void deadlineAlreadyPassed_nothingSubmitted_filesHandedBack() {
+        // Arrange
+        table("r_late");
+        List<FileMessage> files = List.of(h.put("incoming/late/a.csv", csv(1, 2)));
+
+        // Act
+        List<LoadResult> results = destination(LoaderConfig.fromEnv(env("r_late")))
+                .load(files, "late", Deadline.in(Duration.ZERO, Clock.systemUTC()));
+
+        // Assert
+        assertThat(results).singleElement().isInstanceOf(LoadResult.Retry.class);
+        assertThat(batches("r_late")).isEmpty();
+        assertThat(h.count("SELECT count(*) FROM r_late")).isZero();
+    }
+
+    @Test
+    void deadlinePassesWhileTheBatchRuns_cancelledAndHandedBack_thenLoadedOnce() throws Exception {
+        // Arrange: the batch cannot commit (held); the load timeout is far away, the deadline near.
+        table("r_deadline");
+        LoaderConfig config = LoaderConfig.fromEnv(env("r_deadline", "LOAD_TIMEOUT_SECONDS", "3600"));
+        List<FileMessage> files = List.of(h.put("incoming/deadline/a.csv", csv(1, 2)));
+        destination(config).load(List.of(h.put("incoming/deadline/warm.csv", csv(100, 1))), "warm");
+        ExecutorService worker = Executors.newSingleThreadExecutor();
+        List<LoadResult> first;
+
+        // Act
+        redshift.holdCommits();
+        try {
+            Future<List<LoadResult>> run = worker.submit(() -> destination(config)
+                    .load(files, "deadline", Deadline.in(Duration.ofSeconds(3), Clock.systemUTC())));
+            first = run.get(120, java.util.concurrent.TimeUnit.SECONDS); // a bound on a hang, not a timing check
+        } finally {
+            redshift.releaseCommits();
+        }
+        List<LoadResult> again = destination(config).load(files, "again");
+        worker.shutdown();
+
+        // Assert
+        assertThat(first).singleElement().isInstanceOf(LoadResult.Retry.class);
+        assertThat(again).singleElement().isInstanceOf(LoadResult.Loaded.class);
+        assertThat(h.count("SELECT count(*) FROM r_deadline")).isEqualTo(3);
     }
 
     @Test

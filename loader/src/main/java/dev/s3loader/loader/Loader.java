@@ -47,19 +47,19 @@ public final class Loader implements AutoCloseable {
         this.parts = Executors.newFixedThreadPool(4, daemon("s3loader-part"));
         ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts);
         FileMover mover = new FileMover(clients.s3(), config.layout(), copier, clock);
-        this.destination = destination(config, clients, mover, workers);
+        this.destination = destination(config, clients, mover, copier, workers);
         this.processor = new BatchProcessor(destination, mover,
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
                 config.maxReceiveCount());
     }
 
-    private static Destination destination(LoaderConfig config, Clients clients, FileMover mover,
+    private static Destination destination(LoaderConfig config, Clients clients, FileMover mover, ObjectCopier copier,
                                            ExecutorService workers) {
         return switch (config.destination()) {
             case COPY -> new CopyDestination(mover, config.layout(), config.destinationBucket(),
                     config.destinationPrefix(), config.copyIsTheMove(), workers);
             case POSTGRES -> new PostgresDestination(config.database(), clients.s3(), clients.secretsManager());
-            case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get());
+            case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get(), copier, workers);
         };
     }
 

@@ -440,6 +440,28 @@ class RedshiftDestinationTest {
     }
 
     @Test
+    void keysWithQuotesTabCrAndTrailingSpace_stagedAndLoaded_keptByteForByteInTheLedger() {
+        // Arrange: no character of a key reaches the manifest, which names staging copies only.
+        table("r_keys");
+        List<String> keys = List.of("incoming/keys/it's \"q\".csv", "incoming/keys/tab\there.csv",
+                "incoming/keys/cr\rhere.csv", "incoming/keys/space.csv ", "incoming/keys/ü+%20.csv");
+        List<FileMessage> files = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            files.add(h.put(keys.get(i), csv(i * 10, 2)));
+        }
+
+        // Act
+        BatchOutcome outcome = loader("r_keys").processor().process(deliveries(files));
+
+        // Assert
+        assertThat(outcome.failedMessageIds()).isEmpty();
+        assertThat(outcome.processed()).isEqualTo(keys.size());
+        assertThat(h.count("SELECT count(*) FROM r_keys")).isEqualTo(10);
+        assertThat(h.column("SELECT key FROM r_keys_ledger")).containsExactlyInAnyOrderElementsOf(keys);
+        assertThat(redshift.submittedSql()).noneMatch(sql -> sql.contains("incoming/keys"));
+    }
+
+    @Test
     void statementOutlivesTheTimeout_cancelledAndSettledByLedger_thenLoadedOnce() {
         // Arrange
         table("r_timeout");

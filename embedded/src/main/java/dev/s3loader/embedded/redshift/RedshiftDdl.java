@@ -61,10 +61,13 @@ final class RedshiftDdl {
             return sql;
         }
         while (at < t.size() && !t.get(at).isPunct("(")) {
+            if (t.get(at).is("AS")) {
+                return sql; // CREATE TABLE ... AS SELECT: its parentheses are a query's
+            }
             at++; // IF NOT EXISTS, the name
         }
         if (at >= t.size()) {
-            return sql; // CREATE TABLE ... AS SELECT
+            return sql;
         }
         int open = at;
         List<int[]> elements = new ArrayList<>();

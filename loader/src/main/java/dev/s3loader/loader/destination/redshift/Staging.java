@@ -93,15 +93,19 @@ final class Staging {
         }
     }
 
-    /** Best effort, after the commit or the failure: a leftover copy is ours and harms nothing. */
+    /** Best effort, in parallel, after the commit or the failure: a leftover copy is ours and harms nothing. */
     void delete(List<String> keys) {
+        List<Future<?>> deletes = new ArrayList<>();
         for (String k : keys) {
-            try {
-                s3.deleteObject(b -> b.bucket(bucket).key(k));
-            } catch (SdkException e) {
-                LOG.info("could not delete staging copy s3://" + bucket + "/" + k + ": " + e.getMessage());
-            }
+            deletes.add(workers.submit(() -> {
+                try {
+                    s3.deleteObject(b -> b.bucket(bucket).key(k));
+                } catch (SdkException e) {
+                    LOG.info("could not delete staging copy s3://" + bucket + "/" + k + ": " + e.getMessage());
+                }
+            }));
         }
+        deletes.forEach(Parallel::join);
     }
 
     private static String code(S3Exception e) {

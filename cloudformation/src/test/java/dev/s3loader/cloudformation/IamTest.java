@@ -219,7 +219,7 @@ class IamTest {
         // Error reports live under the internal prefix, not beside the failed file.
         assertThat(grants(ev, "LoaderFunction", "s3:PutObject", objects + internal + "reports/*")).isTrue();
         // Redshift COPY reads an immutable staging copy (CopyObject with CopySourceIfMatch), deleted after the commit.
-        for (String action : List.of("s3:PutObject", "s3:GetObject", "s3:DeleteObject")) {
+        for (String action : List.of("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")) {
             assertThat(grants(ev, "LoaderFunction", action, objects + internal + "staging/*")).as(action)
                     .isEqualTo(scenario.destination().equals("redshift"));
         }

@@ -53,7 +53,7 @@ public final class Loader implements AutoCloseable {
         this.parts = Executors.newFixedThreadPool(4, daemon("s3loader-part"));
         ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts);
         FileMover mover = new FileMover(clients.s3(), copier);
-        this.destination = destination(config, clients, mover, workers);
+        this.destination = destination(config, clients, mover, copier, workers);
         this.processor = new BatchProcessor(destination, mover, config.layout(),
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
                 config.maxReceiveCount(), hook, clock);
@@ -72,14 +72,14 @@ public final class Loader implements AutoCloseable {
         return new Loader(config, clients, System.out::println, Clock.systemUTC());
     }
 
-    private static Destination destination(LoaderConfig config, Clients clients, FileMover mover,
+    private static Destination destination(LoaderConfig config, Clients clients, FileMover mover, ObjectCopier copier,
                                            ExecutorService workers) {
         return switch (config.destination()) {
             case COPY -> config.copyIsTheMove() ? new CopyDestination.MoveOnly()
                     : new CopyDestination(mover, config.layout(), config.destinationBucket(), config.destinationPrefix(),
                     workers);
             case POSTGRES -> new PostgresDestination(config.database(), clients.s3(), clients.secretsManager());
-            case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get());
+            case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get(), copier, workers);
         };
     }
 

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * A Redshift {@code COPY table [(columns)] FROM 's3://...' ...} statement, parsed. Only the
  * options s3loader and common loads use are accepted; anything else fails as a syntax error
  * rather than being silently ignored, and what Redshift itself refuses (no credentials, QUOTE
- * without CSV, IGNOREHEADER with JSON) is refused here too.
+ * anywhere but right after CSV, as in {@code CSV [QUOTE [AS] 'c']}, IGNOREHEADER with JSON) is
+ * refused here too.
  *
  * @param table   the target as SQL text ({@code "schema"."t"}), ready for PostgreSQL
  * @param columns quoted column names, or empty for all of the table's
@@ -158,10 +159,6 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                         optionalAs();
                         delimiter = Optional.of(oneChar("DELIMITER"));
                     }
-                    case "QUOTE" -> {
-                        optionalAs();
-                        quote = Optional.of(oneChar("QUOTE"));
-                    }
                     case "NULL" -> {
                         optionalAs();
                         nullAs = Optional.of(string("NULL AS"));
@@ -198,9 +195,6 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
             if (!credentials) {
                 throw new Invalid("Missing credentials: COPY from Amazon S3 needs IAM_ROLE, CREDENTIALS or "
                         + "ACCESS_KEY_ID and SECRET_ACCESS_KEY");
-            }
-            if (quote.isPresent() && format != Format.CSV) {
-                throw new Invalid("QUOTE argument is only valid with CSV");
             }
             if (format == Format.JSON && (delimiter.isPresent() || ignoreHeader > 0 || nullAs.isPresent())) {
                 throw new Invalid("DELIMITER, IGNOREHEADER and NULL AS are not valid with JSON");

@@ -47,6 +47,15 @@ final class DataApiProtocol implements HttpHandler {
         }
     }
 
+    /** Every statement submitted so far, oldest first, as it stands now. */
+    List<LocalRedshiftData.Statement> statements() {
+        return statements.values().stream().sorted(java.util.Comparator.comparing((RunningStatement st) -> st.createdAt)
+                        .thenComparingLong(st -> st.sequence))
+                .map(st -> new LocalRedshiftData.Statement(st.id, st.batch, st.subs.stream().map(s -> s.sql).toList(),
+                        st.status, st.error, st.subs.stream().map(s -> s.status).toList()))
+                .toList();
+    }
+
     void failDescribeOf(Predicate<List<String>> which) {
         failDescribe = which;
     }

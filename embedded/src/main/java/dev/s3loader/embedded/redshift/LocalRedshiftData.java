@@ -28,10 +28,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  *
  * <p>What it checks as Redshift would: the request's target (database, exactly one of cluster or
  * workgroup, not both a secret and a database user), COPY credentials (IAM_ROLE or CREDENTIALS),
- * the manifest's form, mandatory entries present, a bad row failing the COPY with its file, line
- * and column in {@code sys_load_error_detail}. What it does not: Redshift's SQL dialect beyond
- * GETDATE() (other SQL runs as PostgreSQL SQL), serializable isolation (PostgreSQL's read
- * committed, with LOCK honoured), MAXERROR above 0, text-format escapes, columnar formats.
+ * COPY's syntax ({@code QUOTE} only as {@code CSV [QUOTE [AS] 'c']}), the manifest's form,
+ * mandatory entries present, a bad row failing the COPY with its file, line and column in
+ * {@code sys_load_error_detail}; serializable isolation (transactions that cannot be serialized
+ * fail with error 1023; LOCK blocks readers too); and, for tables created through it, VARCHAR
+ * lengths in bytes, trailing blanks ignored in comparisons and keys not enforced
+ * ({@link RedshiftDdl}). What it does not: Redshift's SQL dialect beyond GETDATE() (other SQL runs
+ * as PostgreSQL SQL), MAXERROR above 0, text-format escapes, columnar formats. Tests can make it
+ * less obliging than Redshift usually is: misfile or withhold load-error rows, hold a batch at a
+ * chosen statement or before COMMIT, fail DescribeStatement.
  * The Data API's {@code Database} names a database of the PostgreSQL server.
  */
 public final class LocalRedshiftData implements AutoCloseable {
@@ -43,11 +48,13 @@ public final class LocalRedshiftData implements AutoCloseable {
     private final ExecutorService http;
     private final ExecutorService statements;
     private final StatementRunner runner;
+    private final S3Copy copy;
     private final DataApiProtocol protocol;
     private final URI endpoint;
 
     private LocalRedshiftData(Function<String, DataSource> databases, S3Client s3) {
-        this.runner = new StatementRunner(databases, new S3Copy(s3, databases));
+        this.copy = new S3Copy(s3, databases);
+        this.runner = new StatementRunner(databases, copy);
         this.statements = Executors.newCachedThreadPool(Thread.ofPlatform().name("local-redshift-sql-", 0).daemon(true).factory());
         this.http = Executors.newFixedThreadPool(8, Thread.ofPlatform().name("local-redshift-http-", 0).daemon(true).factory());
         this.protocol = new DataApiProtocol(runner, statements);
@@ -97,6 +104,59 @@ public final class LocalRedshiftData implements AutoCloseable {
 
     public void releaseCommits() {
         runner.releaseCommits();
+    }
+
+    /** How many batches wait before COMMIT now (held by {@link #holdCommits()}). */
+    public int heldCommits() {
+        return runner.heldCommits();
+    }
+
+    /**
+     * Sub-statements of batches whose SQL matches wait before they run (within their transaction,
+     * holding what they locked so far) until {@link #releaseStatements()} or a cancel: how a test
+     * stops a batch at a chosen point to force another worker to overlap it.
+     */
+    public void holdStatements(Predicate<String> which) {
+        runner.holdStatements(which);
+    }
+
+    public void releaseStatements() {
+        runner.releaseStatements();
+    }
+
+    /** How many sub-statements wait at {@link #holdStatements} now. */
+    public int heldStatements() {
+        return runner.heldStatements();
+    }
+
+    /** Every statement submitted so far, oldest first, with its status now: what a test asserts a path ran with. */
+    public List<Statement> statements() {
+        return protocol.statements();
+    }
+
+    /** One submitted statement (or batch) as DescribeStatement would report it now. */
+    public record Statement(String id, boolean batch, List<String> sqls, String status, String error,
+                            List<String> subStatus) {
+        public boolean mentions(String text) {
+            return sqls.stream().anyMatch(s -> s.contains(text));
+        }
+    }
+
+    /**
+     * Where a failed COPY's error rows go. Redshift does not promise that SYS_LOAD_ERROR_DETAIL
+     * holds the row under the query id DescribeStatement reports, nor that it holds it yet.
+     */
+    public enum LoadErrorRows {
+        /** Under the query id DescribeStatement reported (the default). */
+        BY_QUERY_ID,
+        /** Under another query id: only the file name finds it. */
+        OTHER_QUERY_ID,
+        /** Not at all: the caller has to find the bad file itself. */
+        WITHHELD
+    }
+
+    public void loadErrorRows(LoadErrorRows rows) {
+        copy.loadErrorRows(Objects.requireNonNull(rows, "rows"));
     }
 
     /**

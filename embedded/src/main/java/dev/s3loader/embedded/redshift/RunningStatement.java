@@ -6,6 +6,8 @@ import java.util.Map;
 
 /** One submitted statement (or batch) and its sub-statements, as DescribeStatement reports them. */
 final class RunningStatement {
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+    final long sequence = SEQUENCE.incrementAndGet();
     final String id;
     final boolean batch;
     final String database;

@@ -60,10 +60,15 @@ final class S3Copy {
 
     private final S3Client s3;
     private final Function<String, DataSource> databases;
+    private volatile LocalRedshiftData.LoadErrorRows loadErrorRows = LocalRedshiftData.LoadErrorRows.BY_QUERY_ID;
 
     S3Copy(S3Client s3, Function<String, DataSource> databases) {
         this.s3 = s3;
         this.databases = databases;
+    }
+
+    void loadErrorRows(LocalRedshiftData.LoadErrorRows rows) {
+        this.loadErrorRows = rows;
     }
 
     long run(Connection c, CopyCommand cmd, RunningStatement st, RunningStatement.Sub sub) throws SQLException {
@@ -190,6 +195,10 @@ final class S3Copy {
             ServerErrorMessage m = e.getServerErrorMessage();
             long line = 0;
             String column = m == null ? null : m.getColumn();
+            java.util.Optional<RedshiftDdl.TooLong> tooLong = RedshiftDdl.tooLong(m == null ? null : m.getConstraint());
+            if (tooLong.isPresent()) {
+                column = tooLong.get().column();
+            }
             if (m != null && m.getWhere() != null) {
                 Matcher x = CONTEXT.matcher(m.getWhere());
                 if (x.find()) {
@@ -198,6 +207,9 @@ final class S3Copy {
                         column = x.group(2).trim();
                     }
                 }
+            }
+            if (tooLong.isPresent()) {
+                throw loadError(st, sub, cmd, s, line, column, 1204, "String length exceeds DDL length");
             }
             throw loadError(st, sub, cmd, s, line, column, code(e.getSQLState()), m == null ? e.getMessage() : m.getMessage());
         }
@@ -237,6 +249,10 @@ final class S3Copy {
                         throw e;
                     }
                     ServerErrorMessage m = e.getServerErrorMessage();
+                    java.util.Optional<RedshiftDdl.TooLong> tooLong = RedshiftDdl.tooLong(m == null ? null : m.getConstraint());
+                    if (tooLong.isPresent()) {
+                        throw loadError(st, sub, cmd, s, line, tooLong.get().column(), 1204, "String length exceeds DDL length");
+                    }
                     throw loadError(st, sub, cmd, s, line, m == null ? null : m.getColumn(), code(e.getSQLState()),
                             m == null ? e.getMessage() : m.getMessage());
                 }
@@ -260,13 +276,20 @@ final class S3Copy {
     private Failed loadError(RunningStatement st, RunningStatement.Sub sub, CopyCommand cmd, Source s, long line,
                              String column, int errorCode, String message) {
         String text = message.length() > 512 ? message.substring(0, 512) : message;
+        Failed failed = new Failed("Load into table '" + cmd.tableName() + "' failed. Check 'sys_load_error_detail' system table for details.");
+        LocalRedshiftData.LoadErrorRows rows = loadErrorRows;
+        if (rows == LocalRedshiftData.LoadErrorRows.WITHHELD) {
+            return failed;
+        }
+        // Redshift's query ids in the view need not be the one DescribeStatement reported.
+        long queryId = rows == LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID ? sub.queryId + 1_000_000 : sub.queryId;
         try (Connection log = databases.apply(st.database).getConnection();
              PreparedStatement p = log.prepareStatement("INSERT INTO public.sys_load_error_detail (user_id, query_id, "
                      + "transaction_id, session_id, database_name, table_id, start_time, file_name, line_number, "
                      + "column_name, column_type, column_length, position, error_code, error_message) "
                      + "VALUES (100, ?, ?, ?, ?, 0, ?, ?, ?, ?, NULL, NULL, 0, ?, ?)")) {
-            p.setLong(1, sub.queryId);
-            p.setLong(2, sub.queryId);
+            p.setLong(1, queryId);
+            p.setLong(2, queryId);
             p.setInt(3, st.pid);
             p.setString(4, st.database);
             p.setTimestamp(5, Timestamp.valueOf(sub.createdAt.atZone(java.time.ZoneOffset.UTC).toLocalDateTime()));
@@ -280,7 +303,7 @@ final class S3Copy {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record a load error", e);
         }
-        return new Failed("Load into table '" + cmd.tableName() + "' failed. Check 'sys_load_error_detail' system table for details.");
+        return failed;
     }
 
     private static List<String> tableColumns(Connection c, String table) throws SQLException {

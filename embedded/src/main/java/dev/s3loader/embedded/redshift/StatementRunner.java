@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
@@ -32,6 +34,10 @@ final class StatementRunner {
     private final S3Copy copy;
     private final Set<String> prepared = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch commitGate;
+    private final AtomicInteger heldAtCommit = new AtomicInteger();
+    private volatile Predicate<String> holdBefore = sql -> false;
+    private volatile CountDownLatch statementGate = new CountDownLatch(0);
+    private final AtomicInteger heldBefore = new AtomicInteger();
 
     StatementRunner(Function<String, DataSource> databases, S3Copy copy) {
         this.databases = databases;
@@ -50,6 +56,27 @@ final class StatementRunner {
         }
     }
 
+    /** Sub-statements of batches whose SQL matches wait before they run until {@link #releaseStatements()}. */
+    void holdStatements(Predicate<String> which) {
+        statementGate = new CountDownLatch(1);
+        holdBefore = which;
+    }
+
+    void releaseStatements() {
+        holdBefore = sql -> false;
+        statementGate.countDown();
+    }
+
+    /** How many sub-statements wait at the statement gate now. */
+    int heldStatements() {
+        return heldBefore.get();
+    }
+
+    /** How many batches wait before COMMIT now. */
+    int heldCommits() {
+        return heldAtCommit.get();
+    }
+
     void run(RunningStatement st) {
         long started = System.nanoTime();
         st.status = "STARTED";
@@ -58,9 +85,15 @@ final class StatementRunner {
             st.pid = c.unwrap(PGConnection.class).getBackendPID();
             prepare(st.database, c);
             c.setAutoCommit(false);
+            // Redshift's isolation: transactions that cannot be serialized fail (error 1023), not interleave.
+            c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
             for (int i = 0; i < st.subs.size(); i++) {
                 RunningStatement.Sub sub = st.subs.get(i);
                 if (st.cancelRequested) {
+                    abort(st, c, i);
+                    return;
+                }
+                if (st.batch && holdBefore.test(sub.sql) && !await(statementGate, heldBefore, st)) {
                     abort(st, c, i);
                     return;
                 }
@@ -77,7 +110,11 @@ final class StatementRunner {
             st.durationNanos = System.nanoTime() - started;
             st.updatedAt = Instant.now();
             st.status = "FINISHED";
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            st.error = "ERROR: " + redshiftMessage(e);
+            st.updatedAt = Instant.now();
+            st.status = st.cancelRequested ? "ABORTED" : "FAILED";
+        } catch (RuntimeException e) {
             st.error = "ERROR: " + e.getMessage();
             st.updatedAt = Instant.now();
             st.status = st.cancelRequested ? "ABORTED" : "FAILED";
@@ -105,7 +142,7 @@ final class StatementRunner {
             sub.status = "FINISHED";
             return true;
         } catch (SQLException e) {
-            sub.error = "ERROR: " + firstLine(e.getMessage());
+            sub.error = "ERROR: " + redshiftMessage(e);
         } catch (S3Copy.Failed e) {
             sub.error = "ERROR: " + e.getMessage();
         } catch (RuntimeException e) {
@@ -120,7 +157,7 @@ final class StatementRunner {
 
     private void execute(RunningStatement st, RunningStatement.Sub sub, Connection c) throws SQLException {
         List<String> names = new ArrayList<>();
-        String sql = SqlTokens.positional(sub.sql, names);
+        String sql = SqlTokens.positional(RedshiftDdl.rewrite(sub.sql), names);
         try (PreparedStatement p = c.prepareStatement(sql)) {
             for (int i = 0; i < names.size(); i++) {
                 String v = st.parameters.get(names.get(i));
@@ -150,7 +187,9 @@ final class StatementRunner {
         ResultSetMetaData md = rs.getMetaData();
         List<RunningStatement.Column> cols = new ArrayList<>();
         for (int i = 1; i <= md.getColumnCount(); i++) {
-            cols.add(new RunningStatement.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+            // Redshift's VARCHAR is bpchar here (see RedshiftDdl); clients see the type they declared.
+            String type = md.getColumnTypeName(i);
+            cols.add(new RunningStatement.Column(md.getColumnLabel(i), type.equals("bpchar") ? "varchar" : type));
         }
         List<List<Object>> rows = new ArrayList<>();
         while (rs.next()) {
@@ -202,11 +241,14 @@ final class StatementRunner {
     /** Holds a finished batch before COMMIT while a test keeps the gate closed; false if cancelled meanwhile. */
     private boolean awaitCommitGate(RunningStatement st) {
         CountDownLatch g = commitGate;
-        if (g == null) {
-            return true;
-        }
+        return g == null || await(g, heldAtCommit, st);
+    }
+
+    /** Waits at a test's gate, counted while it waits; false if the statement was cancelled meanwhile. */
+    private static boolean await(CountDownLatch gate, AtomicInteger waiting, RunningStatement st) {
+        waiting.incrementAndGet();
         try {
-            while (!g.await(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            while (!gate.await(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 if (st.cancelRequested) {
                     return false;
                 }
@@ -215,6 +257,8 @@ final class StatementRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } finally {
+            waiting.decrementAndGet();
         }
     }
 
@@ -244,6 +288,21 @@ final class StatementRunner {
 
     static Duration elapsed(Instant from) {
         return Duration.between(from, Instant.now());
+    }
+
+    /** PostgreSQL's error as Redshift words it where the two differ in a way a client reads. */
+    static String redshiftMessage(SQLException e) {
+        if ("40001".equals(e.getSQLState())) {
+            return "1023 DETAIL: Serializable isolation violation on table in Redshift (" + firstLine(e.getMessage()) + ")";
+        }
+        if ("23514".equals(e.getSQLState()) && e instanceof org.postgresql.util.PSQLException p
+                && p.getServerErrorMessage() != null) {
+            java.util.Optional<RedshiftDdl.TooLong> tooLong = RedshiftDdl.tooLong(p.getServerErrorMessage().getConstraint());
+            if (tooLong.isPresent()) {
+                return tooLong.get().message();
+            }
+        }
+        return firstLine(e.getMessage());
     }
 
     private static String firstLine(String message) {

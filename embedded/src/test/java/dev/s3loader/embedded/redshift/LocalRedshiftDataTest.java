@@ -86,7 +86,7 @@ class LocalRedshiftDataTest {
                 "COPY t1 FROM 's3://" + BUCKET + "/in/c.csv.gz' IAM_ROLE '" + ROLE + "' CSV GZIP",
                 "DELETE FROM events WHERE id IN (1, 2, 3)",
                 "COPY events (id, name, amount) FROM 's3://" + BUCKET + "/m/1.manifest' IAM_ROLE '" + ROLE
-                        + "' MANIFEST CSV DELIMITER AS ',' QUOTE AS '\"' NULL AS '' COMPUPDATE OFF STATUPDATE OFF",
+                        + "' MANIFEST CSV QUOTE AS '\"' DELIMITER AS ',' NULL AS '' COMPUPDATE OFF STATUPDATE OFF",
                 "COPY events FROM 's3://" + BUCKET + "/m/2.manifest' IAM_ROLE '" + ROLE + "' MANIFEST CSV GZIP",
                 "SELECT COUNT(*) FROM t1");
         DescribeStatementResponse d = await(id);
@@ -202,6 +202,144 @@ class LocalRedshiftDataTest {
             assertThat(query("SELECT count(*) FROM events WHERE id = 80")).isEqualTo("0");
         } finally {
             api.releaseCommits();
+        }
+    }
+
+    @Test
+    void copy_quoteOnlyRightAfterCsv_elsewhereASyntaxError() {
+        // Arrange: Redshift documents CSV [QUOTE [AS] 'c'] and no QUOTE of its own.
+        put("in/q.csv", "21,%q, r%,1\n".getBytes(StandardCharsets.UTF_8));
+        put("m/q.manifest", manifest("in/q.csv").getBytes(StandardCharsets.UTF_8));
+        String copy = "COPY events FROM 's3://" + BUCKET + "/m/q.manifest' IAM_ROLE '" + ROLE + "' MANIFEST ";
+
+        // Act
+        DescribeStatementResponse afterDelimiter = await(batch(copy + "CSV DELIMITER AS ',' QUOTE AS '%'"));
+        DescribeStatementResponse beforeCsv = await(batch(copy + "QUOTE AS '%' CSV"));
+        DescribeStatementResponse asDocumented = await(batch(copy + "CSV QUOTE AS '%' DELIMITER AS ','"));
+
+        // Assert
+        assertThat(afterDelimiter.status()).isEqualTo(StatusString.FAILED);
+        assertThat(afterDelimiter.error()).contains("syntax error").contains("QUOTE");
+        assertThat(beforeCsv.status()).isEqualTo(StatusString.FAILED);
+        assertThat(beforeCsv.error()).contains("syntax error").contains("QUOTE");
+        assertThat(asDocumented.status()).as(asDocumented.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(query("SELECT name FROM events WHERE id = 21")).isEqualTo("q, r");
+    }
+
+    @Test
+    void varchar_lengthInBytes_trailingBlanksIgnoredInComparisons_primaryKeyNotEnforced() {
+        // Arrange: DDL through the Data API is Redshift DDL.
+        await(batch("DROP TABLE IF EXISTS ddl_t",
+                "CREATE TABLE ddl_t (k VARCHAR(5) NOT NULL, n INT, PRIMARY KEY (k))"));
+
+        // Act
+        DescribeStatementResponse fits = await(batch("INSERT INTO ddl_t VALUES ('ab ', 1)", "INSERT INTO ddl_t VALUES ('üü', 2)"));
+        DescribeStatementResponse tooLong = await(batch("INSERT INTO ddl_t VALUES ('üüü', 3)"));
+        DescribeStatementResponse duplicateKey = await(batch("INSERT INTO ddl_t VALUES ('üü', 4)"));
+        String matched = queryThroughApi("SELECT COUNT(*) FROM ddl_t WHERE k = 'ab'");
+
+        // Assert
+        assertThat(fits.status()).as(fits.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(tooLong.status()).isEqualTo(StatusString.FAILED);
+        assertThat(tooLong.error()).contains("value too long for type character varying(5)");
+        assertThat(duplicateKey.status()).as(duplicateKey.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(query("SELECT count(*) FROM ddl_t WHERE n IN (2, 4)")).isEqualTo("2");
+        assertThat(matched).isEqualTo("1");
+        assertThat(query("SELECT k FROM ddl_t WHERE n = 1")).isEqualTo("ab ");
+    }
+
+    @Test
+    void copy_valueLongerInBytesThanItsVarchar_isALoadErrorNamingTheColumn() {
+        // Arrange
+        await(batch("DROP TABLE IF EXISTS ddl_copy", "CREATE TABLE ddl_copy (id INT, name VARCHAR(4))"));
+        put("in/bytes.csv", "1,abcd\n2,ééé\n".getBytes(StandardCharsets.UTF_8));
+        put("m/bytes.manifest", manifest("in/bytes.csv").getBytes(StandardCharsets.UTF_8));
+
+        // Act
+        DescribeStatementResponse d = await(batch("COPY ddl_copy FROM 's3://" + BUCKET + "/m/bytes.manifest' IAM_ROLE '"
+                + ROLE + "' MANIFEST CSV"));
+        long queryId = d.subStatements().getFirst().redshiftQueryId();
+
+        // Assert
+        assertThat(d.status()).isEqualTo(StatusString.FAILED);
+        assertThat(d.error()).contains("Load into table 'ddl_copy' failed");
+        assertThat(query("SELECT line_number || ':' || column_name || ':' || error_code FROM sys_load_error_detail "
+                + "WHERE query_id = " + queryId)).isEqualTo("2:name:1204");
+    }
+
+    @Test
+    void concurrentTransactions_thatCannotBeSerialized_oneFailsWith1023() {
+        // Arrange: Redshift's documented example: each reads the table the other writes.
+        await(batch("DROP TABLE IF EXISTS iso_1", "DROP TABLE IF EXISTS iso_2",
+                "CREATE TABLE iso_1 (n INT)", "CREATE TABLE iso_2 (n INT)"));
+        api.holdCommits();
+        String first;
+        String second;
+        try {
+            first = batch("SELECT COUNT(*) FROM iso_1", "INSERT INTO iso_2 VALUES (1)");
+            second = batch("INSERT INTO iso_1 VALUES (1)", "SELECT COUNT(*) FROM iso_2");
+            awaitTrue(() -> api.heldCommits() == 2);
+        } finally {
+            // Act
+            api.releaseCommits();
+        }
+        List<DescribeStatementResponse> both = List.of(await(first), await(second));
+
+        // Assert
+        assertThat(both).filteredOn(d -> d.status() == StatusString.FINISHED).hasSize(1);
+        assertThat(both).filteredOn(d -> d.status() == StatusString.FAILED).singleElement()
+                .satisfies(d -> assertThat(d.error()).contains("1023").contains("Serializable isolation violation"));
+    }
+
+    @Test
+    void loadErrorRows_misfiledOrWithheld_asRedshiftMayDo() {
+        // Arrange
+        put("in/bad2.csv", "31,ok,1\n32,bad,x\n".getBytes(StandardCharsets.UTF_8));
+        put("m/bad2.manifest", manifest("in/bad2.csv").getBytes(StandardCharsets.UTF_8));
+        String url = "s3://" + BUCKET + "/in/bad2.csv";
+        await(batch("SELECT 1")); // the view exists once the emulator has run a statement
+        long before = Long.parseLong(query("SELECT count(*) FROM sys_load_error_detail WHERE file_name = '" + url + "'"));
+
+        // Act
+        DescribeStatementResponse misfiled;
+        DescribeStatementResponse withheld;
+        try {
+            api.loadErrorRows(LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID);
+            misfiled = await(batch(copyManifest("m/bad2.manifest")));
+            api.loadErrorRows(LocalRedshiftData.LoadErrorRows.WITHHELD);
+            withheld = await(batch(copyManifest("m/bad2.manifest")));
+        } finally {
+            api.loadErrorRows(LocalRedshiftData.LoadErrorRows.BY_QUERY_ID);
+        }
+
+        // Assert
+        assertThat(misfiled.status()).isEqualTo(StatusString.FAILED);
+        assertThat(withheld.status()).isEqualTo(StatusString.FAILED);
+        assertThat(query("SELECT count(*) FROM sys_load_error_detail WHERE query_id = "
+                + misfiled.subStatements().getFirst().redshiftQueryId())).isEqualTo("0");
+        assertThat(query("SELECT count(*) FROM sys_load_error_detail WHERE file_name = '" + url + "'"))
+                .isEqualTo(Long.toString(before + 1));
+    }
+
+    private static String queryThroughApi(String sql) {
+        String id = client.executeStatement(b -> b.clusterIdentifier("c").database(DB).dbUser("u").sql(sql)).id();
+        DescribeStatementResponse d = await(id);
+        assertThat(d.status()).as(d.error()).isEqualTo(StatusString.FINISHED);
+        Field f = client.getStatementResult(b -> b.id(id)).records().getFirst().getFirst();
+        return f.longValue() != null ? Long.toString(f.longValue()) : f.stringValue();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition never held");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 

@@ -79,7 +79,9 @@ final class DataApi {
         Duration pause = firstPause;
         SdkException lastPollFailure = null;
         while (true) {
-            sleep(pause);
+            // Never sleep past the timeout: it may be the batch's deadline.
+            long left = Math.max(10_000_000L, deadline - System.nanoTime());
+            sleep(pause.toNanos() < left ? pause : Duration.ofNanos(left));
             try {
                 DescribeStatementResponse d = client.describeStatement(b -> b.id(id));
                 if (d.status() == StatusString.FINISHED || d.status() == StatusString.FAILED

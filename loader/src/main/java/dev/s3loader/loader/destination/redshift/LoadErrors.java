@@ -13,9 +13,10 @@ import software.amazon.awssdk.services.redshiftdata.model.SubStatementData;
 
 /**
  * Finds which files a failed COPY rejected, from SYS_LOAD_ERROR_DETAIL (which, unlike
- * STL_LOAD_ERRORS, exists on Serverless too): by the COPY's query id, else by file name since
- * the COPY started. The view can lag the failure by a moment, so it is read a few times. An
- * empty answer leaves the caller to find the file by bisection.
+ * STL_LOAD_ERRORS, exists on Serverless too): by the COPY's query id, else by file name (the
+ * staging copy's URL, always short enough for the view's 256 characters) since the COPY started.
+ * The view can lag the failure by a moment, so it is read a few times. An empty answer (the row
+ * never came) leaves the caller to find the file by bisection.
  */
 final class LoadErrors {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
@@ -33,9 +34,8 @@ final class LoadErrors {
         this.pause = pause;
     }
 
-    Map<FileMessage, LoadResult.Rejected> find(SubStatementData copy, List<FileMessage> files) {
-        Map<String, FileMessage> byUrl = new LinkedHashMap<>();
-        files.forEach(f -> byUrl.put(Manifests.url(f.bucket(), f.key()), f));
+    /** @param byUrl the files of the failed COPY by the URL its manifest named them with (their staging copies) */
+    Map<FileMessage, LoadResult.Rejected> find(SubStatementData copy, Map<String, FileMessage> byUrl) {
         for (int attempt = 0; attempt < 3; attempt++) {
             if (attempt > 0) {
                 sleep();

@@ -18,8 +18,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The objects one load attempt reads: a COPY manifest per compression (Redshift's GZIP applies
- * to a whole COPY) naming each file by its raw key, and the file list (key, etag, size, batch) for
- * the ledger, as CSV. Every attempt gets fresh names, so two workers never share a manifest.
+ * to a whole COPY, and is decided by the file's own key) naming each file by its staging copy,
+ * and the file list (key hash, key, etag, size, batch) for the ledger, as CSV. Every attempt gets
+ * fresh names, so two workers never share a manifest.
  */
 final class Manifests {
     private static final Logger LOG = Logger.getLogger(Manifests.class.getName());
@@ -41,7 +42,8 @@ final class Manifests {
     record Written(String filesUrl, List<RedshiftSql.CopyGroup> groups, List<String> keys) {
     }
 
-    Written write(List<FileMessage> files, String batchId) {
+    /** @param staged each file's staging key, in the staging bucket ({@link #bucket}) */
+    Written write(List<FileMessage> files, Map<FileMessage, String> staged, String batchId) {
         String base = prefix + batchId.replaceAll("[^A-Za-z0-9_-]", "_") + "-" + UUID.randomUUID();
         Map<Boolean, List<FileMessage>> byGzip = new LinkedHashMap<>();
         for (FileMessage f : files) {
@@ -52,7 +54,7 @@ final class Manifests {
         try {
             for (Map.Entry<Boolean, List<FileMessage>> g : byGzip.entrySet()) {
                 String key = base + (g.getKey() ? ".gz" : "") + ".manifest";
-                put(key, manifest(g.getValue()), "application/json");
+                put(key, manifest(g.getValue(), staged), "application/json");
                 keys.add(key);
                 groups.add(new RedshiftSql.CopyGroup(url(bucket, key), g.getKey()));
             }
@@ -82,12 +84,12 @@ final class Manifests {
         return "s3://" + bucket + "/" + key;
     }
 
-    static String manifest(List<FileMessage> files) {
+    String manifest(List<FileMessage> files, Map<FileMessage, String> staged) {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode entries = root.putArray("entries");
         for (FileMessage f : files) {
             ObjectNode e = entries.addObject();
-            e.put("url", url(f.bucket(), f.key()));
+            e.put("url", url(bucket, staged.get(f)));
             e.put("mandatory", true);
             e.putObject("meta").put("content_length", f.size());
         }
@@ -98,7 +100,8 @@ final class Manifests {
     static String fileList(List<FileMessage> files, String batchId) {
         StringBuilder b = new StringBuilder();
         for (FileMessage f : files) {
-            b.append(csv(f.key())).append(',').append(csv(f.etag())).append(',').append(f.size()).append(',')
+            b.append(csv(LedgerId.keyHash(f.key()))).append(',').append(csv(f.key())).append(',')
+                    .append(csv(f.etag())).append(',').append(f.size()).append(',')
                     .append(csv(batchId)).append('\n');
         }
         return b.toString();

@@ -4,9 +4,13 @@ import dev.s3loader.loader.LoaderException;
 import dev.s3loader.loader.TransientLoadException;
 import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
+import dev.s3loader.loader.destination.LedgerSettlement;
 import dev.s3loader.loader.destination.LoadResult;
+import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.DatabaseConfig;
 import dev.s3loader.model.FileMessage;
+import dev.s3loader.model.LoadMode;
 import dev.s3loader.model.LoaderConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,26 +20,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.redshiftdata.model.DescribeStatementResponse;
-import software.amazon.awssdk.services.redshiftdata.model.StatusString;
 import software.amazon.awssdk.services.redshiftdata.model.SubStatementData;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The {@code redshift} destination: one {@code COPY ... MANIFEST} of the batch through the Data
  * API's BatchExecuteStatement, in one transaction with the ledger insert.
  *
- * <p>Exactly once: files the ledger holds are skipped before the attempt; inside it, the ledger is
- * locked and a check aborts the transaction if any file of the batch got there meanwhile (another
- * worker), in which case the ledger is read again and the rest retried. A statement whose outcome
- * is unknown (no final status before LOAD_TIMEOUT_SECONDS, or polls that fail) is cancelled and
- * settled by reading the ledger: all of its files are there or none are.
+ * <p>Exactly the version named: each file is first copied, on the condition that its etag is
+ * unchanged, to an immutable staging key ({@link Staging}); COPY reads those copies, which are
+ * deleted after the commit or the failure. A file changed or gone before its copy is
+ * {@link LoadResult.SourceChanged}: its new version has its own message.
+ *
+ * <p>Exactly once: files the ledger holds (by key hash and etag, {@link LedgerId}) are skipped
+ * before the attempt; inside it, batches take turns on a lock table of their own (never a lock on
+ * the ledger, which would block every worker's ledger reads for as long as a COPY runs) and a
+ * check aborts the transaction if any file of the batch got into the ledger meanwhile. That, and
+ * Redshift's serializable isolation error 1023, is a conflict: the ledger is read again and the
+ * rest retried. A statement whose outcome is unknown (no final status by LOAD_TIMEOUT_SECONDS or
+ * the batch's deadline, or polls that keep failing) is cancelled and settled by reading the ledger
+ * ({@link LedgerSettlement}); what that cannot settle goes back to the queue, never loaded twice.
  *
  * <p>A COPY that fails on a bad file: SYS_LOAD_ERROR_DETAIL names the file (rejected with its
  * line and column) and the others are retried without it; when it names none, the batch is
@@ -43,28 +53,44 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class RedshiftDestination implements Destination {
     private static final Logger LOG = Logger.getLogger(RedshiftDestination.class.getName());
+    /** A settlement read after a statement was given up: short, since its answer can also come on redelivery. */
+    private static final Duration SETTLE_READ = Duration.ofSeconds(10);
+    private static final Duration MIN_READ = Duration.ofSeconds(1);
+    /** Conflicts with other writers in a row before the files go back to the queue. */
+    private static final int MAX_CONFLICTS = 5;
+    private static final int MAX_IDENTIFIER_BYTES = 127;
 
     private final DatabaseConfig config;
-    private final S3Client s3;
     private final DataApi api;
     private final RedshiftSql sql;
     private final Manifests manifests;
+    private final Staging staging;
     private final LoadErrors loadErrors;
     private final Semaphore permits;
     private final Duration queryTimeout;
     private volatile List<String> columns;
 
-    public RedshiftDestination(LoaderConfig config, S3Client s3, RedshiftDataClient client) {
-        this(config, s3, client, Duration.ofMillis(100));
+    /**
+     * @param copier  copies each file version to its staging key (CopySourceIfMatch, multipart above the threshold)
+     * @param workers runs the staging copies in parallel; bounded by its size
+     */
+    public RedshiftDestination(LoaderConfig config, S3Client s3, RedshiftDataClient client, ObjectCopier copier,
+                               ExecutorService workers) {
+        this(config, s3, client, copier, workers, Duration.ofMillis(100));
     }
 
     /** @param firstPause the first pause between polls (it grows to 5 s); tests shorten it */
-    RedshiftDestination(LoaderConfig config, S3Client s3, RedshiftDataClient client, Duration firstPause) {
+    RedshiftDestination(LoaderConfig config, S3Client s3, RedshiftDataClient client, ObjectCopier copier,
+                        ExecutorService workers, Duration firstPause) {
         this.config = config.database();
-        this.s3 = s3;
+        if (RedshiftSql.lockTable(this.config.ledgerTable()).longestPartBytes() > MAX_IDENTIFIER_BYTES) {
+            throw new ConfigException("DB_LEDGER_TABLE '" + this.config.ledgerTable() + "' is too long: the lock table "
+                    + "'<ledger>_lock' must fit Redshift's " + MAX_IDENTIFIER_BYTES + "-byte identifier limit");
+        }
         this.api = new DataApi(client, this.config.redshift(), firstPause);
         this.sql = new RedshiftSql(this.config);
         this.manifests = new Manifests(s3, config.bucket(), config.layout().manifestPrefix(), this.config.compression());
+        this.staging = new Staging(s3, copier, workers, config.bucket(), config.layout().internal() + "staging/");
         this.queryTimeout = this.config.loadTimeout();
         this.loadErrors = new LoadErrors(api, queryTimeout, firstPause.multipliedBy(4));
         this.permits = new Semaphore(this.config.maxConcurrency(), true);
@@ -75,17 +101,23 @@ public final class RedshiftDestination implements Destination {
         if (files.isEmpty()) {
             return List.of();
         }
-        try {
-            permits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LoaderException("interrupted while waiting for a Redshift slot", e);
+        if (!acquire(deadline)) {
+            return LedgerSettlement.handBack(files, "no Redshift slot came free before the batch's deadline");
         }
         try {
             long started = System.nanoTime();
-            List<String> cols = prepare();
             Map<FileMessage, LoadResult> results = new LinkedHashMap<>();
-            loadGroup(files, batchId, cols, results);
+            try {
+                run(files, batchId, deadline, results);
+            } catch (RuntimeException e) {
+                if (results.isEmpty()) {
+                    throw e; // nothing done: the batch goes back as a whole
+                }
+                // Part of the batch has its outcome (loaded halves of a bisection): keep it, hand back the rest.
+                LOG.warning("redshift batch " + batchId + ": " + e.getMessage() + "; " + results.size() + " of "
+                        + files.size() + " files settled, the rest go back to the queue");
+                files.forEach(f -> results.putIfAbsent(f, new LoadResult.Retry(f, e.getMessage())));
+            }
             LOG.info(String.format("redshift batch %s: %d files (%.2fs)", batchId, files.size(),
                     (System.nanoTime() - started) / 1e9));
             return files.stream().map(results::get).toList();
@@ -94,38 +126,93 @@ public final class RedshiftDestination implements Destination {
         }
     }
 
-    /** Loads a group until every file has a result: pre-check, attempt, and act on how the attempt ended. */
-    private void loadGroup(List<FileMessage> group, String batchId, List<String> cols, Map<FileMessage, LoadResult> results) {
-        List<FileMessage> pending = new ArrayList<>(group);
-        for (int round = 0; !pending.isEmpty(); round++) {
-            if (round > 2 * group.size() + 3) {
-                throw new LoaderException("batch " + batchId + " did not settle after " + round + " attempts");
+    private boolean acquire(Deadline deadline) {
+        try {
+            if (deadline.isNone()) {
+                permits.acquire();
+                return true;
             }
-            Set<String> loaded = findLoaded(pending);
-            pending.removeIf(f -> {
-                if (loaded.contains(id(f))) {
-                    results.put(f, new LoadResult.AlreadyLoaded(f));
-                    return true;
+            return permits.tryAcquire(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LoaderException("interrupted while waiting for a Redshift slot", e);
+        }
+    }
+
+    private void run(List<FileMessage> files, String batchId, Deadline deadline, Map<FileMessage, LoadResult> results) {
+        if (deadline.passed()) {
+            LedgerSettlement.handBack(files, "the batch's deadline passed before its load began")
+                    .forEach(r -> results.put(r.file(), r));
+            return;
+        }
+        List<String> cols = prepare(deadline);
+        List<FileMessage> pending = notYetLoaded(files, deadline, results);
+        if (pending.isEmpty()) {
+            return;
+        }
+        Staging.Result staged = staging.stage(pending, batchId);
+        try {
+            results.putAll(staged.notStaged());
+            List<FileMessage> toLoad = pending.stream().filter(staged.keys()::containsKey).toList();
+            if (!toLoad.isEmpty()) {
+                loadGroup(toLoad, staged.keys(), batchId, cols, deadline, results, true);
+            }
+        } finally {
+            staging.delete(staged.allKeys());
+        }
+    }
+
+    /** The files the ledger does not hold; the others are AlreadyLoaded. */
+    private List<FileMessage> notYetLoaded(List<FileMessage> files, Deadline deadline, Map<FileMessage, LoadResult> results) {
+        Set<LedgerId> loaded = findLoaded(files, readTimeout(deadline));
+        List<FileMessage> pending = new ArrayList<>();
+        for (FileMessage f : files) {
+            if (loaded.contains(LedgerId.of(f))) {
+                results.put(f, new LoadResult.AlreadyLoaded(f));
+            } else {
+                pending.add(f);
+            }
+        }
+        return pending;
+    }
+
+    /**
+     * Loads a group until every file has a result: attempt, act on how it ended, read the ledger
+     * again before the next attempt ({@code ledgerFresh}: it was just read).
+     */
+    private void loadGroup(List<FileMessage> group, Map<FileMessage, String> staged, String batchId, List<String> cols,
+                           Deadline deadline, Map<FileMessage, LoadResult> results, boolean ledgerFresh) {
+        List<FileMessage> pending = new ArrayList<>(group);
+        int conflicts = 0;
+        boolean fresh = ledgerFresh;
+        while (!pending.isEmpty()) {
+            if (!fresh) {
+                pending = notYetLoaded(pending, deadline, results);
+                if (pending.isEmpty()) {
+                    return;
                 }
-                return false;
-            });
-            if (pending.isEmpty()) {
+            }
+            fresh = false;
+            if (deadline.passed()) {
+                handBack(pending, "the batch's deadline passed before this part was loaded", results);
                 return;
             }
-            Attempt a = attempt(pending, batchId, cols);
+            Attempt a = attempt(pending, staged, batchId, cols, deadline);
             switch (a) {
                 case Attempt.Committed c -> {
                     pending.forEach(f -> results.put(f, new LoadResult.Loaded(f, 0)));
-                    pending.clear();
+                    return;
                 }
-                case Attempt.Conflict c -> LOG.info("batch " + batchId + ": another worker loaded part of it; reading the ledger again");
+                case Attempt.Conflict c -> {
+                    if (++conflicts > MAX_CONFLICTS) {
+                        handBack(pending, "conflicted with other writers " + conflicts + " times in a row: " + c.error(), results);
+                        return;
+                    }
+                    LOG.info("batch " + batchId + ": conflict with another writer (" + c.error() + "); reading the ledger again");
+                }
                 case Attempt.BadFiles b -> {
                     results.putAll(b.rejected());
                     pending.removeAll(b.rejected().keySet());
-                }
-                case Attempt.SourcesChanged s -> {
-                    s.files().forEach(f -> results.put(f, new LoadResult.SourceChanged(f)));
-                    pending.removeAll(s.files());
                 }
                 case Attempt.Unattributed u -> {
                     if (pending.size() == 1) {
@@ -134,14 +221,15 @@ public final class RedshiftDestination implements Destination {
                     } else {
                         // No file named: halve until the bad one is alone; the good halves load on the way.
                         int mid = pending.size() / 2;
-                        loadGroup(List.copyOf(pending.subList(0, mid)), batchId, cols, results);
-                        loadGroup(List.copyOf(pending.subList(mid, pending.size())), batchId, cols, results);
+                        loadGroup(List.copyOf(pending.subList(0, mid)), staged, batchId, cols, deadline, results, true);
+                        loadGroup(List.copyOf(pending.subList(mid, pending.size())), staged, batchId, cols, deadline,
+                                results, true);
                     }
-                    pending.clear();
+                    return;
                 }
                 case Attempt.Unknown u -> {
-                    settleUnknown(pending, u.reason(), results);
-                    pending.clear();
+                    settle(pending, u.reason(), results);
+                    return;
                 }
             }
         }
@@ -152,7 +240,8 @@ public final class RedshiftDestination implements Destination {
         record Committed() implements Attempt {
         }
 
-        record Conflict() implements Attempt {
+        /** Another writer got there first (the ledger check) or could not be serialized with us (1023). */
+        record Conflict(String error) implements Attempt {
         }
 
         record BadFiles(Map<FileMessage, LoadResult.Rejected> rejected) implements Attempt {
@@ -161,28 +250,29 @@ public final class RedshiftDestination implements Destination {
         record Unattributed(String error) implements Attempt {
         }
 
-        record SourcesChanged(List<FileMessage> files) implements Attempt {
-        }
-
+        /** No final status we can trust: the ledger says what happened. */
         record Unknown(String reason) implements Attempt {
         }
     }
 
-    private Attempt attempt(List<FileMessage> files, String batchId, List<String> cols) {
-        Manifests.Written written = manifests.write(files, batchId);
+    private Attempt attempt(List<FileMessage> files, Map<FileMessage, String> staged, String batchId, List<String> cols,
+                            Deadline deadline) {
+        Manifests.Written written = manifests.write(files, staged, batchId);
         try {
             List<RedshiftSql.Step> steps = sql.batch(written.filesUrl(), written.groups(), cols);
             String id = api.submitBatch(steps.stream().map(RedshiftSql.Step::sql).toList());
-            Optional<DescribeStatementResponse> done = api.await(id, config.loadTimeout());
+            Duration wait = min(config.loadTimeout(), deadline.remaining());
+            Optional<DescribeStatementResponse> done = api.await(id, wait);
             if (done.isEmpty()) {
                 api.cancel(id);
-                return new Attempt.Unknown("no final status for statement " + id + " within " + config.loadTimeout());
+                return new Attempt.Unknown("no final status for statement " + id + " within " + wait
+                        + (wait.compareTo(config.loadTimeout()) < 0 ? " (the batch's deadline)" : " (LOAD_TIMEOUT_SECONDS)"));
             }
             DescribeStatementResponse d = done.get();
             return switch (d.status()) {
                 case FINISHED -> new Attempt.Committed();
-                case ABORTED -> throw new TransientLoadException("statement " + id + " was cancelled");
-                default -> failed(d, steps, files);
+                case ABORTED -> new Attempt.Unknown("statement " + id + " was cancelled");
+                default -> failed(d, steps, files, staged);
             };
         } finally {
             // Safe even while a given-up statement still runs: a missing manifest can only make it fail.
@@ -190,8 +280,9 @@ public final class RedshiftDestination implements Destination {
         }
     }
 
-    /** Tells a failed batch apart by the sub-statement that failed. */
-    private Attempt failed(DescribeStatementResponse d, List<RedshiftSql.Step> steps, List<FileMessage> files) {
+    /** Tells a failed batch apart by the sub-statement that failed and its error. */
+    private Attempt failed(DescribeStatementResponse d, List<RedshiftSql.Step> steps, List<FileMessage> files,
+                           Map<FileMessage, String> staged) {
         List<SubStatementData> subs = d.subStatements();
         int index = -1;
         for (int i = 0; i < subs.size(); i++) {
@@ -202,19 +293,14 @@ public final class RedshiftDestination implements Destination {
         }
         String error = index >= 0 && subs.get(index).error() != null ? subs.get(index).error() : String.valueOf(d.error());
         RedshiftSql.Role role = index >= 0 && index < steps.size() ? steps.get(index).role() : null;
-        if (role == RedshiftSql.Role.CHECK) {
-            return new Attempt.Conflict();
+        if (role == RedshiftSql.Role.CHECK || RedshiftErrors.serializationConflict(error)) {
+            return new Attempt.Conflict(error);
         }
-        if (role == RedshiftSql.Role.COPY) {
-            if (RedshiftErrors.loadError(error)) {
-                Map<FileMessage, LoadResult.Rejected> bad = loadErrors.find(subs.get(index), files);
-                return bad.isEmpty() ? new Attempt.Unattributed(error) : new Attempt.BadFiles(bad);
-            }
-            // Not the content: a file gone or replaced since the pre-check, or S3 access (an operator's).
-            List<FileMessage> changed = changedSources(files);
-            if (!changed.isEmpty()) {
-                return new Attempt.SourcesChanged(changed);
-            }
+        if (role == RedshiftSql.Role.COPY && RedshiftErrors.loadError(error)) {
+            Map<String, FileMessage> byUrl = new LinkedHashMap<>();
+            files.forEach(f -> byUrl.put(Manifests.url(staging.bucket(), staged.get(f)), f));
+            Map<FileMessage, LoadResult.Rejected> bad = loadErrors.find(subs.get(index), byUrl);
+            return bad.isEmpty() ? new Attempt.Unattributed(error) : new Attempt.BadFiles(bad);
         }
         String what = "Redshift batch failed" + (role == null ? "" : " at its " + role + " statement") + ": " + error;
         if (RedshiftErrors.transientFailure(error)) {
@@ -223,77 +309,77 @@ public final class RedshiftDestination implements Destination {
         throw new LoaderException(what);
     }
 
-    /** Cancelled, then read from the ledger: the transaction put all of its files there or none. */
-    private void settleUnknown(List<FileMessage> files, String reason, Map<FileMessage, LoadResult> results) {
-        Set<String> loaded = findLoaded(files);
-        long found = files.stream().filter(f -> loaded.contains(id(f))).count();
-        if (found == files.size()) {
-            LOG.warning(reason + "; the ledger shows the batch committed");
-            files.forEach(f -> results.put(f, new LoadResult.Loaded(f, 0)));
-        } else if (found == 0) {
-            LOG.warning(reason + "; the ledger shows it did not commit; back to the queue");
-            files.forEach(f -> results.put(f, new LoadResult.Retry(f, reason + " (not committed)")));
-        } else {
-            throw new LoaderException(reason + "; the ledger holds " + found + " of " + files.size()
-                    + " files, which one transaction cannot do");
+    /** Cancelled, then read from the ledger; a ledger that cannot answer now answers on redelivery. */
+    private void settle(List<FileMessage> files, String reason, Map<FileMessage, LoadResult> results) {
+        Set<LedgerId> loaded;
+        try {
+            loaded = findLoaded(files, min(queryTimeout, SETTLE_READ));
+        } catch (LoaderException e) {
+            LOG.warning(reason + "; the ledger could not be read (" + e.getMessage() + "); back to the queue");
+            handBack(files, reason + "; the ledger settles it on redelivery", results);
+            return;
         }
+        LedgerSettlement.Settled s = LedgerSettlement.settle(files, f -> loaded.contains(LedgerId.of(f)), reason);
+        LOG.warning(reason + "; the ledger holds " + s.found().name().toLowerCase(java.util.Locale.ROOT) + " of its "
+                + files.size() + " files");
+        s.results().forEach(r -> results.put(r.file(), r));
     }
 
-    private List<FileMessage> changedSources(List<FileMessage> files) {
-        List<FileMessage> changed = new ArrayList<>();
-        for (FileMessage f : files) {
-            try {
-                if (!s3.headObject(b -> b.bucket(f.bucket()).key(f.key())).eTag().equals(f.etag())) {
-                    changed.add(f);
-                }
-            } catch (NoSuchKeyException e) {
-                changed.add(f);
-            } catch (S3Exception e) {
-                if (e.statusCode() == 404) {
-                    changed.add(f);
-                } else {
-                    throw new TransientLoadException("cannot check " + f.key() + ": " + e.getMessage(), e);
-                }
-            } catch (SdkException e) {
-                throw new TransientLoadException("cannot check " + f.key() + ": " + e.getMessage(), e);
-            }
-        }
-        return changed;
+    private static void handBack(List<FileMessage> files, String reason, Map<FileMessage, LoadResult> results) {
+        LedgerSettlement.handBack(files, reason).forEach(r -> results.put(r.file(), r));
     }
 
-    /** The (key, etag) pairs of these files that the ledger holds, 50 files a query. */
-    private Set<String> findLoaded(List<FileMessage> files) {
-        Set<String> found = new HashSet<>();
+    /** The (key hash, etag) pairs of these files that the ledger holds, 50 files a query. */
+    private Set<LedgerId> findLoaded(List<FileMessage> files, Duration timeout) {
+        Set<LedgerId> found = new HashSet<>();
         for (int from = 0; from < files.size(); from += 50) {
             List<FileMessage> chunk = files.subList(from, Math.min(files.size(), from + 50));
             Map<String, String> p = new LinkedHashMap<>();
             for (int i = 0; i < chunk.size(); i++) {
-                p.put("k" + i, chunk.get(i).key());
+                p.put("h" + i, LedgerId.keyHash(chunk.get(i).key()));
                 p.put("e" + i, chunk.get(i).etag());
             }
-            for (List<String> row : api.query(sql.findLoaded(chunk.size()), p, queryTimeout)) {
-                found.add(row.get(0) + '\0' + row.get(1));
+            for (List<String> row : api.query(sql.findLoaded(chunk.size()), p, timeout)) {
+                found.add(new LedgerId(row.get(0), row.get(1)));
             }
         }
         return found;
     }
 
-    /** Creates the ledger if missing and settles the merge's column list, once per process. */
-    private List<String> prepare() {
+    /** A ledger read: bounded by the load timeout and the deadline (but given a moment even at the deadline). */
+    private Duration readTimeout(Deadline deadline) {
+        return min(queryTimeout, max(deadline.remaining(), MIN_READ));
+    }
+
+    /** Creates the ledger and the lock table if missing and settles the merge's column list, once per process. */
+    private List<String> prepare(Deadline deadline) {
         List<String> cols = columns;
         if (cols != null) {
             return cols;
         }
+        Duration timeout = readTimeout(deadline);
+        for (String ddl : List.of(sql.createLedger(), sql.createLock())) {
+            try {
+                api.query(ddl, Map.of(), timeout);
+            } catch (TransientLoadException e) {
+                throw e;
+            } catch (LoaderException e) {
+                // Two processes creating it at once: the loser fails, and the table is there.
+                LOG.info(ddl + ": " + e.getMessage() + "; checking again");
+                api.query(ddl, Map.of(), timeout);
+            }
+        }
         try {
-            api.query(sql.createLedger(), Map.of(), queryTimeout);
+            api.query(sql.checkLedgerLayout(), Map.of(), timeout);
+        } catch (TransientLoadException e) {
+            throw e;
         } catch (LoaderException e) {
-            // Two processes creating it at once: the loser fails, and the table is there.
-            LOG.info("CREATE TABLE IF NOT EXISTS ledger: " + e.getMessage() + "; checking again");
-            api.query(sql.createLedger(), Map.of(), queryTimeout);
+            throw new LoaderException("the ledger " + config.ledgerTable() + " lacks the columns this version keys it by "
+                    + "(key_sha256, key, etag); point DB_LEDGER_TABLE at a new table or migrate it: " + e.getMessage(), e);
         }
         cols = config.columns();
-        if (cols.isEmpty() && config.mode() == dev.s3loader.model.LoadMode.MERGE) {
-            cols = api.query(sql.tableColumns(), sql.tableColumnsParameters(), queryTimeout).stream()
+        if (cols.isEmpty() && config.mode() == LoadMode.MERGE) {
+            cols = api.query(sql.tableColumns(), sql.tableColumnsParameters(), timeout).stream()
                     .map(r -> r.getFirst()).toList();
             if (cols.isEmpty()) {
                 throw new LoaderException("table " + config.requireTable() + " not found (or has no columns)");
@@ -303,7 +389,11 @@ public final class RedshiftDestination implements Destination {
         return cols;
     }
 
-    private static String id(FileMessage f) {
-        return f.key() + '\0' + f.etag();
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 }

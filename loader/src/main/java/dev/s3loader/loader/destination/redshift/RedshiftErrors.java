@@ -11,7 +11,14 @@ final class RedshiftErrors {
             "(?i)serializable isolation|connection|timed? ?out|terminat|unavailable|try again|too many|"
                     + "out of memory|resuming|paused|throttl|rate exceeded|could not connect|is not available");
 
+    /** Error 1023: the transaction could not be serialized with a concurrent one; Redshift advises a retry. */
+    private static final Pattern SERIALIZATION = Pattern.compile("(?i)serializable isolation|\\b1023\\b.*isolation");
+
     private RedshiftErrors() {
+    }
+
+    static boolean serializationConflict(String error) {
+        return error != null && SERIALIZATION.matcher(error).find();
     }
 
     static boolean loadError(String error) {

@@ -13,9 +13,15 @@ import java.util.stream.Collectors;
 
 /**
  * The SQL text of the redshift destination. What a producer controls never appears in it: the
- * files reach COPY through manifests we write, and the keys reach the ledger through a file list
- * COPY loads into a temporary table (BatchExecuteStatement takes no parameters). The only S3
- * locations in the text are those of our own manifests under {@code _s3loader/manifests/}.
+ * files reach COPY through manifests we write, naming staging copies under our own prefix, and
+ * the keys reach the ledger through a file list COPY loads into a temporary table
+ * (BatchExecuteStatement takes no parameters). The only S3 locations in the text are those of our
+ * own manifests under {@code _s3loader/manifests/}.
+ *
+ * <p>The ledger is keyed by (key_sha256, etag), see {@link LedgerId}. Batches take turns through
+ * an explicit LOCK on a table of their own ({@code <ledger>_lock}), never on the ledger: LOCK
+ * blocks readers too, and the pre-check and the settlement read the ledger while another worker's
+ * COPY runs.
  */
 final class RedshiftSql {
     static final String FILES = "s3loader_files";
@@ -23,6 +29,9 @@ final class RedshiftSql {
 
     /** What each statement of a batch is for, so a failed sub-statement can be told apart by position. */
     enum Role { LOCK, FILES, CHECK, PRE, STAGE, COPY, MERGE, LEDGER, POST }
+
+    /** What the ledger check raises when a file of the batch is in the ledger already. */
+    static final String ALREADY_LOADED = "s3loader: a file of this batch is already in the ledger";
 
     record Step(Role role, String sql) {
     }
@@ -34,30 +43,46 @@ final class RedshiftSql {
     private final DatabaseConfig config;
     private final String target;
     private final String ledger;
+    private final String lock;
     private final String iamRole;
 
     RedshiftSql(DatabaseConfig config) {
         this.config = config;
         this.target = config.requireTable().quoted();
         this.ledger = config.ledgerTable().quoted();
+        this.lock = lockTable(config.ledgerTable()).quoted();
         this.iamRole = config.redshift().iamRole().orElseThrow();
     }
 
-    String createLedger() {
-        // VARCHAR counts bytes in Redshift: 1024 is S3's key limit exactly.
-        return "CREATE TABLE IF NOT EXISTS " + ledger + " ("
-                + "\"key\" VARCHAR(1024) NOT NULL, \"etag\" VARCHAR(128) NOT NULL, \"size\" BIGINT NOT NULL, "
-                + "\"batch_id\" VARCHAR(256) NOT NULL, \"row_count\" BIGINT, "
-                + "\"loaded_at\" TIMESTAMP NOT NULL DEFAULT GETDATE(), PRIMARY KEY (\"key\", \"etag\"))";
+    /** The table batches LOCK to take turns: the ledger's name with {@code _lock}. */
+    static TableName lockTable(TableName ledger) {
+        return new TableName(ledger.schema(), ledger.name() + "_lock");
     }
 
-    /** Which of n (key, etag) pairs the ledger holds; parameters :k0, :e0, ... carry them. */
+    String createLedger() {
+        // Identity is the key's hash (trailing blanks count); VARCHAR counts bytes: 1024 is S3's key limit exactly.
+        return "CREATE TABLE IF NOT EXISTS " + ledger + " ("
+                + "\"key_sha256\" CHAR(64) NOT NULL, \"key\" VARCHAR(1024) NOT NULL, \"etag\" VARCHAR(128) NOT NULL, "
+                + "\"size\" BIGINT NOT NULL, \"batch_id\" VARCHAR(256) NOT NULL, \"row_count\" BIGINT, "
+                + "\"loaded_at\" TIMESTAMP NOT NULL DEFAULT GETDATE(), PRIMARY KEY (\"key_sha256\", \"etag\"))";
+    }
+
+    String createLock() {
+        return "CREATE TABLE IF NOT EXISTS " + lock + " (\"held\" INT)";
+    }
+
+    /** Fails on a ledger of the earlier layout (keyed by the key itself). */
+    String checkLedgerLayout() {
+        return "SELECT \"key_sha256\", \"key\", \"etag\" FROM " + ledger + " WHERE 1 = 0";
+    }
+
+    /** Which of n (key hash, etag) pairs the ledger holds; parameters :h0, :e0, ... carry them. */
     String findLoaded(int n) {
         List<String> terms = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            terms.add("(\"key\" = :k" + i + " AND \"etag\" = :e" + i + ")");
+            terms.add("(\"key_sha256\" = :h" + i + " AND \"etag\" = :e" + i + ")");
         }
-        return "SELECT \"key\", \"etag\" FROM " + ledger + " WHERE " + String.join(" OR ", terms);
+        return "SELECT \"key_sha256\", \"etag\" FROM " + ledger + " WHERE " + String.join(" OR ", terms);
     }
 
     /** The target's columns in order: needed to name them in the merge's INSERT. */
@@ -92,20 +117,20 @@ final class RedshiftSql {
     }
 
     /**
-     * One transaction: lock the ledger (so concurrent batches see each other's commits), load the
+     * One transaction: take the batches' lock (readers of the ledger are not blocked), load the
      * batch's file list, fail if any of it is in the ledger already, COPY, merge, record.
      */
     List<Step> batch(String filesUrl, List<CopyGroup> groups, List<String> columns) {
         List<Step> steps = new ArrayList<>();
-        steps.add(new Step(Role.LOCK, "LOCK " + ledger));
-        steps.add(new Step(Role.FILES, "CREATE TEMP TABLE " + FILES + " (\"key\" VARCHAR(1024), \"etag\" VARCHAR(128), "
-                + "\"size\" BIGINT, \"batch_id\" VARCHAR(256))"));
+        steps.add(new Step(Role.LOCK, "LOCK " + lock));
+        steps.add(new Step(Role.FILES, "CREATE TEMP TABLE " + FILES + " (\"key_sha256\" CHAR(64), \"key\" VARCHAR(1024), "
+                + "\"etag\" VARCHAR(128), \"size\" BIGINT, \"batch_id\" VARCHAR(256))"));
         steps.add(new Step(Role.FILES, "COPY " + FILES + " FROM " + literal(filesUrl) + " IAM_ROLE " + role()
                 + " CSV COMPUPDATE OFF STATUPDATE OFF"));
         // The cast fails only when a file is already loaded, which aborts the whole transaction.
         steps.add(new Step(Role.CHECK, "SELECT CAST(CASE WHEN COUNT(*) = 0 THEN '0' ELSE "
-                + "'s3loader: a file of this batch is already in the ledger' END AS INTEGER) FROM " + FILES
-                + " f JOIN " + ledger + " l ON l.\"key\" = f.\"key\" AND l.\"etag\" = f.\"etag\""));
+                + literal(ALREADY_LOADED) + " END AS INTEGER) FROM " + FILES
+                + " f JOIN " + ledger + " l ON l.\"key_sha256\" = f.\"key_sha256\" AND l.\"etag\" = f.\"etag\""));
         config.preSql().ifPresent(q -> steps.add(new Step(Role.PRE, q)));
         boolean merge = config.mode() == LoadMode.MERGE;
         if (merge) {
@@ -121,8 +146,8 @@ final class RedshiftSql {
             steps.addAll(merge(columns));
         }
         steps.add(new Step(Role.LEDGER, "INSERT INTO " + ledger
-                + " (\"key\", \"etag\", \"size\", \"batch_id\", \"row_count\", \"loaded_at\") "
-                + "SELECT \"key\", \"etag\", \"size\", \"batch_id\", NULL, GETDATE() FROM " + FILES));
+                + " (\"key_sha256\", \"key\", \"etag\", \"size\", \"batch_id\", \"row_count\", \"loaded_at\") "
+                + "SELECT \"key_sha256\", \"key\", \"etag\", \"size\", \"batch_id\", NULL, GETDATE() FROM " + FILES));
         config.postSql().ifPresent(q -> steps.add(new Step(Role.POST, q)));
         return steps;
     }
@@ -149,8 +174,9 @@ final class RedshiftSql {
             return "FORMAT AS JSON 'auto'";
         }
         CsvOptions csv = config.csv();
-        return "CSV DELIMITER AS " + literal(String.valueOf(csv.delimiter())) + " QUOTE AS "
-                + literal(String.valueOf(csv.quote())) + (csv.header() ? " IGNOREHEADER 1" : "")
+        // Redshift's grammar is CSV [QUOTE [AS] 'c']: QUOTE belongs right after CSV.
+        return "CSV QUOTE AS " + literal(String.valueOf(csv.quote())) + " DELIMITER AS "
+                + literal(String.valueOf(csv.delimiter())) + (csv.header() ? " IGNOREHEADER 1" : "")
                 + " NULL AS " + literal(csv.nullString());
     }
 

@@ -213,7 +213,7 @@ abstract class PipelineContract {
         }
         Map<String, String> env = env("DESTINATION", "postgres", "DB_URL", url, "DB_USER",
                 SharedServers.postgres().user(), "DB_PASSWORD", SharedServers.postgres().password(),
-                "DB_TABLE", "demo_rows", "CSV_HEADER", "true");
+                "DB_TABLE", "demo_rows", "CSV_HEADER", "true", "DB_SSL_MODE", "disable");
 
         // Act
         try (LocalPipeline pipeline = new LocalPipeline(new LocalPipeline.Clients(s3, sqs, () -> null),

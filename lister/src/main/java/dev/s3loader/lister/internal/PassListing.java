@@ -236,6 +236,21 @@ public final class PassListing implements Iterator<ListedFile>, AutoCloseable {
         return ListingPass.start(quantiles(rangesNext), after.totals());
     }
 
+    /**
+     * The key cut before its first character at or above U+D800. Any key then compares with the
+     * boundary the same in S3's UTF-8 order and in Java's UTF-16 order (they differ only between
+     * U+E000–U+FFFF and the characters beyond U+FFFF), so a range is the same set of keys whichever
+     * order a server lists in (S3Proxy, locally, lists in UTF-16 order).
+     */
+    static String orderSafe(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            if (key.charAt(i) >= '\uD800') {
+                return key.substring(0, i);
+            }
+        }
+        return key;
+    }
+
     /** Boundaries that split the keys seen into {@code ranges} parts of about equal count: each sample stands for its range's step. */
     private List<String> quantiles(int ranges) {
         long total = 0;
@@ -252,8 +267,9 @@ public final class PassListing implements Iterator<ListedFile>, AutoCloseable {
             for (String key : samples.get(r)) {
                 seen += steps[r];
                 if (seen * ranges >= (long) nextCut * total) {
-                    if (boundaries.isEmpty() || KeyOrder.compare(boundaries.getLast(), key) < 0) {
-                        boundaries.add(key);
+                    String cut = orderSafe(key);
+                    if (boundaries.isEmpty() || KeyOrder.compare(boundaries.getLast(), cut) < 0) {
+                        boundaries.add(cut);
                     }
                     nextCut++;
                     if (nextCut >= ranges) {

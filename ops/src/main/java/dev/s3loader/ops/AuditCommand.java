@@ -38,7 +38,7 @@ final class AuditCommand implements Callable<Integer> {
     Connection connection = new Connection();
 
     @Option(names = "--destination", paramLabel = "KIND",
-            description = "copy (no ledger), postgres or redshift (default: $DESTINATION, else postgres when --db-url is given, else copy)")
+            description = "copy (no ledger), postgres or redshift (default: $DESTINATION, else postgres when a database URL or secret is given, else copy)")
     String destination;
 
     @Option(names = "--db-url", paramLabel = "JDBC_URL", description = "postgres: jdbc:postgresql://host:port/db (default: $DB_URL)")
@@ -116,7 +116,8 @@ final class AuditCommand implements Callable<Integer> {
     private DestinationKind destination() {
         Optional<String> given = Optional.ofNullable(destination).or(() -> Connection.value(env, "DESTINATION"));
         if (given.isEmpty()) {
-            boolean database = dbUrl != null || dbSecretArn != null;
+            boolean database = dbUrl != null || dbSecretArn != null || Connection.value(env, "DB_URL").isPresent()
+                    || Connection.value(env, "DB_SECRET_ARN").isPresent();
             return database ? DestinationKind.POSTGRES : DestinationKind.COPY;
         }
         for (DestinationKind k : DestinationKind.values()) {

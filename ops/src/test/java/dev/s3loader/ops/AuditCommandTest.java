@@ -91,6 +91,21 @@ class AuditCommandTest {
     }
 
     @Test
+    void audit_awkwardKeyInTwoPlaces_isNamedByteForByteInJsonAndEscapedInText() throws Exception {
+        healthy();
+        String rel = "awkward/ctl\u0001char\ttab\rcr trailing ";
+        f.put("incoming/" + rel, "c\n");
+
+        AuditFixture.Run j = f.audit(true, "--json");
+        AuditFixture.Run t = f.audit(true);
+
+        assertThat(j.status()).isEqualTo(1);
+        assertThat(JSON.readTree(j.out()).path("findings").path("key-in-two-places").path("keys").get(0).path("key").asText())
+                .isEqualTo("incoming/" + rel);
+        assertThat(t.out()).contains("'incoming/awkward/ctl\\u0001char\\u0009tab\\u000dcr trailing '");
+    }
+
+    @Test
     void audit_newVersionDroppedAfterTheOldWasProcessed_isBacklogNotAViolation() {
         healthy();
         f.put("incoming/p/a.csv", "a, version 2\n");

@@ -5,7 +5,7 @@ public final class Printable {
     private Printable() {
     }
 
-    /** The key in single quotes, with control characters as {@code \\uXXXX}. */
+    /** The key in single quotes, with control characters as {@code \\uXXXX}; a very long key shortened (--json has it whole). */
     public static String key(String key) {
         StringBuilder b = new StringBuilder("'");
         key.codePoints().forEach(c -> {
@@ -17,6 +17,10 @@ public final class Printable {
                 b.appendCodePoint(c);
             }
         });
-        return b.append('\'').toString();
+        String s = b.toString();
+        if (s.length() > 200) {
+            return s.substring(0, 150) + "…(" + key.length() + " chars)'";
+        }
+        return s + '\'';
     }
 }

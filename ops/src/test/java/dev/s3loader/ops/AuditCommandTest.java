@@ -207,10 +207,11 @@ class AuditCommandTest {
         String phantom = "processed/p3/f001667.csv-" + UUID.randomUUID();
         f.put(phantom, "half");
 
-        AuditFixture.Run r = f.audit(false);
+        AuditFixture.Run r = f.audit(true);
 
         assertThat(r.status()).isEqualTo(1);
-        assertThat(r.out()).contains("VIOLATION phantom-object (1)", "'" + phantom + "'");
+        assertThat(r.out()).contains("VIOLATION phantom-object (1)", "'" + phantom + "'", "processed/  4 files",
+                "result: 1 violation:");
     }
 
     @Test

@@ -79,7 +79,8 @@ public final class Audit {
     }
 
     /** @return 1 when the row is a failed file whose report exists */
-    private int check(KeyRow row, Map<String, InFlight> state, AuditReport report) {
+    private int check(KeyRow listed, Map<String, InFlight> state, AuditReport report) {
+        KeyRow row = withoutPhantoms(listed, report);
         String incomingKey = layout.incoming() + row.relative();
         Optional<InFlight> dispatched = row.incoming()
                 .flatMap(i -> Optional.ofNullable(state.get(incomingKey)).filter(f -> f.etag().equals(i.etag())));
@@ -93,9 +94,6 @@ public final class Audit {
         if (ledger.isPresent()) {
             ledgerRows(row, incomingKey, report);
         }
-        for (Optional<StageObject> o : List.of(row.incoming(), row.processed(), row.failed())) {
-            o.filter(s -> PHANTOM.matcher(s.key()).find()).ifPresent(s -> report.find(FindingKind.PHANTOM_OBJECT, s.key(), ""));
-        }
         if (row.failed().isEmpty()) {
             return 0;
         }
@@ -104,6 +102,25 @@ public final class Audit {
                     "the ledger holds etag(s) " + String.join(", ", row.ledgerEtags()));
         }
         return failed(row.failed().get(), incomingKey, report);
+    }
+
+    /**
+     * A phantom is half a write, not a file: it is reported as what it is and left out of the
+     * other checks (a ledger row under its name still counts: it means the phantom was loaded).
+     */
+    private static KeyRow withoutPhantoms(KeyRow row, AuditReport report) {
+        List<Optional<StageObject>> stages = List.of(row.incoming(), row.processed(), row.failed());
+        if (stages.stream().flatMap(Optional::stream).noneMatch(Audit::phantom)) {
+            return row;
+        }
+        stages.stream().flatMap(Optional::stream).filter(Audit::phantom)
+                .forEach(o -> report.find(FindingKind.PHANTOM_OBJECT, o.key(), ""));
+        return new KeyRow(row.relative(), row.incoming().filter(o -> !phantom(o)), row.processed().filter(o -> !phantom(o)),
+                row.failed().filter(o -> !phantom(o)), row.ledgerEtags());
+    }
+
+    private static boolean phantom(StageObject o) {
+        return PHANTOM.matcher(o.key()).find();
     }
 
     private void backlog(StageObject file, Optional<InFlight> dispatched, AuditReport report) {

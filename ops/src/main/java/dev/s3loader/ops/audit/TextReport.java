@@ -11,7 +11,7 @@ public final class TextReport {
     }
 
     public static void print(AuditReport r, PrintStream out) {
-        out.printf("s3loader audit of s3://%s at %s%s%n", r.bucket(), r.at(),
+        out.printf("s3loader audit of s3://%s at %s%s%n", r.bucket(), r.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
                 r.ledger().map(l -> ", ledger: " + l).orElse(", no ledger (copy destination)"));
         out.printf("  incoming/   %s files, %s%s: %s in flight, %s stuck, %s waiting%n", n(r.incomingFiles()),
                 bytes(r.incomingBytes()), r.oldestIncomingAge().map(a -> ", oldest " + age(a)).orElse(""),

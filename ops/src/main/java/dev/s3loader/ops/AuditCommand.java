@@ -27,9 +27,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * (BUCKET, DESTINATION, DB_URL, DB_LEDGER_TABLE, INCOMING_PREFIX, MAX_ATTEMPTS, …).
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Checks that every file is in exactly one of incoming/, processed/, failed/ (with its report),",
-                "that the ledger and processed/ agree, and that nothing is duplicated or half-written.",
-                "Exit status: 0 the invariants hold, 1 they do not, 2 bad arguments, 3 the audit could not finish."})
+        description = {"Checks that every file is in exactly one of incoming/, processed/, failed/ (with its",
+                "report), that the ledger and processed/ agree, and that nothing is duplicated or half-written.",
+                "Exit status: 0 the invariants hold, 1 they do not, 2 bad arguments, 3 it could not finish.", ""})
 final class AuditCommand implements Callable<Integer> {
     private final Map<String, String> env;
     private final PrintStream out;

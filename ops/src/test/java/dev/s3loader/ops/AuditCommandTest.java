@@ -124,7 +124,18 @@ class AuditCommandTest {
         AuditFixture.Run r = f.audit(true);
 
         assertThat(r.status()).isEqualTo(1);
-        assertThat(r.out()).contains("VIOLATION key-in-two-places (1)", "'incoming/p/b.csv'  processed failed");
+        assertThat(r.out()).contains("VIOLATION key-in-two-places (1)", "'incoming/p/b.csv'  processed failed (same version)");
+    }
+
+    @Test
+    void audit_oneVersionProcessedAndALaterOneFailed_holds() {
+        healthy();
+        f.failed("p/b.csv", "b, version 2 with a bad row\n", "bad row");
+
+        AuditFixture.Run r = f.audit(true);
+
+        assertThat(r.status()).as(r.out()).isEqualTo(0);
+        assertThat(r.out()).contains("failed/     2 files, 2 error reports");
     }
 
     @Test

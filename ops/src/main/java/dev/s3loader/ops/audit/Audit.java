@@ -97,9 +97,9 @@ public final class Audit {
         if (row.failed().isEmpty()) {
             return 0;
         }
-        if (loaded) {
+        if (loaded && row.ledgerEtags().contains(row.failed().get().etag())) {
             report.find(FindingKind.LOADED_FILE_IN_FAILED, row.failed().get().key(),
-                    "the ledger holds etag(s) " + String.join(", ", row.ledgerEtags()));
+                    "the ledger holds etag " + row.failed().get().etag());
         }
         return failed(row.failed().get(), incomingKey, report);
     }
@@ -152,23 +152,20 @@ public final class Audit {
         if (row.places() < 2) {
             return;
         }
-        String where = (row.incoming().isPresent() ? "incoming " : "") + (row.processed().isPresent() ? "processed " : "")
-                + (row.failed().isPresent() ? "failed" : "");
+        List<StageObject> left = java.util.stream.Stream.of(row.processed(), row.failed()).flatMap(Optional::stream).toList();
+        boolean leftTwice = left.size() == 2 && left.get(0).etag().equals(left.get(1).etag());
+        boolean stillIncoming = row.incoming().map(in -> left.stream().anyMatch(o -> o.etag().equals(in.etag()))
+                || row.ledgerEtags().contains(in.etag())).orElse(false);
+        if (!leftTwice && !stillIncoming) {
+            return;
+        }
+        String where = ((row.incoming().isPresent() ? "incoming " : "") + (row.processed().isPresent() ? "processed " : "")
+                + (row.failed().isPresent() ? "failed" : "")).trim();
         String key = layout.incoming() + row.relative();
-        if (row.processed().isPresent() && row.failed().isPresent()) {
-            report.find(FindingKind.KEY_IN_TWO_PLACES, key, where.trim());
-            return;
-        }
-        StageObject in = row.incoming().orElseThrow();
-        StageObject other = row.processed().or(row::failed).orElseThrow();
-        boolean sameVersion = other.etag().equals(in.etag()) || row.ledgerEtags().contains(in.etag());
-        if (!sameVersion) {
-            return;
-        }
-        if (dispatched.isPresent()) {
-            report.find(FindingKind.MOVING, key, where.trim());
+        if (!leftTwice && dispatched.isPresent()) {
+            report.find(FindingKind.MOVING, key, where);
         } else {
-            report.find(FindingKind.KEY_IN_TWO_PLACES, key, where.trim() + " (same version)");
+            report.find(FindingKind.KEY_IN_TWO_PLACES, key, where + " (same version)");
         }
     }
 

@@ -86,15 +86,18 @@ final class AuditCommand implements Callable<Integer> {
         DestinationKind kind = destination();
         TableName ledger = TableName.parse("--ledger-table",
                 Optional.ofNullable(ledgerTable).or(() -> settings.optional("DB_LEDGER_TABLE")).orElse("s3loader_ledger"));
+        Optional<String> secret = Optional.ofNullable(dbSecretArn).or(() -> settings.optional("DB_SECRET_ARN"));
+        // scripts/local's PostgreSQL is the default only where nothing else names the database.
+        boolean localDatabase = connection.local(env) && secret.isEmpty();
         Optional<PostgresLogin> login = switch (kind) {
             case COPY -> Optional.empty();
             case POSTGRES -> Optional.of(new PostgresLogin(
                     Optional.ofNullable(dbUrl).or(() -> settings.optional("DB_URL"))
-                            .or(() -> connection.local(env) ? Optional.of(connection.localJdbcUrl(env)) : Optional.empty()),
+                            .or(() -> localDatabase ? Optional.of(connection.localJdbcUrl(env)) : Optional.empty()),
                     Optional.ofNullable(dbUser).or(() -> settings.optional("DB_USER"))
-                            .or(() -> connection.local(env) ? Optional.of("postgres") : Optional.empty()),
+                            .or(() -> localDatabase ? Optional.of("postgres") : Optional.empty()),
                     settings.optional("DB_PASSWORD"),
-                    Optional.ofNullable(dbSecretArn).or(() -> settings.optional("DB_SECRET_ARN")),
+                    secret,
                     settings.seconds("DB_CONNECT_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300)));
             case REDSHIFT -> throw new UsageException("the audit reads the postgres ledger only so far; for a redshift "
                     + "deployment run it with --destination copy to check the bucket alone");

@@ -291,6 +291,29 @@ class AuditCommandTest {
     }
 
     @Test
+    void audit_ledgerDatabaseFromASecret_readsHostPortDatabaseAndLoginFromIt() throws Exception {
+        healthy();
+        var pg = AuditFixture.postgres();
+        try (LocalSecretsManager secrets = new LocalSecretsManager()) {
+            String arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:s3loader-db";
+            secrets.put(arn, "{\"host\":\"127.0.0.1\",\"port\":" + pg.port() + ",\"dbname\":\"postgres\","
+                    + "\"username\":\"postgres\",\"password\":\"from-the-secret\"}");
+            System.setProperty("aws.endpointUrlSecretsManager", secrets.endpoint().toString());
+            System.setProperty("aws.accessKeyId", "k");
+            System.setProperty("aws.secretAccessKey", "s");
+            AuditFixture.Run r = f.run("audit", "--local", "--bucket", f.bucket, "--db-secret-arn", arn, "--ledger-table", f.ledger);
+
+            assertThat(r.status()).as(r.out() + r.err()).isEqualTo(0);
+            assertThat(secrets.reads.get()).isEqualTo(1);
+            assertThat(r.out()).contains("ledger      4 rows").doesNotContain("from-the-secret");
+        } finally {
+            System.clearProperty("aws.endpointUrlSecretsManager");
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+    }
+
+    @Test
     void localConstants_matchTheEmbeddedServers() {
         assertThat(Connection.LOCAL_ACCESS_KEY).isEqualTo(EmbeddedS3.ACCESS_KEY);
         assertThat(Connection.LOCAL_SECRET_KEY).isEqualTo(EmbeddedS3.SECRET_KEY);

@@ -50,7 +50,7 @@ class AuditCommandTest {
 
         assertThat(r.err()).isEmpty();
         assertThat(r.status()).as(r.out()).isEqualTo(0);
-        assertThat(r.out()).contains("incoming/   1 files", "processed/  4 files", "failed/     1 files, 1 error reports",
+        assertThat(r.out()).contains("incoming/   1 file", "processed/  4 files", "failed/     1 file, 1 error report",
                 "ledger      4 rows", "'failed/bad/rows.csv'  line 2: invalid input syntax", "result: the invariants hold");
     }
 

@@ -13,16 +13,16 @@ public final class TextReport {
     public static void print(AuditReport r, PrintStream out) {
         out.printf("s3loader audit of s3://%s at %s%s%n", r.bucket(), r.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
                 r.ledger().map(l -> ", ledger: " + l).orElse(", no ledger (copy destination)"));
-        out.printf("  incoming/   %s files, %s%s: %s in flight, %s stuck, %s waiting%n", n(r.incomingFiles()),
+        out.printf("  incoming/   %s, %s%s: %s in flight, %s stuck, %s waiting%n", count(r.incomingFiles(), "file"),
                 bytes(r.incomingBytes()), r.oldestIncomingAge().map(a -> ", oldest " + age(a)).orElse(""),
                 n(r.inFlight().count()), n(r.stuck().count()), n(r.waiting()));
         entries("in flight", r.inFlight(), out);
         entries("stuck", r.stuck(), out);
-        out.printf("  processed/  %s files, %s%n", n(r.processedFiles()), bytes(r.processedBytes()));
-        out.printf("  failed/     %s files, %s error reports%n", n(r.failed().count()), n(r.errorReports()));
+        out.printf("  processed/  %s, %s%n", count(r.processedFiles(), "file"), bytes(r.processedBytes()));
+        out.printf("  failed/     %s, %s%n", count(r.failed().count(), "file"), count(r.errorReports(), "error report"));
         entries("failed", r.failed(), out);
         if (r.ledger().isPresent()) {
-            out.printf("  ledger      %s rows%n", n(r.ledgerRows()));
+            out.printf("  ledger      %s%n", count(r.ledgerRows(), "row"));
         }
         boolean any = false;
         for (Map.Entry<FindingKind, Sample<AuditReport.Entry>> e : r.findings().entrySet()) {
@@ -61,6 +61,10 @@ public final class TextReport {
         if (rest > 0 && !s.shown().isEmpty()) {
             out.printf("      … and %s more (--keys N shows more)%n", n(rest));
         }
+    }
+
+    static String count(long v, String noun) {
+        return n(v) + " " + noun + (v == 1 ? "" : "s");
     }
 
     static String n(long v) {

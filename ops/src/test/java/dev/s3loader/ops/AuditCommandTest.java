@@ -182,7 +182,7 @@ class AuditCommandTest {
         AuditFixture.Run r = f.audit(false);
 
         assertThat(r.status()).as(r.out()).isEqualTo(0);
-        assertThat(r.out()).contains("no ledger (copy destination)");
+        assertThat(r.out()).contains("ledger not checked (copy destination)");
     }
 
     @Test

@@ -12,7 +12,7 @@ public final class TextReport {
 
     public static void print(AuditReport r, PrintStream out) {
         out.printf("s3loader audit of s3://%s at %s%s%n", r.bucket(), r.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
-                r.ledger().map(l -> ", ledger: " + l).orElse(", no ledger (copy destination)"));
+                r.ledger().map(l -> ", ledger: " + l).orElse(", ledger not checked (copy destination)"));
         out.printf("  incoming/   %s, %s%s: %s in flight, %s stuck, %s waiting%n", count(r.incomingFiles(), "file"),
                 bytes(r.incomingBytes()), r.oldestIncomingAge().map(a -> ", oldest " + age(a)).orElse(""),
                 n(r.inFlight().count()), n(r.stuck().count()), n(r.waiting()));

@@ -260,6 +260,17 @@ class AuditCommandTest {
     }
 
     @Test
+    void audit_corruptListerState_isANoteAndNothingCountsAsInFlight() {
+        f.put("incoming/q/a.csv", "1\n");
+        f.put("_s3loader/lister-state", "not gzip");
+
+        AuditFixture.Run r = f.audit(false);
+
+        assertThat(r.status()).as(r.out()).isEqualTo(0);
+        assertThat(r.out()).contains("0 in flight, 0 stuck, 1 waiting", "note      lister-state-unreadable (1)");
+    }
+
+    @Test
     void audit_sameVersionInTwoPlacesWhileDispatched_isANoteThatALoaderIsMovingIt() {
         f.put("processed/p/a.csv", "a\n");
         String etag = f.put("incoming/p/a.csv", "a\n");

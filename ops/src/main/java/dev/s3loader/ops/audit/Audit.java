@@ -59,7 +59,7 @@ public final class Audit {
     public AuditReport run() {
         AuditReport report = new AuditReport(bucket, ledger.map(LedgerReader::describe), clock.instant(), settings.keysShown());
         try {
-            Map<String, InFlight> state = state();
+            Map<String, InFlight> state = state(report);
             report.stateEntries = state.size();
             StageJoin join = new StageJoin(listing(layout.incoming()), listing(layout.processed()), listing(layout.failed()),
                     ledger.map(l -> new StageJoin.LedgerRows(l.rowsInKeyOrder(), layout.incoming()))
@@ -276,12 +276,13 @@ public final class Audit {
     }
 
     /** The lister's in-flight set; none yet (or unreadable, as the lister treats it) is empty. */
-    private Map<String, InFlight> state() {
+    private Map<String, InFlight> state(AuditReport report) {
         try (var in = s3.getObject(b -> b.bucket(bucket).key(layout.listerStateKey()))) {
             return new HashMap<>(ListerState.decode(in).entries());
         } catch (NoSuchKeyException e) {
             return Map.of();
         } catch (UncheckedIOException | IllegalArgumentException e) {
+            report.find(FindingKind.LISTER_STATE_UNREADABLE, layout.listerStateKey(), e.getMessage());
             return Map.of();
         } catch (java.io.IOException e) {
             throw new AuditException("cannot read the lister state " + layout.listerStateKey() + ": " + e.getMessage(), e);

@@ -22,6 +22,8 @@ public enum FindingKind {
             "keys the ledger holds under several etags (overwritten, or put back from failed/ with a new etag)"),
     REPORT_WITHOUT_FAILED_FILE("report-without-failed-file", false,
             "error reports whose file is no longer in failed/ (put back into incoming/, or removed)"),
+    LISTER_STATE_UNREADABLE("lister-state-unreadable", false,
+            "the lister's state object cannot be decoded: nothing counts as in flight (the lister starts afresh too)"),
     LEDGER_ROW_OUTSIDE_INCOMING("ledger-row-outside-incoming", false,
             "ledger rows whose key is not under the incoming prefix (another layout's rows)");
 

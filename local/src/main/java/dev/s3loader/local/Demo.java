@@ -121,7 +121,28 @@ public final class Demo {
         if (!drained) {
             out.printf("incoming/ did not drain within %ds%n", timeout.toSeconds());
         }
-        return r.holds() && drained && rowsOk ? 0 : 1;
+        boolean audited = audit(rt, out);
+        return r.holds() && drained && rowsOk && audited ? 0 : 1;
+    }
+
+    /**
+     * The same check a user runs on a live bucket ({@code scripts/audit}), against the demo's
+     * servers; the postgres ledger is audited too (the local Redshift keeps its ledger in the
+     * same PostgreSQL, but only the postgres destination's is read through JDBC on AWS).
+     */
+    static boolean audit(LocalRuntime rt, PrintStream out) {
+        List<String> args = new java.util.ArrayList<>(List.of("audit", "--local", "--bucket", rt.bucket(),
+                "--s3-endpoint", rt.s3Server().endpoint().toString(), "--keys", "5"));
+        if (rt.loaderConfig().destination() == dev.s3loader.model.DestinationKind.POSTGRES) {
+            rt.postgres().ifPresent(pg -> args.addAll(List.of("--destination", "postgres", "--db-url", pg.jdbcUrl(),
+                    "--db-user", pg.user())));
+        } else {
+            args.addAll(List.of("--destination", "copy"));
+        }
+        out.println();
+        out.println("== scripts/audit");
+        int status = dev.s3loader.ops.S3LoaderCommand.run(args.toArray(String[]::new), rt.env(), out, System.err);
+        return status == 0;
     }
 
     private static int count(S3Client s3, String bucket, String prefix) {

@@ -79,6 +79,7 @@ public final class LocalMain {
                   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
                   aws --endpoint-url %s s3 cp ./some.csv s3://%s/incoming/some.csv
                   aws --endpoint-url %s s3 ls --recursive s3://%s/processed/
+                  scripts/audit --local%s%s   # checks the invariants on this bucket
                 """, s3, rt.sqsServer().endpoint(), rt.bucket(), rt.queues().queueUrl(), rt.queues().deadLetterQueueUrl(),
                 rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(),
                 data.toAbsolutePath(), data.resolve("metrics").toAbsolutePath(),
@@ -86,6 +87,8 @@ public final class LocalMain {
                         pg.jdbcUrl(), pg.user(), pg.password(), rt.env().get("DB_TABLE"), rt.loaderConfig().destination()
                                 .name().toLowerCase(java.util.Locale.ROOT))).orElse(""),
                 rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(),
-                s3, rt.bucket(), s3, rt.bucket());
+                s3, rt.bucket(), s3, rt.bucket(),
+                "s3loader-local".equals(rt.bucket()) ? "" : " --bucket " + rt.bucket(),
+                rt.loaderConfig().destination() == dev.s3loader.model.DestinationKind.POSTGRES ? " --destination postgres" : "");
     }
 }

@@ -19,6 +19,9 @@ import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerState;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.PollerConfig;
+import dev.s3loader.ops.audit.Audit;
+import dev.s3loader.ops.audit.AuditReport;
+import dev.s3loader.ops.audit.JsonReport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,6 +34,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -194,6 +198,12 @@ abstract class PipelineContract {
         assertThat(report.key()).isEqualTo(longKey);
         assertThat(report.reason()).contains("key too long for processed/");
         assertThat(get(LAYOUT.processed() + "awkward/empty.csv")).isEmpty();
+        // What a user runs on the same bucket (scripts/audit) agrees.
+        AuditReport audit = new Audit(s3, bucket, LAYOUT, Optional.empty(),
+                new Audit.Settings(20, 1000, 5, Duration.ofMinutes(60)), Clock.systemUTC()).run();
+        assertThat(audit.holds()).as(JsonReport.toJson(audit)).isTrue();
+        assertThat(audit.processedFiles()).isEqualTo(sample.size() - 1);
+        assertThat(audit.failed().count()).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,139 @@
+package dev.s3loader.ops;
+
+import dev.s3loader.clients.AwsClients;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/**
+ * Where every verb finds the pipeline: the bucket, and the S3 and SQS endpoints. On AWS the SDK's
+ * default credential chain and region apply; {@code --local} points at scripts/local on loopback,
+ * on the ports it reads from the same variables (S3LOADER_S3_PORT, …), with its fixed credentials.
+ */
+public final class Connection {
+    /** What scripts/local listens on and accepts unless told otherwise (see LocalMain, EmbeddedS3). */
+    static final String LOCAL_BUCKET = "s3loader-local";
+    static final int LOCAL_S3_PORT = 9000;
+    static final int LOCAL_SQS_PORT = 9324;
+    static final int LOCAL_PG_PORT = 15432;
+    static final String LOCAL_ACCESS_KEY = "s3loader";
+    static final String LOCAL_SECRET_KEY = "s3loader-secret";
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+    @Option(names = "--bucket", paramLabel = "NAME",
+            description = "the pipeline's bucket (default: $BUCKET, or $S3LOADER_BUCKET / s3loader-local with --local)")
+    String bucket;
+
+    @Option(names = "--local", description = "the pipeline scripts/local runs: loopback endpoints (ports from "
+            + "S3LOADER_S3_PORT, S3LOADER_SQS_PORT, S3LOADER_PG_PORT), its bucket and credentials")
+    boolean local;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL",
+            description = "an S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS; or $AWS_ENDPOINT_URL_S3)")
+    String s3Endpoint;
+
+    @Option(names = "--sqs-endpoint", paramLabel = "URL",
+            description = "an SQS-compatible endpoint for the verbs that read the queue (default: AWS; or $AWS_ENDPOINT_URL_SQS)")
+    String sqsEndpoint;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "AWS region (default: the SDK's chain: AWS_REGION, profile)")
+    String region;
+
+    boolean local(Map<String, String> env) {
+        return local;
+    }
+
+    String bucket(Map<String, String> env) {
+        String b = Optional.ofNullable(bucket).or(() -> value(env, "BUCKET"))
+                .or(() -> local(env) ? Optional.of(value(env, "S3LOADER_BUCKET").orElse(LOCAL_BUCKET)) : Optional.empty())
+                .orElseThrow(() -> new UsageException("--bucket is required (or set BUCKET)"));
+        if (!BUCKET.matcher(b).matches() || b.contains("..")) {
+            throw new UsageException("--bucket must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-'), got '" + b + "'");
+        }
+        return b;
+    }
+
+    Optional<URI> s3Endpoint(Map<String, String> env) {
+        return endpoint("--s3-endpoint", s3Endpoint, env, "AWS_ENDPOINT_URL_S3", "S3LOADER_S3_PORT", LOCAL_S3_PORT);
+    }
+
+    Optional<URI> sqsEndpoint(Map<String, String> env) {
+        return endpoint("--sqs-endpoint", sqsEndpoint, env, "AWS_ENDPOINT_URL_SQS", "S3LOADER_SQS_PORT", LOCAL_SQS_PORT);
+    }
+
+    /** The PostgreSQL scripts/local runs (DESTINATION=postgres), as a JDBC URL. */
+    String localJdbcUrl(Map<String, String> env) {
+        return "jdbc:postgresql://127.0.0.1:" + port(env, "S3LOADER_PG_PORT", LOCAL_PG_PORT) + "/postgres";
+    }
+
+    public S3Client s3(Map<String, String> env) {
+        S3ClientBuilder b = S3Client.builder().httpClient(AwsClients.http())
+                .overrideConfiguration(AwsClients.retries())
+                .region(region(env));
+        s3Endpoint(env).ifPresent(e -> b.endpointOverride(e).forcePathStyle(true));
+        if (local(env)) {
+            b.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)));
+        }
+        return b.build();
+    }
+
+    Region region(Map<String, String> env) {
+        if (region != null) {
+            return Region.of(region);
+        }
+        if (local(env) || s3Endpoint(env).isPresent()) {
+            return Region.of(value(env, "AWS_REGION").orElse("us-east-1"));
+        }
+        try {
+            return value(env, "AWS_REGION").map(Region::of).orElseGet(() -> DefaultAwsRegionProviderChain.builder().build().getRegion());
+        } catch (RuntimeException e) {
+            throw new UsageException("no AWS region: pass --region or set AWS_REGION");
+        }
+    }
+
+    private Optional<URI> endpoint(String option, String given, Map<String, String> env, String variable, String portVariable,
+                                   int localPort) {
+        Optional<String> text = Optional.ofNullable(given).or(() -> value(env, variable));
+        if (text.isEmpty() && local(env)) {
+            return Optional.of(URI.create("http://127.0.0.1:" + port(env, portVariable, localPort)));
+        }
+        return text.map(t -> {
+            try {
+                URI u = new URI(t);
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                    throw new java.net.URISyntaxException(t, "not an http(s) URL with a host");
+                }
+                return u;
+            } catch (java.net.URISyntaxException e) {
+                throw new UsageException(option + " must be an http(s) URL such as http://127.0.0.1:9000, got '" + t + "'");
+            }
+        });
+    }
+
+    private static int port(Map<String, String> env, String variable, int fallback) {
+        return value(env, variable).map(v -> {
+            try {
+                int p = Integer.parseInt(v);
+                if (p >= 1 && p <= 65535) {
+                    return p;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new UsageException(variable + " must be a port between 1 and 65535, got '" + v + "'");
+        }).orElse(fallback);
+    }
+
+    static Optional<String> value(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+    }
+}

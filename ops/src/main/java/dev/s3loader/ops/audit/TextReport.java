@@ -1,0 +1,101 @@
+package dev.s3loader.ops.audit;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/** The audit's report for a person: counts first, then each finding with its first keys. */
+public final class TextReport {
+    private TextReport() {
+    }
+
+    public static void print(AuditReport r, PrintStream out) {
+        out.printf("s3loader audit of s3://%s at %s%s%n", r.bucket(), r.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                r.ledger().map(l -> ", ledger: " + l).orElse(", ledger not checked (copy destination)"));
+        out.printf("  incoming/   %s, %s%s: %s in flight, %s stuck, %s waiting%n", count(r.incomingFiles(), "file"),
+                bytes(r.incomingBytes()), r.oldestIncomingAge().map(a -> ", oldest " + age(a)).orElse(""),
+                n(r.inFlight().count()), n(r.stuck().count()), n(r.waiting()));
+        entries("in flight", r.inFlight(), out);
+        entries("stuck", r.stuck(), out);
+        out.printf("  processed/  %s, %s%n", count(r.processedFiles(), "file"), bytes(r.processedBytes()));
+        out.printf("  failed/     %s, %s%n", count(r.failed().count(), "file"), count(r.errorReports(), "error report"));
+        entries("failed", r.failed(), out);
+        if (r.ledger().isPresent()) {
+            out.printf("  ledger      %s%n", count(r.ledgerRows(), "row"));
+        }
+        boolean any = false;
+        for (Map.Entry<FindingKind, Sample<AuditReport.Entry>> e : r.findings().entrySet()) {
+            if (e.getValue().count() == 0) {
+                continue;
+            }
+            if (!any) {
+                out.println("findings");
+                any = true;
+            }
+            FindingKind k = e.getKey();
+            out.printf("  %s %s (%s): %s%n", k.violation() ? "VIOLATION" : "note     ", k.id(), n(e.getValue().count()),
+                    k.description());
+            e.getValue().shown().forEach(x -> out.printf("      %s%s%n", x.key().isEmpty() ? "" : Printable.key(x.key()),
+                    x.detail().isEmpty() ? "" : "  " + x.detail()));
+            more(e.getValue(), out);
+        }
+        if (r.holds()) {
+            out.println("result: the invariants hold");
+        } else {
+            out.printf("result: %s violation%s: the invariants do NOT hold%n", n(r.violations()), r.violations() == 1 ? "" : "s");
+        }
+    }
+
+    private static void entries(String what, Sample<AuditReport.Entry> s, PrintStream out) {
+        if (s.count() == 0) {
+            return;
+        }
+        s.shown().forEach(x -> out.printf("      %-9s %s%s%n", what, Printable.key(x.key()),
+                x.detail().isEmpty() ? "" : "  " + x.detail()));
+        more(s, out);
+    }
+
+    private static void more(Sample<?> s, PrintStream out) {
+        long rest = s.count() - s.shown().size();
+        if (rest > 0 && !s.shown().isEmpty()) {
+            out.printf("      … and %s more (--keys N shows more)%n", n(rest));
+        }
+    }
+
+    static String count(long v, String noun) {
+        return n(v) + " " + noun + (v == 1 ? "" : "s");
+    }
+
+    static String n(long v) {
+        return String.format(Locale.ROOT, "%,d", v);
+    }
+
+    static String bytes(long b) {
+        if (b < 1024) {
+            return b + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = b;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    static String age(Duration d) {
+        long s = d.toSeconds();
+        if (s < 120) {
+            return s + "s";
+        }
+        if (s < 7200) {
+            return (s / 60) + "m";
+        }
+        if (s < 172_800) {
+            return (s / 3600) + "h" + ((s % 3600) / 60) + "m";
+        }
+        return (s / 86_400) + "d";
+    }
+}

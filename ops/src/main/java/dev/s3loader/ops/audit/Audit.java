@@ -2,6 +2,7 @@ package dev.s3loader.ops.audit;
 
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.InFlight;
+import dev.s3loader.model.KeyOrder;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.ListerState;
 import java.io.UncheckedIOException;

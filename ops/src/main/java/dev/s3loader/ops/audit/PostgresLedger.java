@@ -1,5 +1,6 @@
 package dev.s3loader.ops.audit;
 
+import dev.s3loader.model.KeyOrder;
 import dev.s3loader.model.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

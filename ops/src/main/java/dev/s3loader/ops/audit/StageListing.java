@@ -1,5 +1,6 @@
 package dev.s3loader.ops.audit;
 
+import dev.s3loader.model.KeyOrder;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import software.amazon.awssdk.services.s3.S3Client;

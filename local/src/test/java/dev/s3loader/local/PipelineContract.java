@@ -209,7 +209,8 @@ abstract class PipelineContract {
     @Test
     void pipeline_awkwardKeysIntoPostgres_eachLoadedOnceAndMovedByteForByte() throws Exception {
         // Arrange: a database of its own; the sample set holds every awkward key, a malformed
-        // file and a key too long for processed/ (both end in failed/).
+        // file, an empty file (no rows: PostgreSQL rejects it) and a key too long for processed/
+        // (the three end in failed/).
         String database = "keys_" + bucket.replace("-", "_");
         String url = SharedServers.postgres().createDatabase(database);
         try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
@@ -243,7 +244,7 @@ abstract class PipelineContract {
         // byte for byte, once; the table holds each loaded row once.
         InvariantCheck.Result r = new InvariantCheck(s3, bucket, LAYOUT).check(InvariantCheck.hashes(LAYOUT, sample));
         assertThat(r.violations()).isEmpty();
-        assertThat(r.failed()).isEqualTo(2);
+        assertThat(r.failed()).isEqualTo(3);
         List<String> expectedLedger = new ArrayList<>();
         long expectedRows = 0;
         for (SampleSet.SampleFile f : sample) {

@@ -101,9 +101,11 @@ public final class ListerService {
         OptionalLong queueHeld = queue.read();
         DispatchPlan plan;
         ListingPass nextPass;
+        boolean passComplete;
         try (PassListing listed = new PassListing(listing, pass, listFor, maxListed, listers)) {
             plan = planner.plan(listed, state, clock.instant(), queueHeld, listed::covered);
             nextPass = listed.advanced(plan.files(), plan.bytes(), plan.oldest(), config.listRanges());
+            passComplete = listed.passCompleted();
         }
         List<FileMessage> messages = plan.toSend().stream()
                 .map(d -> new FileMessage(config.bucket(), d.file().key(), d.file().etag(), d.file().size(),
@@ -119,7 +121,6 @@ public final class ListerService {
                     + " no metrics published");
         }
         // A pass that ended this run started the next one, whose 'previous' is its totals.
-        boolean passComplete = nextPass.files() == 0 && nextPass.cursors().stream().allMatch(ListingPass.NOT_STARTED::equals);
         ListingPass.Totals shown = passComplete ? nextPass.previous() : inProgress(nextPass);
         Backlog backlog = Backlog.of(shown.files(), shown.bytes(), shown.oldest(), clock.instant(), next.size(),
                 accepted.size(), plan.stuck(), plan.waiting(), passComplete);

@@ -48,6 +48,7 @@ public final class PassListing implements Iterator<ListedFile>, AutoCloseable {
     private final long maxFiles;
     private long taken;
     private volatile RuntimeException failure;
+    private boolean passCompleted;
     private int running;
     private Item next;
 
@@ -233,6 +234,7 @@ public final class PassListing implements Iterator<ListedFile>, AutoCloseable {
         if (!after.complete()) {
             return after;
         }
+        passCompleted = true;
         return ListingPass.start(quantiles(rangesNext), after.totals());
     }
 
@@ -249,6 +251,11 @@ public final class PassListing implements Iterator<ListedFile>, AutoCloseable {
             }
         }
         return key;
+    }
+
+    /** True once {@link #advanced} found every range listed to its end: this run completed the pass. */
+    public boolean passCompleted() {
+        return passCompleted;
     }
 
     /** Boundaries that split the keys seen into {@code ranges} parts of about equal count: each sample stands for its range's step. */

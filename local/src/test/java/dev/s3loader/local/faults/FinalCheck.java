@@ -40,9 +40,16 @@ final class FinalCheck {
     }
 
     static Verdict verify(Stack stack) {
+        return verify(stack.s3, stack.bucket, stack.dropped, stack::connect);
+    }
+
+    /** Where the bucket and the database are, for a stack that runs in another process. */
+    interface Database {
+        Connection connect() throws SQLException;
+    }
+
+    static Verdict verify(S3Client s3, String bucketName, Dropped dropped, Database database) {
         Layout layout = Stack.LAYOUT;
-        Dropped dropped = stack.dropped;
-        S3Client s3 = stack.s3;
         List<String> violations = new ArrayList<>();
         long lost = 0;
         long duplicated = 0;
@@ -54,7 +61,7 @@ final class FinalCheck {
                 present.put(key, dropped.latest(key).sha256());
             }
         }
-        InvariantCheck.Result bucket = new InvariantCheck(s3, stack.bucket, layout).check(present);
+        InvariantCheck.Result bucket = new InvariantCheck(s3, bucketName, layout).check(present);
         for (String v : bucket.violations()) {
             if (v.contains(" places (")) {
                 if (v.contains(" is in 0 places")) {
@@ -71,7 +78,7 @@ final class FinalCheck {
         // The database.
         Map<String, Integer> ledger = new HashMap<>();
         Map<Long, Integer> rows = new HashMap<>();
-        try (Connection c = stack.connect(); Statement st = c.createStatement()) {
+        try (Connection c = database.connect(); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT \"key\", \"etag\" FROM " + Stack.LEDGER)) {
                 while (rs.next()) {
                     ledger.merge(rs.getString(1) + '\0' + Dropped.unquote(rs.getString(2)), 1, Integer::sum);
@@ -131,13 +138,13 @@ final class FinalCheck {
                     lost++;
                     violations.add("healthy file never loaded: " + key);
                 }
-                if (!exists(s3, stack.bucket, layout.processedKey(key).orElseThrow())) {
+                if (!exists(s3, bucketName, layout.processedKey(key).orElseThrow())) {
                     violations.add("healthy file not in processed/: " + key);
                 }
             } else {
                 String report = layout.errorReportKey(key);
                 try {
-                    ErrorReport r = ErrorReport.fromJson(s3.getObjectAsBytes(b -> b.bucket(stack.bucket).key(report))
+                    ErrorReport r = ErrorReport.fromJson(s3.getObjectAsBytes(b -> b.bucket(bucketName).key(report))
                             .asUtf8String());
                     reasons.put(key, r.reason());
                     if (r.reason() == null || r.reason().isBlank()) {
@@ -146,7 +153,7 @@ final class FinalCheck {
                 } catch (NoSuchKeyException e) {
                     violations.add(v.kind() + " file has no error report: " + key);
                 }
-                if (!exists(s3, stack.bucket, layout.failedKey(key).orElseThrow())) {
+                if (!exists(s3, bucketName, layout.failedKey(key).orElseThrow())) {
                     violations.add(v.kind() + " file not in failed/: " + key);
                 }
             }

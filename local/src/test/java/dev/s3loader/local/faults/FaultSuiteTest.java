@@ -163,7 +163,7 @@ class FaultSuiteTest {
         try (Stack stack = stack("poison", List.of(), List.of(), Map.of())) {
             long started = System.nanoTime();
             int files = FaultSize.files();
-            int every = Math.max(5, files / 60);
+            int every = Math.max(10, files / 60);
             int poison = 0;
             List<Dropped.Kind> kinds = List.of(Dropped.Kind.BINARY, Dropped.Kind.WRONG_ENCODING,
                     Dropped.Kind.VALUE_TOO_LONG, Dropped.Kind.NOT_GZIP, Dropped.Kind.HEADER_ONLY, Dropped.Kind.EMPTY);

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -52,6 +54,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * random choice is printed; {@code S3LOADER_FAULT_SEED} repeats a run. Real-process kills are in
  * {@link ProcessKillTest}.
  */
+@Execution(ExecutionMode.CONCURRENT) // two scenarios at a time: each has its own bucket, queue and database
 class FaultSuiteTest {
     static final Duration DRAIN_LIMIT = Duration.ofMinutes(15);
     static final long SEED = FaultSize.seed();
@@ -222,7 +225,12 @@ class FaultSuiteTest {
             stack.start(StepHook.NONE);
             long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
             int seen = 0;
+            int waves = 0;
             while (!(killer.exhausted() && stack.drained()) && System.nanoTime() < deadline) {
+                if (!killer.exhausted() && stack.drained()) { // work ran out before the kills did: more files
+                    dropHealthy(stack, Math.max(50, FaultSize.files() / 10), random);
+                    waves++;
+                }
                 if (killer.kills() > seen) {
                     seen = killer.kills();
                     stack.stop(); // the lister is dead: restart the runtime, as an operator (or Lambda) would
@@ -231,7 +239,7 @@ class FaultSuiteTest {
                 Stack.sleep(Duration.ofSeconds(1));
             }
             finish(stack, "lister killed mid-run", killer.kills(), killer.kills() + " lister runs killed ("
-                    + killer.describe() + ")", started);
+                    + killer.describe() + ")" + (waves > 0 ? ", " + waves + " extra waves of files" : ""), started);
             assertThat(killer.exhausted()).as("every planned lister kill happened").isTrue();
         }
     }
@@ -347,9 +355,10 @@ class FaultSuiteTest {
         ExecutorService producers = Executors.newFixedThreadPool(4);
         try {
             List<Future<?>> done = new ArrayList<>();
+            int first = stack.dropped.fileCount(); // a later wave gets new keys
             for (int i = 0; i < n; i++) {
                 int file = i;
-                done.add(producers.submit(() -> stack.dropped.csv(healthyKey(file), rows[file])));
+                done.add(producers.submit(() -> stack.dropped.csv(healthyKey(first + file), rows[file])));
             }
             for (Future<?> f : done) {
                 f.get();

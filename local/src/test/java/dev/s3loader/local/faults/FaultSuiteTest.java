@@ -234,6 +234,7 @@ class FaultSuiteTest {
                 if (killer.kills() > seen) {
                     seen = killer.kills();
                     stack.stop(); // the lister is dead: restart the runtime, as an operator (or Lambda) would
+                    killer.revive();
                     stack.start(StepHook.NONE);
                 }
                 Stack.sleep(Duration.ofSeconds(1));
@@ -474,9 +475,11 @@ class FaultSuiteTest {
     }
 
     /**
-     * Kills the lister (an {@link Error} on its thread, which ends the scheduled runs as a dead
-     * process would) at a random SendMessageBatch or at the state write that would record what it
-     * sent: messages out, nothing recorded.
+     * Kills the lister as a dead process would die: at a random SendMessageBatch (some messages
+     * out, on the sender threads) or at the state write that would record what it sent (all out,
+     * none recorded), an {@link Error} is thrown, and from then on every call of that lister, on
+     * any of its threads, fails too, so the run can neither finish nor save. The scheduled runs end
+     * with it; the test restarts the runtime and {@link #revive()}s the new lister.
      */
     static final class ListerKiller implements ExecutionInterceptor {
         private final Random random;
@@ -484,6 +487,7 @@ class FaultSuiteTest {
         private final AtomicInteger kills = new AtomicInteger();
         private final AtomicInteger atSend = new AtomicInteger();
         private final AtomicInteger atSave = new AtomicInteger();
+        private volatile boolean dead;
 
         ListerKiller(long seed, int planned) {
             this.random = new Random(seed);
@@ -492,23 +496,35 @@ class FaultSuiteTest {
 
         @Override
         public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-            if (!Thread.currentThread().getName().startsWith("s3loader-lister") || kills.get() >= planned) {
-                return;
+            String thread = Thread.currentThread().getName();
+            if (!thread.startsWith("s3loader-lister") && !thread.startsWith("s3loader-send-")) {
+                return; // the loaders are not part of the lister process
+            }
+            if (dead) {
+                throw new KillAt.WorkerDeath("the lister is dead");
             }
             SdkRequest r = context.request();
             boolean send = r instanceof SendMessageBatchRequest;
             boolean save = r instanceof PutObjectRequest p && p.key().startsWith("_s3loader/lister");
-            boolean die;
             synchronized (random) {
-                // Alternately mid-send (some messages out) and before the state write (all out, none recorded).
+                if (kills.get() >= planned) {
+                    return;
+                }
+                // Alternately mid-send and before the state write.
                 boolean wanted = kills.get() % 2 == 0 ? send : save;
-                die = wanted && random.nextInt(3) == 0;
-            }
-            if (die) {
+                if (!wanted || random.nextInt(3) != 0) {
+                    return;
+                }
+                dead = true;
                 (send ? atSend : atSave).incrementAndGet();
                 kills.incrementAndGet();
-                throw new KillAt.WorkerDeath("lister killed before " + r.getClass().getSimpleName());
             }
+            throw new KillAt.WorkerDeath("lister killed before " + r.getClass().getSimpleName());
+        }
+
+        /** The restarted lister lives. */
+        void revive() {
+            dead = false;
         }
 
         int kills() {

@@ -101,7 +101,10 @@ class ProcessKillTest {
                     }
                 }
                 int victim = random.nextInt(loaders.size());
-                if (kill9(loaders.get(victim))) {
+                Process target = loaders.get(victim);
+                if (!target.isAlive()) {
+                    halts += target.exitValue() == CrashAt.STATUS ? 1 : 0;
+                } else if (kill9(target)) {
                     kills++;
                 }
                 // One restart in three is armed to halt itself at an exact step boundary (S3LOADER_CRASH_AT).

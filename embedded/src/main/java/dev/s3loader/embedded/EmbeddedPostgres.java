@@ -58,6 +58,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 .setPort(this.port)
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setServerConfig("listen_addresses", "127.0.0.1")
+                // Zonky's default is off: a commit is acknowledged before it is on disk, and a crash
+                // loses it after the loader has moved its file to processed/ (rows lost in local mode).
+                .setServerConfig("synchronous_commit", "on")
                 .setLocaleConfig("locale", "C")
                 .setDataDirectory(dataDirectory)
                 .setCleanDataDirectory(temporary);

@@ -47,7 +47,7 @@ public final class LocalMain {
             });
             Duration interval = env.seconds("LIST_INTERVAL_SECONDS", Duration.ofSeconds(5), 1, 3600);
             rt = new LocalRuntime(new LocalRuntime.Options(data, s3Port, sqsPort, pgPort, bucket, interval,
-                    data.resolve("metrics")), overrides);
+                    data.resolve("metrics")), overrides, CrashAt.fromEnv(environment.get("S3LOADER_CRASH_AT")));
             print(rt, data);
         } catch (ConfigException e) {
             System.err.println("s3loader local: " + e.getMessage());

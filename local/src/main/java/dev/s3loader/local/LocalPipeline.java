@@ -4,6 +4,7 @@ import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
 import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.StepHook;
 import dev.s3loader.loader.poller.QueuePoller;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.LoaderConfig;
@@ -48,6 +49,12 @@ public final class LocalPipeline implements AutoCloseable {
 
     public LocalPipeline(Clients clients, ListerConfig listerConfig, LoaderConfig loaderConfig, PollerConfig pollerConfig,
                          Duration listInterval, Path metricsDir, Clock clock) {
+        this(clients, listerConfig, loaderConfig, pollerConfig, listInterval, metricsDir, clock, StepHook.NONE);
+    }
+
+    /** @param hook sees the loader's step boundaries: a test seam for the fault suite; production passes {@link StepHook#NONE} */
+    public LocalPipeline(Clients clients, ListerConfig listerConfig, LoaderConfig loaderConfig, PollerConfig pollerConfig,
+                         Duration listInterval, Path metricsDir, Clock clock, StepHook hook) {
         try {
             Files.createDirectories(metricsDir);
             this.loaderMetrics = Files.newBufferedWriter(metricsDir.resolve("loader-metrics.log"), StandardCharsets.UTF_8,
@@ -58,7 +65,7 @@ public final class LocalPipeline implements AutoCloseable {
         this.backlog = new LogBacklogPublisher(metricsDir.resolve("lister-metrics.log"), clock);
         this.lister = ListerService.wire(listerConfig, clients.s3(), clients.sqs(), backlog, clock);
         this.loader = new Loader(loaderConfig, new Loader.Clients(clients.s3(), clients.redshiftData()),
-                this::writeLoaderMetrics, clock);
+                this::writeLoaderMetrics, clock, hook);
         for (int i = 0; i < pollerConfig.pollers(); i++) {
             pollers.add(new QueuePoller(clients.sqs(), loader.processor(), pollerConfig.queueUrl(),
                     pollerConfig.batchSize(), pollerConfig.visibilityTimeout(), pollerConfig.waitTime(),

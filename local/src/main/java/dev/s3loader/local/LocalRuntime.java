@@ -4,6 +4,7 @@ import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
 import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.loader.StepHook;
 import dev.s3loader.model.DestinationKind;
 import dev.s3loader.model.Env;
 import dev.s3loader.model.ListerConfig;
@@ -53,6 +54,11 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** @param overrides variables on top of the local defaults (BATCH_SIZE, POLLERS, DESTINATION, DB_TABLE, …) */
     public LocalRuntime(Options options, Map<String, String> overrides) {
+        this(options, overrides, StepHook.NONE);
+    }
+
+    /** @param hook sees the loader's step boundaries (a test seam: {@link CrashAt} halts the process at one) */
+    public LocalRuntime(Options options, Map<String, String> overrides, StepHook hook) {
         this.bucket = options.bucket();
         Map<String, String> env = new HashMap<>(Map.of(
                 "BUCKET", bucket,
@@ -92,7 +98,7 @@ public final class LocalRuntime implements AutoCloseable {
                 throw new IllegalStateException("the Redshift Data API runs locally only with DESTINATION=redshift");
             }
             return dataApi;
-        }), lister, loader, PollerConfig.fromEnv(env), options.listInterval(), options.metricsDir(), Clock.systemUTC());
+        }), lister, loader, PollerConfig.fromEnv(env), options.listInterval(), options.metricsDir(), Clock.systemUTC(), hook);
     }
 
     /** Points the database variables at the local PostgreSQL and creates the sample table, unless the caller chose a table. */

@@ -19,11 +19,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 final class Dropped {
     /**
-     * The kinds of file a producer can drop. HEADER_ONLY and EMPTY load (zero rows) and go to
-     * processed/: failed/ is for files that can never load (design.md); the others can never load.
+     * The kinds of file a producer can drop. Every kind but HEALTHY can never load: a header-only
+     * or empty file holds no rows, which the postgres destination rejects (issue 7's poison files).
      */
     enum Kind {
-        HEALTHY(true), HEADER_ONLY(true), EMPTY(true), BINARY(false), WRONG_ENCODING(false), VALUE_TOO_LONG(false),
+        HEALTHY(true), HEADER_ONLY(false), EMPTY(false), BINARY(false), WRONG_ENCODING(false), VALUE_TOO_LONG(false),
         NOT_GZIP(false);
 
         final boolean loads;

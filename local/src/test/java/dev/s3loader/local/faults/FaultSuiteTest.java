@@ -189,7 +189,9 @@ class FaultSuiteTest {
                 String expect = key.contains("/binary-") ? "invalid byte sequence"
                         : key.contains("/wrong_encoding-") ? "invalid byte sequence"
                         : key.contains("/value_too_long-") ? "too long"
-                        : key.contains("/not_gzip-") ? "gzip" : "?";
+                        : key.contains("/not_gzip-") ? "gzip"
+                        : key.contains("/header_only-") ? "holds no rows"
+                        : key.contains("/empty-") ? "empty (0 bytes)" : "?";
                 assertThat(reason).as("reason for " + key).containsIgnoringCase(expect);
             });
         }

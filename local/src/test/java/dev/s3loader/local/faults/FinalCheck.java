@@ -1,5 +1,13 @@
 package dev.s3loader.local.faults;
 
+import dev.s3loader.model.TableName;
+import dev.s3loader.ops.audit.Audit;
+import dev.s3loader.ops.audit.AuditReport;
+import dev.s3loader.ops.audit.JsonReport;
+import dev.s3loader.ops.audit.PostgresLedger;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import dev.s3loader.local.InvariantCheck;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.Layout;
@@ -158,7 +166,32 @@ final class FinalCheck {
                 }
             }
         }
+        audit(s3, bucketName, dropped, database, violations);
         return new Verdict(lost, duplicated, bucket.processed(), bucket.failed(), violations, reasons);
+    }
+
+    /**
+     * What a user would run on the same bucket and ledger: {@code s3loader audit} must hold too.
+     * Where producers deleted or overwrote files in flight, a loaded version may leave a ledger
+     * row whose file the producer removed: the audit rightly names it, and this record-based
+     * check above is the judge there, so the audit's verdict is required only where every file
+     * was dropped once and left alone.
+     */
+    private static void audit(S3Client s3, String bucketName, Dropped dropped, Database database,
+                              List<String> violations) {
+        boolean untouched = dropped.keys().stream().noneMatch(dropped::deletedForGood)
+                && dropped.versions().size() == dropped.fileCount();
+        try {
+            AuditReport report = new Audit(s3, bucketName, Stack.LAYOUT,
+                    Optional.of(new PostgresLedger(database.connect(), TableName.parse("DB_LEDGER_TABLE", Stack.LEDGER),
+                            10_000)),
+                    new Audit.Settings(20, 1000, 1000, Duration.ofDays(1)), Clock.systemUTC()).run();
+            if (untouched && !report.holds()) {
+                violations.add("s3loader audit does not hold: " + JsonReport.toJson(report));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the database: " + e.getMessage(), e);
+        }
     }
 
     /** A key the producer deleted after it was moved is legitimately in processed/: not a phantom. */

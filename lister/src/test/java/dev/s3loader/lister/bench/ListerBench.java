@@ -181,6 +181,9 @@ public final class ListerBench {
      * generation, so their figure says little).
      */
     private static final class HeapWatch {
+        private static final java.util.Set<String> HEAP_POOLS = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName)
+                .collect(java.util.stream.Collectors.toSet());
         private final AtomicLong peak = new AtomicLong();
         private final AtomicLong peakTotal = new AtomicLong();
         private final AtomicLong afterFullGc = new AtomicLong(-1);
@@ -197,8 +200,9 @@ public final class ListerBench {
                         var info = com.sun.management.GarbageCollectionNotificationInfo.from(
                                 (javax.management.openmbean.CompositeData) n.getUserData());
                         if (info.getGcAction().contains("major")) {
-                            long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
-                                    .mapToLong(java.lang.management.MemoryUsage::getUsed).sum();
+                            long used = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                                    .filter(e -> HEAP_POOLS.contains(e.getKey()))
+                                    .mapToLong(e -> e.getValue().getUsed()).sum();
                             afterFullGc.accumulateAndGet(used, Math::max);
                         }
                     }, null, null);

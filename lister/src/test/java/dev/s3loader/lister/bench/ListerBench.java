@@ -47,6 +47,14 @@ public final class ListerBench {
         int passes = Integer.getInteger("passes", 2);
         boolean warm = Boolean.getBoolean("warm");
         Logger.getLogger("dev.s3loader").setLevel(Level.WARNING);
+        // The heap may run out in a server or sender thread, where main would never hear of it.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                System.out.printf("OUT OF MEMORY in thread %s: the benchmark (lister and both endpoints in one JVM) did not"
+                        + " complete within -Xmx %d MiB%n", thread.getName(), Runtime.getRuntime().maxMemory() >> 20);
+                Runtime.getRuntime().halt(3);
+            }
+        });
 
         System.out.printf(Locale.ROOT, "lister bench: %,d waiting files (%s keys), MAX_IN_FLIGHT_FILES=%,d, a run lists for at most %.1f s,"
                         + " %s, fleet: %s; JVM: %d cores, -Xmx %d MiB, GC %s%n",

@@ -62,8 +62,8 @@ public final class PagingS3Server implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a loopback port", e);
         }
-        // One thread per parallel range (up to 256) must be able to wait out its page latency at once.
-        threads = Executors.newFixedThreadPool(64, Thread.ofPlatform().name("paging-s3-", 0).daemon(true).factory());
+        // Every parallel range (LIST_RANGES up to 256) must be able to wait out its page latency at once.
+        threads = Executors.newCachedThreadPool(Thread.ofPlatform().name("paging-s3-", 0).daemon(true).factory());
         server.setExecutor(threads);
         server.createContext("/", this::handle);
         server.start();

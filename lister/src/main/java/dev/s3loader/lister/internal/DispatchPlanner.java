@@ -75,6 +75,7 @@ public final class DispatchPlanner {
         long waiting = 0;
         int stuck = 0;
         Instant oldest = null;
+        long held = queueHeld.isPresent() ? queueHeld.getAsLong() : Long.MAX_VALUE;
 
         while (listing.hasNext()) {
             ListedFile f = listing.next();
@@ -104,29 +105,46 @@ public final class DispatchPlanner {
                 kept.put(f.key(), entry);
                 due.add(f);
             }
-            // Entries in flight take room first (stuck ones hold none); only the oldest candidates fit in what is left.
-            while (!candidates.isEmpty() && candidates.size() + kept.size() - stuck + resend.size() > maxInFlight) {
+            // Entries in flight take room first (stuck ones hold none, and no more than the queue still
+            // holds); only the oldest candidates fit in what is left.
+            while (!candidates.isEmpty() && candidates.size() + Math.min(kept.size() - stuck, held) + resend.size()
+                    > maxInFlight) {
                 candidates.poll();
                 waiting++;
             }
         }
 
-        // Files in flight outside what this run listed (a pass split over runs) stay in flight and take room.
+        // Files in flight outside what this run listed (a pass split over runs) stay in flight.
+        List<Map.Entry<String, InFlight>> uncovered = new ArrayList<>();
         for (Map.Entry<String, InFlight> e : inFlight.entrySet()) {
             if (!kept.containsKey(e.getKey()) && !resent.contains(e.getKey()) && !covered.test(e.getKey())) {
                 kept.put(e.getKey(), e.getValue());
+                uncovered.add(e);
             }
         }
-        while (!candidates.isEmpty() && candidates.size() + kept.size() - stuck + resend.size() > maxInFlight) {
-            candidates.poll();
-            waiting++;
-        }
 
-        long live = kept.size() - stuck;
-        long lost = queueHeld.isPresent() ? Math.max(0, live - queueHeld.getAsLong()) : 0;
+        // Messages really gone: at least as many as the files listed in flight that the queue cannot
+        // hold. (Entries outside the listing may be finished already; they must not count as lost.)
+        long listedLive = kept.size() - stuck - uncovered.size();
+        long lost = queueHeld.isPresent() ? Math.max(0, listedLive - held) : 0;
         due.sort(Comparator.comparing((ListedFile f) -> inFlight.get(f.key()).enqueuedAt()).thenComparing(ListedFile::key));
         for (ListedFile f : due.subList(0, (int) Math.min(lost, due.size()))) {
             resend.add(new DispatchPlan.Dispatch(f, kept.remove(f.key()).requeued(now), DispatchPlan.Kind.REQUEUED));
+        }
+
+        // Room: what the queue still holds is work in flight; an entry beyond it is finished or lost,
+        // so the room a fleet freed is refilled every run, also while a pass is spread over runs.
+        long taken = Math.min(kept.size() - stuck, held);
+        while (!candidates.isEmpty() && candidates.size() + taken + resend.size() > maxInFlight) {
+            candidates.poll();
+            waiting++;
+        }
+        // The state stays within the bound: entries outside this run's listing that the room no longer
+        // justifies are forgotten, oldest first (one still waiting is at worst sent again when listed).
+        uncovered.sort(Map.Entry.comparingByValue(Comparator.comparing(InFlight::enqueuedAt)));
+        long excess = kept.size() - stuck + resend.size() + candidates.size() - (long) maxInFlight;
+        for (int i = 0; i < uncovered.size() && excess > 0; i++, excess--) {
+            kept.remove(uncovered.get(i).getKey());
         }
 
         List<ListedFile> fresh = new ArrayList<>(candidates);

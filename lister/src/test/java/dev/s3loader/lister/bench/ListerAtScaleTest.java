@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -99,9 +98,6 @@ class ListerAtScaleTest {
      * backlog listed over ~9 runs, one run in nine dispatches.
      */
     @Test
-    @Disabled("lister defect: room freed by the fleet is refilled once per pass, not once per run; a pass spread over"
-            + " runs dispatches only in its first run once MAX_IN_FLIGHT_FILES is used (run 2 enqueues 0 while 19,000"
-            + " files wait and the queue is empty)")
     void runOnce_passSpreadOverRuns_refillsTheRoomTheFleetFreedEveryRun() {
         SyntheticKeys keys = SyntheticKeys.uniform("incoming/", KEYS);
         try (BenchStack s = new BenchStack(keys, Duration.ZERO, true)) {
@@ -131,9 +127,6 @@ class ListerAtScaleTest {
      * 1 s listing time on a cold JVM: run 1 listed 0 of 50,000 files and said the pass was complete.
      */
     @Test
-    @Disabled("lister defect: a run whose listing time ends before it takes any file reports passComplete=true"
-            + " (ListerService.runOnce: files()==0 && every cursor NOT_STARTED is read as 'a pass just ended'),"
-            + " publishing the previous pass's totals - none on a first pass: a backlog of 0 files")
     void runOnce_listingTimeEndsBeforeAnyFileIsTaken_doesNotReportACompletePass() {
         try (BenchStack s = new BenchStack(SyntheticKeys.uniform("incoming/", 1_000), Duration.ZERO, false)) {
             ListerService lister = s.lister("LIST_RANGES", "4");

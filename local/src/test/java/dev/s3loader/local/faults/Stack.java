@@ -85,7 +85,7 @@ final class Stack implements AutoCloseable {
         this.dropped = new Dropped(s3, bucket);
         Map<String, String> e = new HashMap<>(Map.ofEntries(
                 Map.entry("BUCKET", bucket), Map.entry("QUEUE_URL", queueUrl), Map.entry("DESTINATION", "postgres"),
-                Map.entry("DB_URL", jdbcUrl.get()), Map.entry("DB_USER", EmbeddedPostgres.USER),
+                Map.entry("DB_URL", jdbcUrl.get()), Map.entry("DB_SSL_MODE", "disable"), Map.entry("DB_USER", EmbeddedPostgres.USER),
                 Map.entry("DB_PASSWORD", EmbeddedPostgres.PASSWORD), Map.entry("DB_TABLE", TABLE),
                 Map.entry("CSV_HEADER", "true"), Map.entry("MAX_RECEIVE_COUNT", Integer.toString(MAX_RECEIVE)),
                 Map.entry("WAIT_TIME_SECONDS", "1"), Map.entry("VISIBILITY_TIMEOUT_SECONDS",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.s3loader.embedded.LocalSecretsManager;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.ListerState;
@@ -307,7 +308,7 @@ class AuditCommandTest {
     void audit_ledgerDatabaseFromASecret_readsHostPortDatabaseAndLoginFromIt() throws Exception {
         healthy();
         var pg = AuditFixture.postgres();
-        try (LocalSecretsManager secrets = new LocalSecretsManager()) {
+        try (LocalSecretsManager secrets = LocalSecretsManager.start()) {
             String arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:s3loader-db";
             secrets.put(arn, "{\"host\":\"127.0.0.1\",\"port\":" + pg.port() + ",\"dbname\":\"postgres\","
                     + "\"username\":\"postgres\",\"password\":\"from-the-secret\"}");
@@ -317,7 +318,7 @@ class AuditCommandTest {
             AuditFixture.Run r = f.run("audit", "--local", "--bucket", f.bucket, "--db-secret-arn", arn, "--ledger-table", f.ledger);
 
             assertThat(r.status()).as(r.out() + r.err()).isEqualTo(0);
-            assertThat(secrets.reads.get()).isEqualTo(1);
+            assertThat(secrets.reads()).isEqualTo(1);
             assertThat(r.out()).contains("ledger      4 rows").doesNotContain("from-the-secret");
         } finally {
             System.clearProperty("aws.endpointUrlSecretsManager");

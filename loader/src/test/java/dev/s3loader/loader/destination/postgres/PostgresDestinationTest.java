@@ -5,6 +5,7 @@ import static dev.s3loader.loader.destination.postgres.Harness.deliveries;
 import static dev.s3loader.loader.destination.postgres.Harness.deliverInBatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.s3loader.embedded.LocalSecretsManager;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Loader;
 import dev.s3loader.loader.destination.LoadResult;
@@ -19,6 +20,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * The postgres destination on a real PostgreSQL and S3 (S3Proxy), driven through the loader's
@@ -404,8 +406,9 @@ class PostgresDestinationTest {
         // Arrange
         table("t_secret");
         String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
-        try (LocalSecretsManager secrets = new LocalSecretsManager();
-             software.amazon.awssdk.services.secretsmanager.SecretsManagerClient client = secrets.client()) {
+        try (LocalSecretsManager secrets = LocalSecretsManager.start();
+             SecretsManagerClient client = dev.s3loader.embedded.internal.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+                     software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(arn, "{\"engine\":\"postgres\",\"host\":\"127.0.0.1\",\"port\":" + h.pg.port()
                     + ",\"dbname\":\"" + h.database + "\",\"username\":\"" + h.pg.user() + "\",\"password\":\"x\"}");
             java.util.Map<String, String> env = h.env("DB_TABLE", "t_secret", "DB_LEDGER_TABLE", "t_secret_ledger",
@@ -422,7 +425,7 @@ class PostgresDestinationTest {
             }
 
             // Assert
-            assertThat(secrets.reads.get()).isEqualTo(1);
+            assertThat(secrets.reads()).isEqualTo(1);
             assertThat(h.count("SELECT count(*) FROM t_secret")).isEqualTo(4);
         }
     }

@@ -4,6 +4,7 @@ import static dev.s3loader.loader.destination.postgres.Harness.csv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.s3loader.embedded.LocalSecretsManager;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
 import dev.s3loader.loader.TransientLoadException;
@@ -131,7 +132,8 @@ class PostgresSecurityTest {
                 + "&password=" + urlPassword + "&ApplicationName=leak";
         CapturedLog log = CapturedLog.start();
         List<String> seen = new ArrayList<>();
-        try (LocalSecretsManager secrets = new LocalSecretsManager(); SecretsManagerClient client = secrets.client()) {
+        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.internal.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+                     software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(ARN, "{\"username\":\"" + SecureServer.ROLE + "\",\"password\":\"" + secretPassword + "\"}");
             FileMessage a = h.put("incoming/leak/a.csv", csv(1, 2));
             FileMessage b = h.put("incoming/leak/b.csv", csv(3, 2));
@@ -181,7 +183,8 @@ class PostgresSecurityTest {
     void secretRotated_loginRefusedOnce_destinationReadsTheSecretAgainAndLoads() throws Exception {
         // Arrange
         table("t_rotate");
-        try (LocalSecretsManager secrets = new LocalSecretsManager(); SecretsManagerClient client = secrets.client()) {
+        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.internal.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+                     software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(ARN + "-r", secret(SecureServer.FIRST_PASSWORD));
             Map<String, String> env = env("t_rotate", "DB_SECRET_ARN", ARN + "-r");
             env.remove("DB_USER");
@@ -200,7 +203,7 @@ class PostgresSecurityTest {
                 // Assert
                 assertThat(before).singleElement().isInstanceOf(LoadResult.Loaded.class);
                 assertThat(after).singleElement().isInstanceOf(LoadResult.Loaded.class);
-                assertThat(secrets.reads.get()).isEqualTo(2);
+                assertThat(secrets.reads()).isEqualTo(2);
                 assertThat(h.count("SELECT count(*) FROM t_rotate")).isEqualTo(4);
             } finally {
                 h.sql("ALTER ROLE " + SecureServer.ROLE + " PASSWORD '" + SecureServer.FIRST_PASSWORD + "'");

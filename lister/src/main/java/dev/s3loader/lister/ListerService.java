@@ -80,7 +80,7 @@ public final class ListerService {
 
     /** One run that may list all of {@code incoming/}. */
     public Backlog runOnce() {
-        return runOnce(Duration.ofSeconds(Long.MAX_VALUE / 4_000_000_000L));
+        return runOnce(Duration.ofDays(365));
     }
 
     /**

@@ -161,6 +161,15 @@ abstract class PipelineContract {
                 m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))).toList();
     }
 
+    /** Waits, at most four minutes, until a lister run saw no backlog and nothing in flight. */
+    static void awaitDrained(LocalPipeline pipeline) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        while (System.nanoTime() < deadline && (pipeline.lastBacklog() == null || pipeline.lastBacklog().files() > 0
+                || pipeline.lastBacklog().inFlight() > 0)) {
+            Thread.sleep(250);
+        }
+    }
+
     ListerState state() {
         return ListerState.decode(s3.getObjectAsBytes(b -> b.bucket(bucket).key(LAYOUT.listerStateKey())).asByteArray());
     }
@@ -176,11 +185,7 @@ abstract class PipelineContract {
         try (LocalPipeline pipeline = new LocalPipeline(new LocalPipeline.Clients(s3, sqs, () -> null),
                 ListerConfig.fromEnv(env), LoaderConfig.fromEnv(env), PollerConfig.fromEnv(env),
                 Duration.ofMillis(500), temp, Clock.systemUTC())) {
-            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-            while (System.nanoTime() < deadline && (pipeline.lastBacklog() == null || pipeline.lastBacklog().files() > 0
-                    || pipeline.lastBacklog().inFlight() > 0)) {
-                Thread.sleep(250);
-            }
+            awaitDrained(pipeline);
             Backlog last = pipeline.lastBacklog();
             assertThat(last).as("a lister run that completed").isNotNull();
             assertThat(last.files()).as("backlog").isZero();
@@ -230,11 +235,7 @@ abstract class PipelineContract {
         try (LocalPipeline pipeline = new LocalPipeline(new LocalPipeline.Clients(s3, sqs, () -> null),
                 ListerConfig.fromEnv(env), LoaderConfig.fromEnv(env), PollerConfig.fromEnv(env),
                 Duration.ofMillis(500), temp, Clock.systemUTC())) {
-            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-            while (System.nanoTime() < deadline && (pipeline.lastBacklog() == null || pipeline.lastBacklog().files() > 0
-                    || pipeline.lastBacklog().inFlight() > 0)) {
-                Thread.sleep(250);
-            }
+            awaitDrained(pipeline);
             assertThat(pipeline.lastBacklog()).as("a lister run that completed").isNotNull();
             assertThat(pipeline.lastBacklog().files()).as("backlog").isZero();
             assertThat(pipeline.lastBacklog().inFlight()).as("in flight").isZero();

@@ -16,12 +16,6 @@ public record ListerConfig(String bucket, Layout layout, String queueUrl, String
                            String metricsNamespace, int maxInFlightFiles, Duration requeueAfter,
                            int maxAttempts, Duration runFor, int listRanges) {
 
-    /** With the default number of key ranges. */
-    public ListerConfig(String bucket, Layout layout, String queueUrl, String pipelineName, String metricsNamespace,
-                        int maxInFlightFiles, Duration requeueAfter, int maxAttempts, Duration runFor) {
-        this(bucket, layout, queueUrl, pipelineName, metricsNamespace, maxInFlightFiles, requeueAfter, maxAttempts,
-                runFor, 16);
-    }
 
     public static final Map<String, String> VARIABLES = Map.of(
             "BUCKET", "the bucket whose incoming/ prefix is the queue (required)",

@@ -12,10 +12,6 @@ import java.time.Instant;
  */
 public record Backlog(long files, long bytes, Duration oldestAge, int inFlight, int enqueued, int stuck,
                       long waiting, boolean passComplete) {
-    public Backlog(long files, long bytes, Duration oldestAge, int inFlight, int enqueued, int stuck, long waiting) {
-        this(files, bytes, oldestAge, inFlight, enqueued, stuck, waiting, true);
-    }
-
     public static Backlog of(long files, long bytes, Instant oldest, Instant now, int inFlight, int enqueued,
                              int stuck, long waiting, boolean passComplete) {
         Duration age = oldest == null ? Duration.ZERO : Duration.between(oldest, now);

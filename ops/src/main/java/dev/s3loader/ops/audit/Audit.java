@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -81,7 +82,8 @@ public final class Audit {
 
     /** @return 1 when the row is a failed file whose report exists */
     private int check(KeyRow listed, Map<String, InFlight> state, AuditReport report) {
-        KeyRow row = withoutPhantoms(listed, report);
+        notePhantoms(listed, report);
+        KeyRow row = listed;
         String incomingKey = layout.incoming() + row.relative();
         Optional<InFlight> dispatched = row.incoming()
                 .flatMap(i -> Optional.ofNullable(state.get(incomingKey)).filter(f -> f.etag().equals(i.etag())));
@@ -109,11 +111,9 @@ public final class Audit {
      * A name shaped like an unfinished S3Proxy write is noted; it still counts as a file in every
      * other check, since a producer may name a file so (the embedded server hides real unfinished writes).
      */
-    private static KeyRow withoutPhantoms(KeyRow row, AuditReport report) {
-        List<Optional<StageObject>> stages = List.of(row.incoming(), row.processed(), row.failed());
-        stages.stream().flatMap(Optional::stream).filter(Audit::phantom)
+    private static void notePhantoms(KeyRow row, AuditReport report) {
+        Stream.of(row.incoming(), row.processed(), row.failed()).flatMap(Optional::stream).filter(Audit::phantom)
                 .forEach(o -> report.find(FindingKind.PHANTOM_OBJECT, o.key(), ""));
-        return row;
     }
 
     private static boolean phantom(StageObject o) {
@@ -149,7 +149,7 @@ public final class Audit {
         if (row.places() < 2) {
             return;
         }
-        List<StageObject> left = java.util.stream.Stream.of(row.processed(), row.failed()).flatMap(Optional::stream).toList();
+        List<StageObject> left = Stream.of(row.processed(), row.failed()).flatMap(Optional::stream).toList();
         boolean leftTwice = left.size() == 2 && left.get(0).etag().equals(left.get(1).etag());
         boolean stillIncoming = row.incoming().map(in -> left.stream().anyMatch(o -> o.etag().equals(in.etag()))
                 || row.ledgerEtags().contains(in.etag())).orElse(false);

@@ -12,11 +12,18 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.Output;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 
 /**
- * Where every verb finds the pipeline: the bucket, and the S3 and SQS endpoints. On AWS the SDK's
- * default credential chain and region apply; {@code --local} points at scripts/local on loopback,
- * on the ports it reads from the same variables (S3LOADER_S3_PORT, …), with its fixed credentials.
+ * Where every verb finds the pipeline: the bucket, the queues, and the S3 and SQS endpoints. On AWS
+ * the SDK's default credential chain and region apply, and {@code --stack NAME} reads the bucket and
+ * the queue URLs from the stack's outputs (one DescribeStacks call); {@code --local} points at
+ * scripts/local on loopback, on the ports it reads from the same variables (S3LOADER_S3_PORT, …),
+ * with its fixed credentials and its queues ({@value #LOCAL_QUEUE} and {@value #LOCAL_QUEUE}-dlq).
+ * Precedence: an option, then the stack's output, then the functions' variable (BUCKET, QUEUE_URL, …).
  */
 public final class Connection {
     /** What scripts/local listens on and accepts unless told otherwise (see LocalMain, EmbeddedS3). */
@@ -26,11 +33,25 @@ public final class Connection {
     static final int LOCAL_PG_PORT = 15432;
     static final String LOCAL_ACCESS_KEY = "s3loader";
     static final String LOCAL_SECRET_KEY = "s3loader-secret";
+    static final String LOCAL_QUEUE = "s3loader";
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
     @Option(names = "--bucket", paramLabel = "NAME",
             description = "the pipeline's bucket (default: $BUCKET, or $S3LOADER_BUCKET / s3loader-local with --local)")
     String bucket;
+
+    @Option(names = "--stack", paramLabel = "NAME",
+            description = "the CloudFormation stack of the pipeline: its outputs name the bucket and the queues")
+    String stack;
+
+    @Option(names = "--queue-url", paramLabel = "URL", description = "the load queue (default: the stack's QueueUrl, else $QUEUE_URL)")
+    String queueUrl;
+
+    @Option(names = "--dead-letter-queue-url", paramLabel = "URL",
+            description = "the dead-letter queue (default: the stack's DeadLetterQueueUrl, else $DEAD_LETTER_QUEUE_URL)")
+    String deadLetterQueueUrl;
+
+    private Map<String, String> stackOutputs;
 
     @Option(names = "--local", description = "the pipeline scripts/local runs: loopback endpoints (ports from "
             + "S3LOADER_S3_PORT, S3LOADER_SQS_PORT, S3LOADER_PG_PORT), its bucket and credentials")
@@ -52,7 +73,7 @@ public final class Connection {
     }
 
     String bucket(Map<String, String> env) {
-        String b = Optional.ofNullable(bucket).or(() -> value(env, "BUCKET"))
+        String b = Optional.ofNullable(bucket).or(() -> stackOutput(env, "BucketName")).or(() -> value(env, "BUCKET"))
                 .or(() -> local(env) ? Optional.of(value(env, "S3LOADER_BUCKET").orElse(LOCAL_BUCKET)) : Optional.empty())
                 .orElseThrow(() -> new UsageException("--bucket is required (or set BUCKET)"));
         if (!BUCKET.matcher(b).matches() || b.contains("..")) {
@@ -67,6 +88,60 @@ public final class Connection {
 
     Optional<URI> sqsEndpoint(Map<String, String> env) {
         return endpoint("--sqs-endpoint", sqsEndpoint, env, "AWS_ENDPOINT_URL_SQS", "S3LOADER_SQS_PORT", LOCAL_SQS_PORT);
+    }
+
+    /** The load queue's URL: an option, the stack's output, $QUEUE_URL, or scripts/local's queue. */
+    public String queueUrl(Map<String, String> env, SqsClient sqs) {
+        return queue(env, sqs, "--queue-url", queueUrl, "QueueUrl", "QUEUE_URL", LOCAL_QUEUE);
+    }
+
+    /** The dead-letter queue's URL, found as {@link #queueUrl} is. */
+    public String deadLetterQueueUrl(Map<String, String> env, SqsClient sqs) {
+        return queue(env, sqs, "--dead-letter-queue-url", deadLetterQueueUrl, "DeadLetterQueueUrl", "DEAD_LETTER_QUEUE_URL",
+                LOCAL_QUEUE + "-dlq");
+    }
+
+    private String queue(Map<String, String> env, SqsClient sqs, String option, String given, String output, String variable,
+                         String localName) {
+        return Optional.ofNullable(given).or(() -> stackOutput(env, output)).or(() -> value(env, variable))
+                .orElseGet(() -> {
+                    if (local(env)) {
+                        return sqs.getQueueUrl(b -> b.queueName(localName)).queueUrl();
+                    }
+                    throw new UsageException(option + " is required (or --stack NAME, or set " + variable + ")");
+                });
+    }
+
+    /** One of the stack's outputs; empty without --stack. */
+    Optional<String> stackOutput(Map<String, String> env, String key) {
+        if (stack == null) {
+            return Optional.empty();
+        }
+        if (stackOutputs == null) {
+            try (CloudFormationClient cfn = CloudFormationClient.builder().httpClient(AwsClients.http())
+                    .overrideConfiguration(AwsClients.retries()).region(region(env)).build()) {
+                stackOutputs = cfn.describeStacks(b -> b.stackName(stack)).stacks().stream().findFirst()
+                        .map(s -> s.outputs().stream().collect(java.util.stream.Collectors.toMap(Output::outputKey, Output::outputValue)))
+                        .orElseThrow(() -> new UsageException("--stack: no stack named '" + stack + "'"));
+            } catch (software.amazon.awssdk.services.cloudformation.model.CloudFormationException e) {
+                if (e.statusCode() == 400) {
+                    throw new UsageException("--stack: " + e.awsErrorDetails().errorMessage());
+                }
+                throw e;
+            }
+        }
+        return Optional.ofNullable(stackOutputs.get(key));
+    }
+
+    public SqsClient sqs(Map<String, String> env) {
+        SqsClientBuilder b = SqsClient.builder().httpClient(AwsClients.http())
+                .overrideConfiguration(AwsClients.retries())
+                .region(region(env));
+        sqsEndpoint(env).ifPresent(b::endpointOverride);
+        if (local(env)) {
+            b.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)));
+        }
+        return b.build();
     }
 
     /** The PostgreSQL scripts/local runs (DESTINATION=postgres), as a JDBC URL. */

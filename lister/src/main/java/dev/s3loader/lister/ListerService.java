@@ -6,6 +6,7 @@ import dev.s3loader.lister.internal.BacklogPublisher;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.DispatchPlan;
 import dev.s3loader.lister.internal.DispatchPlanner;
+import dev.s3loader.lister.internal.LastRunStore;
 import dev.s3loader.lister.internal.PassListing;
 import dev.s3loader.lister.internal.RangeListing;
 import dev.s3loader.lister.internal.MessageSender;
@@ -13,6 +14,7 @@ import dev.s3loader.lister.internal.QueueDepth;
 import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.ListerConfig;
+import dev.s3loader.model.ListerRun;
 import dev.s3loader.model.ListerState;
 import dev.s3loader.model.ListingPass;
 import java.time.Clock;
@@ -39,10 +41,11 @@ public final class ListerService {
     private final QueueDepth queue;
     private final BacklogPublisher publisher;
     private final DispatchPlanner planner;
+    private final LastRunStore lastRun;
     private final Clock clock;
 
     public ListerService(ListerConfig config, RangeListing listing, StateStore store, MessageSender sender,
-                         QueueDepth queue, BacklogPublisher publisher, Clock clock) {
+                         QueueDepth queue, BacklogPublisher publisher, LastRunStore lastRun, Clock clock) {
         this.config = config;
         this.listing = listing;
         this.listers = Executors.newCachedThreadPool(Thread.ofPlatform().name("s3loader-list-", 0).daemon(true).factory());
@@ -51,6 +54,7 @@ public final class ListerService {
         this.queue = queue;
         this.publisher = publisher;
         this.planner = new DispatchPlanner(config.maxInFlightFiles(), config.requeueAfter(), config.maxAttempts());
+        this.lastRun = lastRun;
         this.clock = clock;
     }
 
@@ -65,7 +69,9 @@ public final class ListerService {
                 new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
                 new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
                 new QueueDepth(sqs, config.queueUrl()),
-                publisher, clock);
+                publisher,
+                new LastRunStore(s3, config.bucket(), config.layout().listerLastRunKey()),
+                clock);
     }
 
     /** The production wiring on AWS, clients built once per container or process: what the handler and the main run. */
@@ -91,8 +97,26 @@ public final class ListerService {
         return runOnce(listFor, Long.MAX_VALUE);
     }
 
-    /** One run that lists for at most {@code listFor} and at most {@code maxListed} files. */
+    /**
+     * One run that lists for at most {@code listFor} and at most {@code maxListed} files. Its outcome
+     * and figures are recorded for {@code s3loader status}, a failed run's error too.
+     */
     public Backlog runOnce(Duration listFor, long maxListed) {
+        Instant startedAt = clock.instant();
+        try {
+            Run run = listAndDispatch(listFor, maxListed);
+            lastRun.write(ListerRun.ok(startedAt, clock.instant(), run.figures()));
+            return run.backlog();
+        } catch (RuntimeException e) {
+            lastRun.write(ListerRun.failed(startedAt, clock.instant(), e.getMessage() == null ? e.toString() : e.getMessage()));
+            throw e;
+        }
+    }
+
+    private record Run(Backlog backlog, ListerRun.Figures figures) {
+    }
+
+    private Run listAndDispatch(Duration listFor, long maxListed) {
         long started = System.nanoTime();
         StateStore.Loaded loaded = store.load();
         ListerState state = loaded.state();
@@ -130,7 +154,11 @@ public final class ListerService {
                 backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(),
                 passComplete ? "" : " (listing under way over several runs)", backlog.inFlight(), backlog.enqueued(),
                 backlog.stuck(), backlog.waiting(), plan.files(), (System.nanoTime() - started) / 1_000_000));
-        return backlog;
+        long requeued = plan.toSend().stream()
+                .filter(d -> d.kind() == DispatchPlan.Kind.REQUEUED && accepted.contains(d.file().key())).count();
+        return new Run(backlog, new ListerRun.Figures(plan.files(), accepted.size(), (int) requeued, backlog.inFlight(),
+                backlog.stuck(), backlog.waiting(), backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(),
+                passComplete));
     }
 
     /** While a pass is under way, the larger of the last complete pass and what this one has counted so far. */

@@ -100,7 +100,7 @@ class ListerServiceTest {
                 new MessageSender(client, queueUrl, 5, Duration.ofMillis(10), 8),
                 new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),
                 new CloudWatchBacklogPublisher(cloudWatch, c.metricsNamespace(), c.pipelineName(), clock),
-                clock);
+                new dev.s3loader.lister.internal.LastRunStore(stateS3, bucket, c.layout().listerLastRunKey()), clock);
     }
 
     private void put(String key, int bytes) {
@@ -301,6 +301,114 @@ class ListerServiceTest {
         assertThat(b.files()).isEqualTo(rels.length * 5 + 1);
         assertThat(drainQueue()).extracting(FileMessage::key).containsExactly("incoming/new\uD83D\uDE00");
         assertThat(state().entries()).hasSize(rels.length * 5 + 1);
+    }
+
+    /** The production wiring (what the handler, ListerMain and the local runtime run) over the given S3 client. */
+    private ListerService wired(S3Client client, Clock clock) {
+        ListerConfig c = ListerConfig.fromEnv(Map.of("BUCKET", bucket, "QUEUE_URL", queueUrl, "PIPELINE_NAME", "orders"));
+        return ListerService.wire(c, client, sqs, backlog -> { }, clock);
+    }
+
+    private dev.s3loader.model.ListerRun lastRun() {
+        return dev.s3loader.model.ListerRun.fromJson(s3.getObjectAsBytes(b -> b.bucket(bucket)
+                .key("_s3loader/lister/last-run.json")).asUtf8String());
+    }
+
+    /** An S3 client that runs {@code before} ahead of each PutObject whose key is {@code key}. */
+    private S3Client onPut(String key, Runnable before) {
+        return SharedServers.s3().newClientBuilder()
+                .overrideConfiguration(dev.s3loader.clients.AwsClients.retries().toBuilder()
+                        .addExecutionInterceptor(dev.s3loader.embedded.NoExpectContinueInterceptor.INSTANCE)
+                        .addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                            @Override
+                            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                                if (context.request() instanceof software.amazon.awssdk.services.s3.model.PutObjectRequest put
+                                        && put.key().equals(key)) {
+                                    before.run();
+                                }
+                            }
+                        }).build())
+                .build();
+    }
+
+    @Test
+    void runOnce_finished_recordsTheRunAndItsFiguresForStatus() {
+        put("incoming/rec/a.csv", 10);
+        put("incoming/rec/b c+d.csv", 20);
+        put("incoming/rec/\u0001ctl\r.csv", 30);
+        MovableClock clock = new MovableClock();
+
+        wired(s3, clock).runOnce();
+
+        dev.s3loader.model.ListerRun run = lastRun();
+        assertThat(run.ok()).isTrue();
+        assertThat(run.startedAt()).isEqualTo(clock.instant());
+        assertThat(run.endedAt()).isEqualTo(clock.instant());
+        assertThat(run.figures()).hasValueSatisfying(f -> {
+            assertThat(f.listed()).isEqualTo(3);
+            assertThat(f.dispatched()).isEqualTo(3);
+            assertThat(f.requeued()).isZero();
+            assertThat(f.inFlight()).isEqualTo(3);
+            assertThat(f.stuck()).isZero();
+            assertThat(f.backlogFiles()).isEqualTo(3);
+            assertThat(f.backlogBytes()).isEqualTo(60);
+            assertThat(f.passComplete()).isTrue();
+        });
+    }
+
+    @Test
+    void runOnce_messagesLost_recordsTheRequeues() {
+        put("incoming/req/a.csv", 1);
+        MovableClock clock = new MovableClock();
+        wired(s3, clock).runOnce();
+        loseAllMessages();
+        clock.advance(Duration.ofMinutes(61));
+
+        wired(s3, clock).runOnce();
+
+        assertThat(lastRun().figures().orElseThrow().requeued()).isEqualTo(1);
+        assertThat(lastRun().figures().orElseThrow().dispatched()).isEqualTo(1);
+    }
+
+    @Test
+    void runOnce_failed_recordsTheOutcomeAndTheErrorAndStillFails() {
+        put("incoming/fail/a.csv", 1);
+        wired(s3, Clock.systemUTC()).runOnce();
+        put("incoming/fail/b.csv", 1);
+        // Another lister writes the state between this run's read and its conditional write.
+        S3Client racing = onPut("_s3loader/lister-state", () -> s3.putObject(b -> b.bucket(bucket).key("_s3loader/lister-state"),
+                RequestBody.fromBytes(ListerState.empty().encode())));
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> wired(racing, Clock.systemUTC()).runOnce())
+                    .isInstanceOf(ListerService.StateConflictException.class);
+        } finally {
+            racing.close();
+        }
+
+        dev.s3loader.model.ListerRun run = lastRun();
+        assertThat(run.ok()).isFalse();
+        assertThat(run.error().orElseThrow()).contains("changed by another writer");
+        assertThat(run.figures()).isEmpty();
+    }
+
+    @Test
+    void runOnce_recordCannotBeWritten_runStillDispatchesAndSavesItsState() {
+        put("incoming/norec/a.csv", 1);
+        S3Client refusing = onPut("_s3loader/lister/last-run.json", () -> {
+            throw software.amazon.awssdk.services.s3.model.S3Exception.builder().statusCode(403).message("Access Denied").build();
+        });
+        Backlog b;
+        try {
+            b = wired(refusing, Clock.systemUTC()).runOnce();
+        } finally {
+            refusing.close();
+        }
+
+        assertThat(b.enqueued()).isEqualTo(1);
+        assertThat(drainQueue()).extracting(FileMessage::key).containsExactly("incoming/norec/a.csv");
+        assertThat(state().entries()).containsOnlyKeys("incoming/norec/a.csv");
+        assertThat(s3.listObjectsV2(r -> r.bucket(bucket).prefix("_s3loader/lister/")).contents()).isEmpty();
     }
 
     @Test

@@ -111,7 +111,8 @@ abstract class PipelineContract {
                 new StateStore(s3, bucket, c.layout().listerStateKey()),
                 new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8),
                 new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),
-                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), clock), clock);
+                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), clock),
+                new dev.s3loader.lister.internal.LastRunStore(s3, bucket, c.layout().listerLastRunKey()), clock);
     }
 
     Loader loader(Map<String, String> env) {

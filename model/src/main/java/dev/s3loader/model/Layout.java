@@ -94,6 +94,11 @@ public record Layout(String incoming, String processed, String failed, String in
         return internal + "lister-state";
     }
 
+    /** The lister's record of its last run ({@link ListerRun}), which {@code s3loader status} shows. */
+    public String listerLastRunKey() {
+        return internal + "lister/last-run.json";
+    }
+
     public String manifestPrefix() {
         return internal + "manifests/";
     }

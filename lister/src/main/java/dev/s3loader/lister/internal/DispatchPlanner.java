@@ -96,10 +96,10 @@ public final class DispatchPlanner {
             } else if (!entry.etag().equals(f.etag())) {
                 resent.add(f.key());
                 resend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.OVERWRITTEN));
-            } else if (Duration.between(entry.enqueuedAt(), now).compareTo(requeueAfter) < 0) {
-                kept.put(f.key(), entry);
-            } else if (entry.attempts() >= maxAttempts) {
+            } else if (entry.stuck(now, requeueAfter, maxAttempts)) {
                 stuck++;
+                kept.put(f.key(), entry);
+            } else if (Duration.between(entry.enqueuedAt(), now).compareTo(requeueAfter) < 0) {
                 kept.put(f.key(), entry);
             } else {
                 kept.put(f.key(), entry);

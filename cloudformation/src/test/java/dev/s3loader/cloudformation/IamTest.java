@@ -216,6 +216,11 @@ class IamTest {
                 .as("lister sqs:GetQueueAttributes on the queue").isTrue();
         assertThat(grants(ev, "ListerFunction", "sqs:GetQueueAttributes", (String) ev.getAtt("DeadLetterQueue", "Arn", "t")))
                 .as("lister sqs:GetQueueAttributes on the dead-letter queue").isFalse();
+        // The lister records its last run for s3loader status: a write on that one key, no read, nothing wider.
+        String lastRun = objects + internal + "lister/last-run.json";
+        assertThat(grants(ev, "ListerFunction", "s3:PutObject", lastRun)).as("lister s3:PutObject on " + lastRun).isTrue();
+        assertThat(grants(ev, "ListerFunction", "s3:GetObject", lastRun)).as("lister s3:GetObject on " + lastRun).isFalse();
+        assertThat(grants(ev, "ListerFunction", "s3:PutObject", objects + internal + "lister/*")).isFalse();
         // Error reports live under the internal prefix, not beside the failed file.
         assertThat(grants(ev, "LoaderFunction", "s3:PutObject", objects + internal + "reports/*")).isTrue();
         // Redshift COPY reads an immutable staging copy (CopyObject with CopySourceIfMatch), deleted after the commit.

@@ -118,8 +118,12 @@ public final class Connection {
             return Optional.empty();
         }
         if (stackOutputs == null) {
-            try (CloudFormationClient cfn = CloudFormationClient.builder().httpClient(AwsClients.http())
-                    .overrideConfiguration(AwsClients.retries()).region(region(env)).build()) {
+            var builder = CloudFormationClient.builder().httpClient(AwsClients.http())
+                    .overrideConfiguration(AwsClients.retries()).region(region(env));
+            // The SDK's own variable for a CloudFormation-compatible endpoint, read from the same
+            // environment as every other setting here (tests pass theirs).
+            value(env, "AWS_ENDPOINT_URL_CLOUDFORMATION").ifPresent(u -> builder.endpointOverride(URI.create(u)));
+            try (CloudFormationClient cfn = builder.build()) {
                 stackOutputs = cfn.describeStacks(b -> b.stackName(stack)).stacks().stream().findFirst()
                         .map(s -> s.outputs().stream().collect(java.util.stream.Collectors.toMap(Output::outputKey, Output::outputValue)))
                         .orElseThrow(() -> new UsageException("--stack: no stack named '" + stack + "'"));

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "s3loader", mixinStandardHelpOptions = true, version = "s3loader 0.1.0",
         description = "Operates an s3loader pipeline on AWS or against scripts/local.",
-        subcommands = {AuditCommand.class})
+        subcommands = {AuditCommand.class, StatusCommand.class})
 public final class S3LoaderCommand implements Runnable {
     public static final int OK = 0;
     public static final int FOUND = 1;
@@ -59,7 +59,7 @@ public final class S3LoaderCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: audit");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: audit, status");
     }
 
     /** Gives each verb the environment and output it runs with (tests pass their own). */
@@ -68,6 +68,9 @@ public final class S3LoaderCommand implements Runnable {
         public <K> K create(Class<K> type) throws Exception {
             if (type == AuditCommand.class) {
                 return type.cast(new AuditCommand(env, out));
+            }
+            if (type == StatusCommand.class) {
+                return type.cast(new StatusCommand(env, out, out == System.out && System.console() != null));
             }
             return CommandLine.defaultFactory().create(type);
         }

@@ -100,7 +100,7 @@ final class StatusCommand implements Callable<Integer> {
             int reports = 0;
             while (true) {
                 StatusReport report = status.read();
-                show(report);
+                show(report, reports == 0);
                 reports++;
                 if (watch == null || (count != null && reports >= count)) {
                     return report.healthy() ? S3LoaderCommand.OK : S3LoaderCommand.FOUND;
@@ -110,7 +110,7 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private void show(StatusReport report) {
+    private void show(StatusReport report, boolean first) {
         if (json) {
             out.println(StatusJson.toJson(report, watch == null));
             out.flush();
@@ -124,8 +124,8 @@ final class StatusCommand implements Callable<Integer> {
         if (watch != null && terminal) {
             out.print(CLEAR_HOME);
             out.printf("every %ds; Ctrl-C stops%n", watch);
-        } else if (watch != null) {
-            out.println();
+        } else if (watch != null && !first) {
+            out.println(); // one report after another in a log, a blank line apart
         }
         out.print(text.toString(StandardCharsets.UTF_8));
         out.flush();

@@ -274,6 +274,17 @@ class StatusCommandTest {
     }
 
     @Test
+    void status_watchWithoutATerminal_printsOneReportPerIntervalBlankLineApart() {
+        put("incoming/a.csv", 10);
+
+        Run r = status("--watch", "1", "--count", "2");
+
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).doesNotContain("\u001b[").startsWith("s3loader status of ");
+        assertThat(r.out().split("\n\ns3loader status of ", -1)).hasSize(2);
+    }
+
+    @Test
     void status_watchOnATerminal_redrawsInPlace() {
         put("incoming/a.csv", 10);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

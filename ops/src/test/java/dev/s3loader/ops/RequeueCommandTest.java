@@ -94,8 +94,10 @@ class RequeueCommandTest {
         JsonNode json = JSON.readTree(j.out());
         assertThat(json.path("dryRun").asBoolean()).isTrue();
         assertThat(json.path("files").asLong()).isEqualTo(2);
-        assertThat(json.path("sample").get(0).path("key").asText()).isEqualTo("failed/" + AWKWARD);
-        assertThat(json.path("sample").get(0).path("incomingKey").asText()).isEqualTo("incoming/" + AWKWARD);
+        // Listed in UTF-8 byte order: failed/bad/b.csv first, then the awkward key, byte for byte.
+        assertThat(json.path("sample").get(1).path("key").asText()).isEqualTo("failed/" + AWKWARD);
+        assertThat(json.path("sample").get(1).path("incomingKey").asText()).isEqualTo("incoming/" + AWKWARD);
+        assertThat(json.path("stateEntries").asLong()).isEqualTo(1);
         assertThat(f.snapshot()).isEqualTo(before);
     }
 

@@ -45,6 +45,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * If-None-Match on CopyObject is honoured by AWS S3; S3Proxy (scripts/local) ignores it, so there
  * only the HEAD just before the copy guards a producer's file, which leaves the few milliseconds
  * between the two open.
+ * One window stays open: were a lister run to dispatch incoming/K and a loader to fail it again into
+ * failed/K (the same etag) in the milliseconds between this copy (or, on a second run, the check of
+ * incoming/K) and the If-Match delete, that delete would take the new failed/K. The lister runs
+ * once a minute and a load takes longer than two deletes, so this is named, not guarded.
  * The order of the deletes leaves, at worst, a report without its file (a note for the audit),
  * never a failed file without its report. The exactly-once guarantee itself is the loader's: the
  * ledger skips a (key, etag) it already holds.

@@ -17,10 +17,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** {@code s3loader redrive}: moves the dead-letter queue's messages back to the load queue. */
 @Command(name = "redrive", mixinStandardHelpOptions = true,
-        description = {"Moves the dead-letter queue's messages back to the load queue, once the cause that sent them",
-                "there (a database outage, throttling) is gone. On AWS, SQS's own redrive (StartMessageMoveTask);",
-                "--method receive moves them by receive, send, delete instead. A duplicate is harmless: the loader",
-                "loads each file exactly once. Without --yes it only says what it would do.",
+        description = {"Moves the dead-letter queue's messages back to the load queue.",
+                "Once the cause that sent them there (a database outage, throttling) is gone. By default SQS's own redrive "
+                        + "(StartMessageMoveTask); --method receive moves them by receive, send, delete instead. A duplicate "
+                        + "is harmless: the loader loads each file exactly once. Without --yes it only says what it would do.",
                 "Exit status: 0 done (or dry run), 1 some messages were not moved, 2 bad arguments, 3 it could not finish.", ""})
 final class RedriveCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();

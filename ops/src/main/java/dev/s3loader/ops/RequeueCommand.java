@@ -30,11 +30,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * failure is fixed, clearing their attempts in the lister's state, so that each loads exactly once.
  */
 @Command(name = "requeue", mixinStandardHelpOptions = true,
-        description = {"Puts files from failed/ back into incoming/ (once the cause is fixed), removes their error",
-                "reports and clears their attempts in the lister's state, so that the next lister run dispatches each",
-                "once. Safe to run again after an interruption. A file a producer has since dropped under the same",
-                "key in incoming/ is never overwritten: that failed file is skipped and named.",
-                "Without --yes it only says what it would do.",
+        description = {"Puts files from failed/ back into incoming/, to load each exactly once.",
+                "Once the cause is fixed: copies each file back to incoming/, removes it and its error report from failed/ "
+                        + "and clears its attempts in the lister's state, so that the next lister run dispatches it once. "
+                        + "Safe to run again after an interruption. A file a producer has since dropped under the same key "
+                        + "in incoming/ is never overwritten: that failed file is skipped and named. "
+                        + "Without --yes it only says what it would do.",
                 "Exit status: 0 done (or dry run), 1 some files were skipped, 2 bad arguments, 3 it could not finish.", ""})
 final class RequeueCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -113,10 +114,12 @@ final class RequeueCommand implements Callable<Integer> {
             }
             for (FailedFile f : plan.sample()) {
                 String reason = reason(s3, bucket, layout, f);
+                boolean taken = f.incomingKey() != null && exists(s3, bucket, f.incomingKey());
                 sampled.addObject().put("key", f.failedKey()).put("incomingKey", f.incomingKey()).put("size", f.size())
-                        .put("lastModified", f.lastModified().toString()).put("reason", reason);
+                        .put("lastModified", f.lastModified().toString()).put("reason", reason).put("incomingExists", taken);
                 if (!json) {
-                    out.println("  " + Printable.key(f.failedKey()) + "  " + oneLine(reason));
+                    out.println("  " + Printable.key(f.failedKey()) + "  " + oneLine(reason)
+                            + (taken ? "  [incoming/ already holds this key: skipped unless it is this same file]" : ""));
                 }
             }
             if (!json) {
@@ -178,6 +181,21 @@ final class RequeueCommand implements Callable<Integer> {
             case SKIPPED_KEY_TOO_LONG -> "its incoming/ key would exceed S3's 1,024-byte limit; left in failed/";
             default -> s.outcome().name();
         };
+    }
+
+    /** Whether a key is taken (shown for the sample only: one HEAD each). */
+    private static boolean exists(S3Client s3, String bucket, String key) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** The reason in the file's error report, or why there is none. */

@@ -28,9 +28,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * are read as the lister reads them (or given as options).
  */
 @Command(name = "unstick", mixinStandardHelpOptions = true,
-        description = {"Resets the attempts of stuck files (a file version dispatched MAX_ATTEMPTS times, which the lister",
-                "then leaves alone), so that the next lister run dispatches them again. Fix the cause first (see the",
-                "dead-letter queue and the loader's logs). Without --yes it only says what it would do.",
+        description = {"Resets the attempts of stuck files, so that the lister dispatches them again.",
+                "Stuck: a file version dispatched MAX_ATTEMPTS times, the last at least REQUEUE_AFTER_MINUTES ago, which "
+                        + "the lister then leaves alone. Fix the cause first (the dead-letter queue, the loader's logs). "
+                        + "Without --yes it only says what it would do.",
                 "Exit status: 0 done (or dry run), 1 a named key is unknown or not stuck, 2 bad arguments, 3 it could not finish.", ""})
 final class UnstickCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();

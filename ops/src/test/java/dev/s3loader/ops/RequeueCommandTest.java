@@ -173,7 +173,10 @@ class RequeueCommandTest {
         f.failed("bad/b.csv", "b\n", "bad row");
         f.put("incoming/bad/a.csv", "new from the producer\n");
 
+        AuditFixture.Run dry = f.run("requeue");
         AuditFixture.Run r = f.run("requeue", "--yes");
+
+        assertThat(dry.out()).contains("'failed/bad/a.csv'  bad row  [incoming/ already holds this key");
 
         assertThat(r.status()).as(r.out() + r.err()).isEqualTo(1);
         assertThat(r.out()).contains("requeued 1", "skipped 1", "'incoming/bad/a.csv'", "different file");

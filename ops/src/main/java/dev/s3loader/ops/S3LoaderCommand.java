@@ -2,6 +2,7 @@ package dev.s3loader.ops;
 
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.ops.audit.AuditException;
+import dev.s3loader.ops.repair.RepairException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "s3loader", mixinStandardHelpOptions = true, version = "s3loader 0.1.0",
         description = "Operates an s3loader pipeline on AWS or against scripts/local.",
-        subcommands = {AuditCommand.class, StatusCommand.class})
+        subcommands = {StatusCommand.class, RequeueCommand.class, UnstickCommand.class, RedriveCommand.class, AuditCommand.class})
 public final class S3LoaderCommand implements Runnable {
     public static final int OK = 0;
     public static final int FOUND = 1;
@@ -47,7 +48,7 @@ public final class S3LoaderCommand implements Runnable {
                 err.println(name + ": " + e.getMessage());
                 return USAGE;
             }
-            if (e instanceof AuditException) {
+            if (e instanceof AuditException || e instanceof RepairException) {
                 err.println(name + ": " + e.getMessage());
                 return FAILED;
             }
@@ -59,20 +60,23 @@ public final class S3LoaderCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: audit, status");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: status, requeue, unstick, redrive, audit");
     }
 
     /** Gives each verb the environment and output it runs with (tests pass their own). */
     private record Factory(Map<String, String> env, PrintStream out) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> type) throws Exception {
-            if (type == AuditCommand.class) {
-                return type.cast(new AuditCommand(env, out));
-            }
             if (type == StatusCommand.class) {
                 return type.cast(new StatusCommand(env, out, out == System.out && System.console() != null));
             }
-            return CommandLine.defaultFactory().create(type);
+            // Every other verb takes the environment and the output it runs with.
+            try {
+                var verb = type.getDeclaredConstructor(Map.class, PrintStream.class);
+                return verb.newInstance(env, out);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(type);
+            }
         }
     }
 }

@@ -44,6 +44,18 @@ public final class DispatchPlanner {
         this.maxAttempts = maxAttempts;
     }
 
+    /**
+     * The stuck rule: the version in flight is the one listed, it has been dispatched
+     * {@code maxAttempts} times and the last dispatch is at least {@code requeueAfter} old. The
+     * lister leaves such a file alone; the operator's {@code unstick} and {@code requeue} use this
+     * same rule, so that what they reset is exactly what the lister counts.
+     *
+     * @param listedEtag the etag of the file as listed in {@code incoming/} now
+     */
+    public boolean isStuck(InFlight entry, String listedEtag, Instant now) {
+        return entry.etag().equals(listedEtag) && entry.stuck(now, requeueAfter, maxAttempts);
+    }
+
     /** Plans a complete listing without knowing the queue's depth: no file in flight counts as lost. */
     public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now) {
         return plan(listing, state, now, OptionalLong.empty(), key -> true);
@@ -96,7 +108,7 @@ public final class DispatchPlanner {
             } else if (!entry.etag().equals(f.etag())) {
                 resent.add(f.key());
                 resend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.OVERWRITTEN));
-            } else if (entry.stuck(now, requeueAfter, maxAttempts)) {
+            } else if (isStuck(entry, f.etag(), now)) {
                 stuck++;
                 kept.put(f.key(), entry);
             } else if (Duration.between(entry.enqueuedAt(), now).compareTo(requeueAfter) < 0) {

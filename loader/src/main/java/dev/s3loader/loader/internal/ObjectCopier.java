@@ -39,16 +39,33 @@ public final class ObjectCopier {
     }
 
     public void copy(String sourceBucket, String sourceKey, String etag, long size, String targetBucket, String targetKey) {
+        copy(sourceBucket, sourceKey, etag, size, targetBucket, targetKey, false);
+    }
+
+    /**
+     * As {@link #copy}, but the write is conditional on no object being at the target
+     * (If-None-Match: *, on CopyObject or on CompleteMultipartUpload): an object written there
+     * meanwhile is never replaced, the copy fails with 412 instead. For the operator's requeue,
+     * which must not overwrite a file a producer dropped into incoming/.
+     */
+    public void copyIfAbsent(String sourceBucket, String sourceKey, String etag, long size, String targetBucket,
+                             String targetKey) {
+        copy(sourceBucket, sourceKey, etag, size, targetBucket, targetKey, true);
+    }
+
+    private void copy(String sourceBucket, String sourceKey, String etag, long size, String targetBucket, String targetKey,
+                      boolean ifAbsent) {
+        String ifNoneMatch = ifAbsent ? "*" : null;
         if (size <= threshold) {
             s3.copyObject(b -> b.sourceBucket(sourceBucket).sourceKey(sourceKey).copySourceIfMatch(etag)
-                    .destinationBucket(targetBucket).destinationKey(targetKey));
+                    .destinationBucket(targetBucket).destinationKey(targetKey).ifNoneMatch(ifNoneMatch));
         } else {
-            copyInParts(sourceBucket, sourceKey, etag, size, targetBucket, targetKey);
+            copyInParts(sourceBucket, sourceKey, etag, size, targetBucket, targetKey, ifNoneMatch);
         }
     }
 
     private void copyInParts(String sourceBucket, String sourceKey, String etag, long size, String targetBucket,
-                             String targetKey) {
+                             String targetKey, String ifNoneMatch) {
         HeadObjectResponse head = s3.headObject(b -> b.bucket(sourceBucket).key(sourceKey).ifMatch(etag));
         String tagging = tagging(sourceBucket, sourceKey);
         String uploadId = s3.createMultipartUpload(b -> b.bucket(targetBucket).key(targetKey)
@@ -74,7 +91,7 @@ public final class ObjectCopier {
                 done.add(await(f, futures));
             }
             s3.completeMultipartUpload(b -> b.bucket(targetBucket).key(targetKey).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(done)));
+                    .ifNoneMatch(ifNoneMatch).multipartUpload(m -> m.parts(done)));
         } catch (RuntimeException e) {
             abort(targetBucket, targetKey, uploadId);
             throw e;

@@ -19,9 +19,14 @@ import org.junit.jupiter.api.Test;
  */
 class AuditRedshiftCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Relative keys in incoming/: twins up to a trailing blank, control characters, 4-byte UTF-8 and U+FFFD. */
+    /**
+     * Relative keys in incoming/: twins up to a trailing blank, control characters, 4-byte UTF-8.
+     * (No BMP character above the surrogates, e.g. U+FFFD, beside a 4-byte one: the embedded S3
+     * server lists those two in UTF-16 order, which the audit rightly refuses; RedshiftLedgerTest
+     * checks that pair on the ledger alone.)
+     */
     static final List<String> KEYS = List.of("k/a.csv", "k/a.csv ", "k/a.csv\u0001", "k/a.csv\t", "k/a.csv\r",
-            "k/\uD83D\uDE00.csv", "k/\uFFFD.csv", "k/b.csv", "k/ünï cödé.csv", "k/z.csv");
+            "k/\uD83D\uDE00.csv", "k/日本.csv", "k/b.csv", "k/ünï cödé.csv", "k/z.csv");
 
     private final RedshiftAuditFixture f = new RedshiftAuditFixture();
 

@@ -43,7 +43,7 @@ final class RedshiftAuditFixture implements AutoCloseable {
         private static LocalRedshiftData start() {
             SharedServers.postgres().createDatabase(DATABASE);
             LocalRedshiftData api = LocalRedshiftData.start(SharedServers.postgres(), SharedServers.s3().newClient());
-//TMP            api.resultPageRows(PAGE_ROWS);
+            api.resultPageRows(PAGE_ROWS);
             return api;
         }
     }

@@ -100,8 +100,8 @@ public final class LocalRedshiftData implements AutoCloseable {
 
     /**
      * At most this many rows per GetStatementResult answer; the rest follow with its NextToken, as
-     * Redshift's Data API pages a result (its pages are about 1 MB). A small value makes any reader
-     * that ignores NextToken lose rows.
+     * Redshift's Data API pages a result (by its own rule, which a client cannot choose). A small
+     * value makes any reader that ignores NextToken lose rows.
      */
     public void resultPageRows(int rows) {
         if (rows < 1) {

@@ -127,8 +127,7 @@ public final class Demo {
 
     /**
      * The same check a user runs on a live bucket ({@code scripts/audit}), against the demo's
-     * servers; the postgres ledger is audited too (the local Redshift keeps its ledger in the
-     * same PostgreSQL, but only the postgres destination's is read through JDBC on AWS).
+     * servers; the ledger is audited too (postgres over JDBC, redshift through the local Data API).
      */
     static boolean audit(LocalRuntime rt, PrintStream out) {
         List<String> args = new java.util.ArrayList<>(List.of("audit", "--local", "--bucket", rt.bucket(),
@@ -136,6 +135,9 @@ public final class Demo {
         if (rt.loaderConfig().destination() == dev.s3loader.model.DestinationKind.POSTGRES) {
             rt.postgres().ifPresent(pg -> args.addAll(List.of("--destination", "postgres", "--db-url", pg.jdbcUrl(),
                     "--db-user", pg.user())));
+        } else if (rt.loaderConfig().destination() == dev.s3loader.model.DestinationKind.REDSHIFT) {
+            rt.redshift().ifPresent(rs -> args.addAll(List.of("--destination", "redshift", "--redshift-endpoint",
+                    rs.endpoint().toString())));
         } else {
             args.addAll(List.of("--destination", "copy"));
         }

@@ -89,6 +89,10 @@ public final class LocalMain {
                 rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(),
                 s3, rt.bucket(), s3, rt.bucket(),
                 "s3loader-local".equals(rt.bucket()) ? "" : " --bucket " + rt.bucket(),
-                rt.loaderConfig().destination() == dev.s3loader.model.DestinationKind.POSTGRES ? " --destination postgres" : "");
+                switch (rt.loaderConfig().destination()) {
+                    case POSTGRES -> " --destination postgres";
+                    case REDSHIFT -> rt.redshift().map(rs -> " --destination redshift --redshift-endpoint " + rs.endpoint()).orElse("");
+                    case COPY -> "";
+                });
     }
 }

@@ -3,12 +3,14 @@ package dev.s3loader.ops;
 import dev.s3loader.model.DestinationKind;
 import dev.s3loader.model.Env;
 import dev.s3loader.model.Layout;
+import dev.s3loader.model.RedshiftTarget;
 import dev.s3loader.model.TableName;
 import dev.s3loader.ops.audit.Audit;
 import dev.s3loader.ops.audit.AuditReport;
 import dev.s3loader.ops.audit.JsonReport;
 import dev.s3loader.ops.audit.LedgerReader;
 import dev.s3loader.ops.audit.PostgresLedger;
+import dev.s3loader.ops.audit.RedshiftLedger;
 import dev.s3loader.ops.audit.TextReport;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -24,13 +26,17 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * {@code s3loader audit}: checks the invariants on a live bucket and its ledger, and exits 0 only
  * when they hold. Settings not given as options are read from the variables the functions use
- * (BUCKET, DESTINATION, DB_URL, DB_LEDGER_TABLE, INCOMING_PREFIX, MAX_ATTEMPTS, …).
+ * (BUCKET, DESTINATION, DB_URL, DB_LEDGER_TABLE, REDSHIFT_WORKGROUP, DB_NAME, INCOMING_PREFIX,
+ * MAX_ATTEMPTS, …). A postgres ledger is read over JDBC, a redshift ledger through the Data API.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Checks that every file is in exactly one of incoming/, processed/, failed/ (with its",
                 "report), that the ledger and processed/ agree, and that nothing is duplicated or half-written.",
                 "Exit status: 0 the invariants hold, 1 they do not, 2 bad arguments, 3 it could not finish.", ""})
 final class AuditCommand implements Callable<Integer> {
+    /** One ledger statement may run this long (a full scan of a large ledger on a busy cluster). */
+    private static final Duration REDSHIFT_STATEMENT_TIMEOUT = Duration.ofMinutes(30);
+
     private final Map<String, String> env;
     private final PrintStream out;
 
@@ -38,18 +44,38 @@ final class AuditCommand implements Callable<Integer> {
     Connection connection = new Connection();
 
     @Option(names = "--destination", paramLabel = "KIND",
-            description = "copy (no ledger), postgres or redshift (default: $DESTINATION, else postgres when a database URL or secret is given, else copy)")
+            description = "copy (no ledger), postgres or redshift (default: $DESTINATION, else redshift when a workgroup or "
+                    + "cluster is given, postgres when a database URL or secret is, else copy)")
     String destination;
 
     @Option(names = "--db-url", paramLabel = "JDBC_URL", description = "postgres: jdbc:postgresql://host:port/db (default: $DB_URL)")
     String dbUrl;
 
-    @Option(names = "--db-user", paramLabel = "USER", description = "postgres: user (default: $DB_USER); the password is read from $DB_PASSWORD only")
+    @Option(names = "--db-user", paramLabel = "USER", description = "postgres: user (default: $DB_USER); the password is read "
+            + "from $DB_PASSWORD only. redshift: database user for temporary credentials on a provisioned cluster (default: $DB_USER)")
     String dbUser;
 
     @Option(names = "--db-secret-arn", paramLabel = "ARN",
-            description = "postgres: Secrets Manager secret {host,port,dbname,username,password} (default: $DB_SECRET_ARN)")
+            description = "postgres: Secrets Manager secret {host,port,dbname,username,password}; redshift: the Data API's "
+                    + "SecretArn (default: $DB_SECRET_ARN)")
     String dbSecretArn;
+
+    @Option(names = "--workgroup", paramLabel = "NAME", description = "redshift: Serverless workgroup (default: $REDSHIFT_WORKGROUP)")
+    String workgroup;
+
+    @Option(names = "--cluster-id", paramLabel = "ID", description = "redshift: provisioned cluster (default: $REDSHIFT_CLUSTER_ID)")
+    String clusterId;
+
+    @Option(names = "--database", paramLabel = "NAME", description = "redshift: database (default: $DB_NAME)")
+    String database;
+
+    @Option(names = "--redshift-endpoint", paramLabel = "URL",
+            description = "redshift: a Data API-compatible endpoint, e.g. the local one (default: AWS; or $AWS_ENDPOINT_URL_REDSHIFT_DATA)")
+    String redshiftEndpoint;
+
+    @Option(names = "--ledger-keys-per-statement", paramLabel = "N", defaultValue = "" + RedshiftLedger.DEFAULT_KEYS_PER_STATEMENT,
+            description = "redshift: ledger keys read per Data API statement, whose result must stay under 100 MB (default: ${DEFAULT-VALUE})")
+    int keysPerStatement;
 
     @Option(names = "--ledger-table", paramLabel = "[SCHEMA.]TABLE", description = "the ledger (default: $DB_LEDGER_TABLE, else s3loader_ledger)")
     String ledgerTable;
@@ -99,11 +125,17 @@ final class AuditCommand implements Callable<Integer> {
                     settings.optional("DB_PASSWORD"),
                     secret,
                     settings.seconds("DB_CONNECT_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300)));
-            case REDSHIFT -> throw new UsageException("the audit reads the postgres ledger only so far; for a redshift "
-                    + "deployment run it with --destination copy to check the bucket alone");
+            case REDSHIFT -> Optional.empty();
         };
+        Optional<RedshiftTarget> redshift = kind == DestinationKind.REDSHIFT ? Optional.of(redshiftTarget(settings, secret))
+                : Optional.empty();
+        if (keysPerStatement < 1 || keysPerStatement > 1_000_000) {
+            throw new UsageException("--ledger-keys-per-statement must be between 1 and 1000000, got " + keysPerStatement);
+        }
         try (S3Client s3 = connection.s3(env);
              LedgerReader reader = login.map(l -> (LedgerReader) new PostgresLedger(l.connect(connection.region(env)), ledger, 10_000))
+                     .or(() -> redshift.map(t -> new RedshiftLedger(connection.redshiftData(env, redshiftEndpoint), t, ledger,
+                             keysPerStatement, REDSHIFT_STATEMENT_TIMEOUT)))
                      .orElse(null)) {
             AuditReport report = new Audit(s3, bucket, layout, Optional.ofNullable(reader), auditSettings, Clock.systemUTC()).run();
             if (json) {
@@ -116,8 +148,42 @@ final class AuditCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Where the loader runs its statements, from the same variables (REDSHIFT_WORKGROUP or
+     * REDSHIFT_CLUSTER_ID, DB_NAME, DB_SECRET_ARN or DB_USER); with --local, scripts/local's
+     * workgroup and database unless told otherwise. The Data API's own rules are checked here, so a
+     * wrong combination is one clear line rather than a ValidationException.
+     */
+    private RedshiftTarget redshiftTarget(Env settings, Optional<String> secret) {
+        Optional<String> cluster = Optional.ofNullable(clusterId).or(() -> settings.optional("REDSHIFT_CLUSTER_ID"));
+        Optional<String> group = Optional.ofNullable(workgroup).or(() -> settings.optional("REDSHIFT_WORKGROUP"))
+                .or(() -> connection.local(env) && cluster.isEmpty() ? Optional.of("local") : Optional.empty());
+        Optional<String> db = Optional.ofNullable(database).or(() -> settings.optional("DB_NAME"))
+                .or(() -> connection.local(env) ? Optional.of("postgres") : Optional.empty());
+        Optional<String> user = Optional.ofNullable(dbUser).or(() -> settings.optional("DB_USER"));
+        if (cluster.isPresent() == group.isPresent()) {
+            throw new UsageException("the redshift destination needs exactly one of --workgroup (or REDSHIFT_WORKGROUP, "
+                    + "Serverless) and --cluster-id (or REDSHIFT_CLUSTER_ID, provisioned)");
+        }
+        if (db.isEmpty()) {
+            throw new UsageException("the redshift destination needs --database (or DB_NAME)");
+        }
+        if (secret.isPresent() && user.isPresent()) {
+            throw new UsageException("give the redshift destination --db-secret-arn (DB_SECRET_ARN) or --db-user (DB_USER), not both");
+        }
+        if (group.isPresent() && user.isPresent()) {
+            throw new UsageException("--db-user (DB_USER) applies to a provisioned cluster only; a workgroup takes "
+                    + "--db-secret-arn or the caller's IAM identity");
+        }
+        return new RedshiftTarget(cluster, group, db, secret, user, Optional.empty());
+    }
+
     private DestinationKind destination() {
         Optional<String> given = Optional.ofNullable(destination).or(() -> Connection.value(env, "DESTINATION"));
+        if (given.isEmpty() && (workgroup != null || clusterId != null || Connection.value(env, "REDSHIFT_WORKGROUP").isPresent()
+                || Connection.value(env, "REDSHIFT_CLUSTER_ID").isPresent())) {
+            return DestinationKind.REDSHIFT;
+        }
         if (given.isEmpty()) {
             boolean database = dbUrl != null || dbSecretArn != null || Connection.value(env, "DB_URL").isPresent()
                     || Connection.value(env, "DB_SECRET_ARN").isPresent();

@@ -10,6 +10,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
+import software.amazon.awssdk.services.redshiftdata.RedshiftDataClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
@@ -184,17 +186,36 @@ public final class Connection {
         if (text.isEmpty() && local(env)) {
             return Optional.of(URI.create("http://127.0.0.1:" + port(env, portVariable, localPort)));
         }
-        return text.map(t -> {
-            try {
-                URI u = new URI(t);
-                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
-                    throw new java.net.URISyntaxException(t, "not an http(s) URL with a host");
-                }
-                return u;
-            } catch (java.net.URISyntaxException e) {
-                throw new UsageException(option + " must be an http(s) URL such as http://127.0.0.1:9000, got '" + t + "'");
+        return text.map(t -> url(option, t));
+    }
+
+    private static URI url(String option, String t) {
+        try {
+            URI u = new URI(t);
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                throw new java.net.URISyntaxException(t, "not an http(s) URL with a host");
             }
-        });
+            return u;
+        } catch (java.net.URISyntaxException e) {
+            throw new UsageException(option + " must be an http(s) URL such as http://127.0.0.1:9000, got '" + t + "'");
+        }
+    }
+
+    /**
+     * The Redshift Data API for the audit of a redshift ledger: AWS's, or a compatible endpoint
+     * (the local one) from {@code given} or $AWS_ENDPOINT_URL_REDSHIFT_DATA. With --local it signs
+     * with scripts/local's credentials.
+     */
+    RedshiftDataClient redshiftData(Map<String, String> env, String given) {
+        RedshiftDataClientBuilder b = RedshiftDataClient.builder().httpClient(AwsClients.http())
+                .overrideConfiguration(AwsClients.retries())
+                .region(region(env));
+        Optional.ofNullable(given).or(() -> value(env, "AWS_ENDPOINT_URL_REDSHIFT_DATA"))
+                .map(t -> url("--redshift-endpoint", t)).ifPresent(b::endpointOverride);
+        if (local(env)) {
+            b.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)));
+        }
+        return b.build();
     }
 
     private static int port(Map<String, String> env, String variable, int fallback) {

@@ -35,6 +35,7 @@ final class DataApiProtocol implements HttpHandler {
     private final Map<String, RunningStatement> statements = new ConcurrentHashMap<>();
     private final List<String> submittedSql = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile Predicate<List<String>> failDescribe = sqls -> false;
+    private volatile int pageRows = LocalRedshiftData.DEFAULT_PAGE_ROWS;
 
     DataApiProtocol(StatementRunner runner, ExecutorService executor) {
         this.runner = runner;
@@ -54,6 +55,10 @@ final class DataApiProtocol implements HttpHandler {
                 .map(st -> new LocalRedshiftData.Statement(st.id, st.batch, st.subs.stream().map(s -> s.sql).toList(),
                         st.status, st.error, st.subs.stream().map(s -> s.status).toList()))
                 .toList();
+    }
+
+    void pageRows(int rows) {
+        pageRows = rows;
     }
 
     void failDescribeOf(Predicate<List<String>> which) {
@@ -232,8 +237,11 @@ final class DataApiProtocol implements HttpHandler {
         for (RunningStatement.Column c : sub.result.columns()) {
             meta.addObject().put("name", c.name()).put("label", c.name()).put("typeName", c.typeName());
         }
+        List<List<Object>> all = sub.result.rows();
+        int from = offset(text(in, "NextToken"), id, all.size());
+        int to = Math.min(all.size(), from + pageRows);
         ArrayNode records = out.putArray("Records");
-        for (List<Object> row : sub.result.rows()) {
+        for (List<Object> row : all.subList(from, to)) {
             ArrayNode r = records.addArray();
             for (Object v : row) {
                 ObjectNode f = r.addObject();
@@ -246,8 +254,37 @@ final class DataApiProtocol implements HttpHandler {
                 }
             }
         }
+        if (to < all.size()) {
+            out.put("NextToken", token(id, to));
+        }
         out.put("TotalNumRows", sub.result.rows().size());
         return out;
+    }
+
+    /** An opaque NextToken: the statement (or sub-statement) id and the next row's offset. */
+    private static String token(String id, int offset) {
+        return java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString((id + "@" + offset).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Where a page starts: 0 without a token; a token of another statement or unreadable is refused. */
+    private static int offset(String token, String id, int rows) {
+        if (token == null) {
+            return 0;
+        }
+        try {
+            String plain = new String(java.util.Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            int at = plain.lastIndexOf('@');
+            if (at > 0 && plain.substring(0, at).equals(id)) {
+                int offset = Integer.parseInt(plain.substring(at + 1));
+                if (offset > 0 && offset <= rows) {
+                    return offset;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // refused below
+        }
+        throw ApiException.validation("NextToken is not valid for query " + id);
     }
 
     private ObjectNode cancel(JsonNode in) {

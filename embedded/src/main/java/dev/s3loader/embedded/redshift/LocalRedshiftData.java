@@ -30,10 +30,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * workgroup, not both a secret and a database user), COPY credentials (IAM_ROLE or CREDENTIALS),
  * COPY's syntax ({@code QUOTE} only as {@code CSV [QUOTE [AS] 'c']}), the manifest's form,
  * mandatory entries present, a bad row failing the COPY with its file, line and column in
- * {@code sys_load_error_detail}; serializable isolation (transactions that cannot be serialized
+ * {@code sys_load_error_detail}; results handed out a page at a time with NextToken, and a result
+ * above the size limit failing its statement; serializable isolation (transactions that cannot be serialized
  * fail with error 1023; LOCK blocks readers too); and, for tables created through it, VARCHAR
  * lengths in bytes, trailing blanks ignored in comparisons and keys not enforced
- * ({@link RedshiftDdl}). What it does not: Redshift's SQL dialect beyond GETDATE() (other SQL runs
+ * ({@link RedshiftDdl}). What it does not: Redshift's SQL dialect beyond GETDATE(), TO_VARBYTE and
+ * FROM_VARBYTE (utf8 and hex; other SQL runs
  * as PostgreSQL SQL), MAXERROR above 0, text-format escapes, columnar formats. Tests can make it
  * less obliging than Redshift usually is: misfile or withhold load-error rows, hold a batch at a
  * chosen statement or before COMMIT, fail DescribeStatement.
@@ -43,6 +45,10 @@ public final class LocalRedshiftData implements AutoCloseable {
     public static final String ACCESS_KEY = "s3loader";
     public static final String SECRET_KEY = "s3loader-secret";
     public static final Region REGION = Region.US_EAST_1;
+    /** Rows per GetStatementResult page unless a test sets another ({@link #resultPageRows}). */
+    public static final int DEFAULT_PAGE_ROWS = 1000;
+    /** The Data API's limit on one statement's result set: 100 MB. */
+    public static final long DEFAULT_RESULT_SIZE_LIMIT = 100L * 1024 * 1024;
 
     private final HttpServer server;
     private final ExecutorService http;
@@ -90,6 +96,26 @@ public final class LocalRedshiftData implements AutoCloseable {
     /** A real SDK client for this endpoint (static credentials, fixed region); the caller closes it. */
     public RedshiftDataClient newClient() {
         return SdkClients.local(RedshiftDataClient.builder(), endpoint, REGION, ACCESS_KEY, SECRET_KEY).build();
+    }
+
+    /**
+     * At most this many rows per GetStatementResult answer; the rest follow with its NextToken, as
+     * Redshift's Data API pages a result (by its own rule, which a client cannot choose). A small
+     * value makes any reader that ignores NextToken lose rows.
+     */
+    public void resultPageRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows per page must be at least 1, got " + rows);
+        }
+        protocol.pageRows(rows);
+    }
+
+    /**
+     * A statement whose result set is larger than this (its values' bytes as text) fails with
+     * "Database response exceeded size limit", as the Data API fails results above 100 MB.
+     */
+    public void resultSizeLimit(long bytes) {
+        runner.resultSizeLimit(bytes);
     }
 
     /** Every SQL text submitted so far, in order: what a test inspects to prove nothing was spliced in. */

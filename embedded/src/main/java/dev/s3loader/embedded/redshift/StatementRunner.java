@@ -38,10 +38,15 @@ final class StatementRunner {
     private volatile Predicate<String> holdBefore = sql -> false;
     private volatile CountDownLatch statementGate = new CountDownLatch(0);
     private final AtomicInteger heldBefore = new AtomicInteger();
+    private volatile long resultSizeLimit = LocalRedshiftData.DEFAULT_RESULT_SIZE_LIMIT;
 
     StatementRunner(Function<String, DataSource> databases, S3Copy copy) {
         this.databases = databases;
         this.copy = copy;
+    }
+
+    void resultSizeLimit(long bytes) {
+        resultSizeLimit = bytes;
     }
 
     void holdCommits() {
@@ -183,7 +188,7 @@ final class StatementRunner {
         }
     }
 
-    private static RunningStatement.Result read(ResultSet rs) throws SQLException {
+    private RunningStatement.Result read(ResultSet rs) throws SQLException {
         ResultSetMetaData md = rs.getMetaData();
         List<RunningStatement.Column> cols = new ArrayList<>();
         for (int i = 1; i <= md.getColumnCount(); i++) {
@@ -192,6 +197,7 @@ final class StatementRunner {
             cols.add(new RunningStatement.Column(md.getColumnLabel(i), type.equals("bpchar") ? "varchar" : type));
         }
         List<List<Object>> rows = new ArrayList<>();
+        long size = 0;
         while (rs.next()) {
             List<Object> row = new ArrayList<>();
             for (int i = 1; i <= cols.size(); i++) {
@@ -211,6 +217,11 @@ final class StatementRunner {
                     default -> rs.getString(i);
                 };
                 row.add(v);
+                size += v == null ? 1 : v instanceof String t ? t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length : 8;
+            }
+            if (size > resultSizeLimit) {
+                throw new SQLException("Database response exceeded size limit: the result set is larger than "
+                        + resultSizeLimit + " bytes; run several statements with LIMIT", "54000");
             }
             rows.add(row);
         }
@@ -276,6 +287,21 @@ final class StatementRunner {
                 s.execute("SELECT pg_advisory_xact_lock(7283746)");
                 s.execute("CREATE OR REPLACE FUNCTION public.getdate() RETURNS timestamp LANGUAGE sql STABLE "
                         + "AS 'SELECT CAST(now() AS timestamp)'");
+                // Redshift's VARBYTE conversions, utf8 and hex. A VARCHAR column is bpchar here (RedshiftDdl):
+                // bpcharsend gives its stored bytes, trailing blanks included, as Redshift's TO_VARBYTE does.
+                s.execute("CREATE OR REPLACE FUNCTION public.to_varbyte(s bpchar, fmt text) RETURNS bytea LANGUAGE plpgsql "
+                        + "IMMUTABLE STRICT AS $f$ BEGIN "
+                        + "IF lower(fmt) IN ('utf8', 'utf-8', 'utf_8') THEN RETURN bpcharsend(s); END IF; "
+                        + "IF lower(fmt) = 'hex' THEN RETURN decode(CASE WHEN octet_length(s) % 2 = 1 THEN '0' ELSE '' END "
+                        + "|| CAST(s AS text), 'hex'); END IF; "
+                        + "RAISE EXCEPTION 'TO_VARBYTE format % is not supported by the local Data API', fmt; END $f$");
+                s.execute("CREATE OR REPLACE FUNCTION public.to_varbyte(s text, fmt text) RETURNS bytea LANGUAGE sql "
+                        + "IMMUTABLE STRICT AS $f$ SELECT public.to_varbyte(CAST(s AS bpchar), fmt) $f$");
+                s.execute("CREATE OR REPLACE FUNCTION public.from_varbyte(b bytea, fmt text) RETURNS text LANGUAGE plpgsql "
+                        + "IMMUTABLE STRICT AS $f$ BEGIN "
+                        + "IF lower(fmt) = 'hex' THEN RETURN encode(b, 'hex'); END IF; "
+                        + "IF lower(fmt) IN ('utf8', 'utf-8', 'utf_8') THEN RETURN convert_from(b, 'UTF8'); END IF; "
+                        + "RAISE EXCEPTION 'FROM_VARBYTE format % is not supported by the local Data API', fmt; END $f$");
                 s.execute("CREATE TABLE IF NOT EXISTS public.sys_load_error_detail (user_id integer, query_id bigint, "
                         + "transaction_id bigint, session_id integer, database_name text, table_id integer, "
                         + "start_time timestamp, file_name text, line_number bigint, column_name text, column_type text, "

@@ -20,6 +20,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.redshiftdata.model.DescribeStatementResponse;
 import software.amazon.awssdk.services.redshiftdata.model.Field;
+import software.amazon.awssdk.services.redshiftdata.model.GetStatementResultResponse;
 import software.amazon.awssdk.services.redshiftdata.model.SqlParameter;
 import software.amazon.awssdk.services.redshiftdata.model.StatusString;
 import software.amazon.awssdk.services.redshiftdata.model.ValidationException;
@@ -246,6 +247,86 @@ class LocalRedshiftDataTest {
         assertThat(query("SELECT count(*) FROM ddl_t WHERE n IN (2, 4)")).isEqualTo("2");
         assertThat(matched).isEqualTo("1");
         assertThat(query("SELECT k FROM ddl_t WHERE n = 1")).isEqualTo("ab ");
+    }
+
+    @Test
+    void getStatementResult_moreRowsThanAPage_handsOutNextTokenUntilTheLastPage() {
+        // Arrange
+        api.resultPageRows(4);
+        try {
+            String id = client.executeStatement(b -> b.workgroupName("wg").database(DB)
+                    .sql("SELECT n, 'row ' || n AS s FROM generate_series(1, 10) AS n ORDER BY n")).id();
+            await(id);
+            String other = client.executeStatement(b -> b.workgroupName("wg").database(DB)
+                    .sql("SELECT n FROM generate_series(1, 10) AS n")).id();
+            await(other);
+
+            // Act
+            List<Integer> pageSizes = new java.util.ArrayList<>();
+            List<Long> values = new java.util.ArrayList<>();
+            String token = null;
+            GetStatementResultResponse first = null;
+            do {
+                String t = token;
+                GetStatementResultResponse page = client.getStatementResult(b -> b.id(id).nextToken(t));
+                first = first == null ? page : first;
+                pageSizes.add(page.records().size());
+                page.records().forEach(r -> values.add(r.getFirst().longValue()));
+                token = page.nextToken();
+            } while (token != null);
+            String firstToken = first.nextToken();
+
+            // Assert
+            assertThat(pageSizes).containsExactly(4, 4, 2);
+            assertThat(values).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(first.totalNumRows()).isEqualTo(10L);
+            assertThatThrownBy(() -> client.getStatementResult(b -> b.id(other).nextToken(firstToken)))
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("NextToken");
+            assertThatThrownBy(() -> client.getStatementResult(b -> b.id(id).nextToken("garbage")))
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("NextToken");
+        } finally {
+            api.resultPageRows(LocalRedshiftData.DEFAULT_PAGE_ROWS);
+        }
+    }
+
+    @Test
+    void statement_resultAboveTheSizeLimit_failsAsRedshiftsDataApiDoes() {
+        // Arrange: Redshift's Data API fails a statement whose result set exceeds 100 MB.
+        api.resultSizeLimit(2_000);
+        try {
+            // Act
+            DescribeStatementResponse big = await(client.executeStatement(b -> b.workgroupName("wg").database(DB)
+                    .sql("SELECT repeat('x', 100) FROM generate_series(1, 30)")).id());
+            DescribeStatementResponse small = await(client.executeStatement(b -> b.workgroupName("wg").database(DB)
+                    .sql("SELECT repeat('x', 100) FROM generate_series(1, 10)")).id());
+
+            // Assert
+            assertThat(big.status()).isEqualTo(StatusString.FAILED);
+            assertThat(big.error()).contains("exceeded", "size limit");
+            assertThat(small.status()).as(small.error()).isEqualTo(StatusString.FINISHED);
+        } finally {
+            api.resultSizeLimit(LocalRedshiftData.DEFAULT_RESULT_SIZE_LIMIT);
+        }
+    }
+
+    @Test
+    void toVarbyteFromVarbyte_hexOfTheStoredUtf8Bytes_trailingBlanksAndAllIncluded() {
+        // Arrange: a VARCHAR compares without its trailing blanks, its bytes keep them.
+        await(batch("DROP TABLE IF EXISTS vb_t", "CREATE TABLE vb_t (k VARCHAR(20) NOT NULL)"));
+        await(batch("INSERT INTO vb_t VALUES ('a ')", "INSERT INTO vb_t VALUES ('a')",
+                "INSERT INTO vb_t VALUES ('a' || CHR(1))", "INSERT INTO vb_t VALUES ('\uD83D\uDE00')",
+                "INSERT INTO vb_t VALUES ('\uFFFD')"));
+
+        // Act
+        String id = client.executeStatement(b -> b.workgroupName("wg").database(DB)
+                .sql("SELECT FROM_VARBYTE(TO_VARBYTE(k, 'utf8'), 'hex') AS h FROM vb_t ORDER BY h")).id();
+        DescribeStatementResponse d = await(id);
+        List<String> hex = client.getStatementResult(b -> b.id(id)).records().stream().map(r -> r.getFirst().stringValue()).toList();
+
+        // Assert
+        assertThat(d.status()).as(d.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(hex).containsExactly("61", "6101", "6120", "efbfbd", "f09f9880");
+        assertThat(queryThroughApi("SELECT COUNT(*) FROM vb_t WHERE k = 'a'")).isEqualTo("2");
     }
 
     @Test

@@ -42,8 +42,12 @@ public final class LoaderMain {
         var sqs = AwsClients.configure(SqsClient.builder(), AwsClients.http()).build();
         ContainerWorker workers = new ContainerWorker(sqs, loader.processor(), poller, worker);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("s3loader-shutdown").unstarted(() -> {
+            // Printed, not logged: java.util.logging closes its handlers in a shutdown hook of its own.
+            System.err.println("s3loader loader: SIGTERM: no new batches; the batches in hand have "
+                    + worker.stopGrace().toSeconds() + " s to finish");
             try {
-                workers.shutdown();
+                System.err.println(workers.shutdown() ? "s3loader loader: stopped: every batch in hand finished"
+                        : "s3loader loader: stopped: the stop grace ran out; the batches in hand went back to the queue");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -38,4 +38,13 @@ mkdir -p "$out/etc" "$out/home/nonroot"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$out/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$out/etc/group"
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$out/etc/hosts"
+# A postgres destination verifies its server against the stack's PostgresCaBundlePath, by default
+# /var/task/rds/global-bundle.pem (where Lambda unpacks the loader jar): the image holds it there
+# when S3LOADER_RDS_CA_BUNDLE names AWS's RDS bundle (scripts/container --rds-ca-bundle FILE).
+if [ -n "${S3LOADER_RDS_CA_BUNDLE:-}" ]; then
+    grep -q -- '-----BEGIN CERTIFICATE-----' "$S3LOADER_RDS_CA_BUNDLE" \
+        || { echo "S3LOADER_RDS_CA_BUNDLE: $S3LOADER_RDS_CA_BUNDLE holds no PEM certificate" >&2; exit 1; }
+    mkdir -p "$out/var/task/rds"
+    cp "$S3LOADER_RDS_CA_BUNDLE" "$out/var/task/rds/global-bundle.pem"
+fi
 echo "runtime for the image in $out: $(du -sh "$out" | cut -f1) (Java $("$out/opt/java/bin/java" -version 2>&1 | head -1))"

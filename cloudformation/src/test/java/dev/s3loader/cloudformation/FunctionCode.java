@@ -29,6 +29,17 @@ final class FunctionCode {
         return sep < 0 ? "handleRequest" : handler.substring(sep + 2);
     }
 
+    /**
+     * What the container worker's code calls: everything its main class reaches, the poller
+     * included (it is the container's own queue consumer).
+     */
+    static SdkCallScanner.Result scanContainer(String mainClass) {
+        return SCANS.computeIfAbsent("container:" + mainClass, h -> {
+            var classes = CodeJars.classes(CodeJars.jarFor(mainClass), CodeJars.PROJECT_PACKAGE);
+            return SdkCallScanner.scan(classes, Set.of(mainClass.replace('.', '/')), List.of());
+        });
+    }
+
     /** What the code a handler reaches calls, reads and publishes. */
     static SdkCallScanner.Result scan(String handler) {
         return SCANS.computeIfAbsent(handler, h -> {

@@ -31,7 +31,10 @@ final class Placeholders {
             Map.entry("AWS::SNS::Topic", Set.of("TopicArn", "TopicName")),
             Map.entry("AWS::SNS::Subscription", Set.of("Arn")),
             Map.entry("AWS::CloudWatch::Alarm", Set.of("Arn")),
-            Map.entry("AWS::CloudWatch::Dashboard", Set.of()));
+            Map.entry("AWS::CloudWatch::Dashboard", Set.of()),
+            Map.entry("AWS::ECS::Cluster", Set.of("Arn")),
+            Map.entry("AWS::ECS::TaskDefinition", Set.of("TaskDefinitionArn")),
+            Map.entry("AWS::ECS::Service", Set.of("Name", "ServiceArn")));
 
     private Placeholders() {
     }
@@ -90,6 +93,7 @@ final class Placeholders {
             case "AWS::Events::Rule.Arn" -> "arn:aws:events:" + REGION + ":" + ACCOUNT + ":rule/" + name;
             case "AWS::SNS::Topic.TopicArn" -> ref(ev, id);
             case "AWS::SNS::Topic.TopicName" -> name;
+            case "AWS::ECS::Service.Name" -> name;
             default -> "placeholder-" + id + "-" + attribute;
         };
     }

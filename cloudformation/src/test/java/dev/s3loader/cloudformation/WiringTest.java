@@ -67,7 +67,7 @@ class WiringTest {
                 .containsEntry("BatchSize", "200")
                 .containsEntry("MaximumBatchingWindowInSeconds", "30")
                 .containsEntry("ScalingConfig", Map.of("MaximumConcurrency", "7"));
-        assertThat(esm.get("Enabled")).isIn(true, null);
+        assertThat(esm.get("Enabled")).as("on by default (LambdaLoaderEnabled)").isIn(true, "true", null);
         assertThat(list(esm.get("FunctionResponseTypes"))).containsExactly("ReportBatchItemFailures");
     }
 

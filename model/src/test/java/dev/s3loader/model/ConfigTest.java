@@ -91,4 +91,15 @@ class ConfigTest {
     void pollerFromEnv_missingQueue_namesIt() {
         assertThatThrownBy(() -> PollerConfig.fromEnv(Map.of())).hasMessage("QUEUE_URL is required but not set");
     }
+
+    @Test
+    void workerFromEnv_defaultsAndBadValues_nameTheVariable() {
+        WorkerConfig defaults = WorkerConfig.fromEnv(Map.of());
+        assertThat(defaults.batchDeadline()).isEqualTo(java.time.Duration.ofHours(6));
+        assertThat(defaults.stopGrace()).isEqualTo(java.time.Duration.ofSeconds(25));
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("WORKER_BATCH_DEADLINE_SECONDS", "43200")))
+                .hasMessage("WORKER_BATCH_DEADLINE_SECONDS must be between 60 and 41400, got 43200");
+        assertThatThrownBy(() -> WorkerConfig.fromEnv(Map.of("WORKER_STOP_GRACE_SECONDS", "soon")))
+                .hasMessageStartingWith("WORKER_STOP_GRACE_SECONDS must be a number of seconds");
+    }
 }

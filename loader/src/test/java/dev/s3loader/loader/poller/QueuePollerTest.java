@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchProcessor;
 import dev.s3loader.loader.StepHook;
-import dev.s3loader.loader.destination.Deadline;
-import dev.s3loader.loader.destination.Destination;
-import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
 import dev.s3loader.loader.internal.ObjectCopier;
@@ -16,24 +13,17 @@ import dev.s3loader.model.Layout;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
@@ -63,38 +53,6 @@ class QueuePollerTest {
         workers.shutdownNow();
         s3.close();
         sqs.close();
-    }
-
-    /** Loads nothing until the test lets it finish: as long as the test needs, whatever the machine's speed. */
-    private static final class HeldDestination implements Destination {
-        final CountDownLatch started = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline) {
-            started.countDown();
-            try {
-                if (!release.await(120, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the test never released the load");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return files.stream().<LoadResult>map(f -> new LoadResult.Loaded(f, 1)).toList();
-        }
-    }
-
-    /** Counts the visibility extensions SQS accepted: the poller's heartbeat, seen on the wire. */
-    private static final class Heartbeats implements ExecutionInterceptor {
-        final AtomicInteger accepted = new AtomicInteger();
-
-        @Override
-        public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
-            if (context.response() instanceof ChangeMessageVisibilityBatchResponse r && r.failed().isEmpty()
-                    && !r.successful().isEmpty()) {
-                accepted.incrementAndGet();
-            }
-        }
     }
 
     private String dropAndEnqueue(String key) {

@@ -1,7 +1,6 @@
 package dev.s3loader.model;
 
 import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -22,10 +21,5 @@ public final class S3EventKey {
         } catch (IllegalArgumentException e) {
             throw new MalformedMessageException("event key is not URL-encoded: " + e.getMessage());
         }
-    }
-
-    /** What S3 puts in an event for {@code key} (slashes stay as they are); for the local emulation. */
-    public static String encode(String key) {
-        return URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/");
     }
 }

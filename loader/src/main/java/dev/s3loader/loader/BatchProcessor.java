@@ -99,6 +99,13 @@ public final class BatchProcessor {
                     LOG.info("message " + d.messageId() + " names no file to load (S3's test event): acknowledged");
                 }
                 for (FileMessage m : files) {
+                    if (!layout.isIncoming(m.key())) {
+                        // Only an event can name one (a bucket notification wider than incoming/): not ours to load or move.
+                        LOG.warning("message " + d.messageId() + " names " + m.key() + ", outside " + layout.incoming()
+                                + "; left where it is (check the bucket's event notification filter)");
+                        tally.skipped.incrementAndGet();
+                        continue;
+                    }
                     versions.computeIfAbsent(m.bucket() + '\0' + m.key() + '\0' + m.etag(),
                             k -> new Work(m, new ArrayList<>())).deliveries().add(d);
                 }

@@ -134,11 +134,14 @@ class EventFastPathTest {
         String testEvent = "{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Time\":\"2026-11-30T15:57:02.089Z\","
                 + "\"Bucket\":\"" + bucket + "\",\"RequestId\":\"5582815E1AEA5ADF\",\"HostId\":\"8cLe\"}";
         String malformed = "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\"}]}";
+        String processedKey = put("processed/already.csv", "elsewhere");
+        String outside = "{\"Records\":[" + record("processed/already.csv", processedKey, 9) + "]}";
 
         BatchOutcome out;
         try (Loader loader = loader(env())) {
             out = loader.processor().process(List.of(new Delivery("event-1", event, 1),
                     new Delivery("test-1", testEvent, 1), new Delivery("bad-1", malformed, 1),
+                    new Delivery("outside-1", outside, 1),
                     new Delivery("event-2", "{\"Records\":[" + record("incoming/alone.csv", alone, 5) + "]}", 1)));
         }
 
@@ -148,6 +151,8 @@ class EventFastPathTest {
         assertThat(get("processed/ü 中/x%y.csv")).isEqualTo("two");
         assertThat(get("processed/alone.csv")).isEqualTo("three");
         assertThat(exists("incoming/a b+c.csv")).isFalse();
+        assertThat(get("processed/already.csv")).as("a key outside incoming/ is left alone").isEqualTo("elsewhere");
+        assertThat(out.skipped()).isEqualTo(1);
     }
 
     void eventsOn() {

@@ -55,10 +55,11 @@ public record ListerConfig(String bucket, Layout layout, String queueUrl, String
 
     /** At least a minute (S3 delivers most events in seconds, some later) and below the requeue delay. */
     private static Duration eventGrace(Env env) {
+        // Read (and range-checked) either way, so that a bad value is reported before the fast path is turned on.
+        Duration grace = env.minutes("EVENT_GRACE_MINUTES", Duration.ofMinutes(5), 1, 24 * 60);
         if (!env.bool("EVENT_FAST_PATH", false)) {
             return Duration.ZERO;
         }
-        Duration grace = env.minutes("EVENT_GRACE_MINUTES", Duration.ofMinutes(5), 1, 24 * 60);
         Duration requeueAfter = env.minutes("REQUEUE_AFTER_MINUTES", Duration.ofMinutes(60), 1, 7 * 24 * 60);
         if (grace.compareTo(requeueAfter) >= 0) {
             throw new ConfigException("EVENT_GRACE_MINUTES (" + grace.toMinutes() + ") must be below REQUEUE_AFTER_MINUTES ("

@@ -19,7 +19,8 @@ import java.util.List;
  *       {@code s3:TestEvent} S3 sends when the notification is configured, which names none.</li>
  * </ul>
  * Records of other event types name no file (a notification configured wider than
- * {@code s3:ObjectCreated:*} must not make the loader act on a delete). Anything else is a
+ * {@code s3:ObjectCreated:*} must not make the loader act on a delete), nor do zero-byte keys
+ * ending in {@code /} (folder markers, which the lister skips too). Anything else is a
  * {@link MalformedMessageException}.
  */
 public final class QueueMessage {
@@ -69,9 +70,13 @@ public final class QueueMessage {
                 throw new MalformedMessageException("event record without a whole-number s3.object.size");
             }
             String etag = text(object, "eTag", "s3.object.eTag");
+            String key = S3EventKey.decode(text(object, "key", "s3.object.key"));
+            if (key.endsWith("/") && size.longValue() == 0) {
+                // A zero-byte "folder" marker, which the lister does not count as a file either.
+                continue;
+            }
             try {
-                files.add(new FileMessage(text(r.path("s3").path("bucket"), "name", "s3.bucket.name"),
-                        S3EventKey.decode(text(object, "key", "s3.object.key")),
+                files.add(new FileMessage(text(r.path("s3").path("bucket"), "name", "s3.bucket.name"), key,
                         etag.startsWith("\"") ? etag : '"' + etag + '"', size.longValue(),
                         Instant.parse(text(r, "eventTime", "eventTime"))));
             } catch (DateTimeParseException e) {

@@ -51,6 +51,15 @@ class QueueMessageTest {
         assertThat(QueueMessage.files(body)).isEmpty();
     }
 
+    @Test
+    void files_folderMarker_isNoFileAsInTheListing() {
+        String body = "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"eventTime\":"
+                + "\"2026-11-30T19:05:02Z\",\"s3\":{\"bucket\":{\"name\":\"b\"},\"object\":{\"key\":\"incoming/day%3D1/\","
+                + "\"size\":0,\"eTag\":\"d41d8cd98f00b204e9800998ecf8427e\"}}}]}";
+
+        assertThat(QueueMessage.files(body)).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "{\"Records\":[]}",

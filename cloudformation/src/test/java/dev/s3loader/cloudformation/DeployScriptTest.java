@@ -228,6 +228,23 @@ class DeployScriptTest {
         assertThat(calls()).doesNotContain("cloudformation deploy");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"EventGraceMinutes=60", "EventGraceMinutes=90"})
+    void eventFastPathWithAGraceNotBelowRequeueAfter_isRefusedBeforeDeploying(String grace) throws Exception {
+        Result r = deploy(Map.of(), "EventFastPath=true", grace);
+
+        assertThat(r.exit).as(r.toString()).isEqualTo(1);
+        assertThat(r.err).contains("EventGraceMinutes").contains("below RequeueAfterMinutes (60)");
+        assertThat(calls()).doesNotContain("cloudformation deploy");
+    }
+
+    @Test
+    void eventFastPathOff_ignoresTheGrace() throws Exception {
+        Result r = deploy(Map.of(), "EventGraceMinutes=90");
+
+        assertThat(r.exit).as(r.toString()).isZero();
+    }
+
     /**
      * macOS ships bash 3.2: no associative arrays, no case conversion, and "${a[@]}" of an empty
      * array is an unbound variable under set -u before bash 4.4.

@@ -50,6 +50,10 @@ record Scenario(String name, Map<String, String> parameters) {
                         "DatabaseUser", "loader", "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
                 of("redshift cluster, IAM identity", "Destination", "redshift", "RedshiftClusterId", "warehouse",
                         "RedshiftCopyRoleArn", COPY_ROLE, "TargetTable", "orders"),
+                of("copy, event fast path", "EventFastPath", "true", "EventGraceMinutes", "10", "IncomingPrefix", "drop/"),
+                of("postgres, existing bucket, event fast path", "ExistingBucketName", "producer-drops", "EventFastPath", "true",
+                        "Destination", "postgres", "DatabaseSecretArn", SECRET, "TargetTable", "orders",
+                        "PostgresCaBundlePath", CA_BUNDLE),
                 of("redshift cluster, secret", "Destination", "redshift", "RedshiftClusterId", "warehouse",
                         "DatabaseSecretArn", SECRET, "RedshiftCopyRoleArn", "default", "TargetTable", "orders",
                         "LoaderTimeoutSeconds", "600", "RequeueAfterMinutes", "66"));

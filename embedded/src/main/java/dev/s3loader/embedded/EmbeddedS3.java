@@ -1,6 +1,7 @@
 package dev.s3loader.embedded;
 
 import dev.s3loader.embedded.internal.DrainRequestBody;
+import dev.s3loader.embedded.internal.EventNotifyingBlobStore;
 import dev.s3loader.embedded.internal.KeyEscapingBlobStore;
 import dev.s3loader.embedded.internal.RawXmlCharacters;
 import dev.s3loader.embedded.internal.SdkClients;
@@ -38,11 +39,13 @@ public final class EmbeddedS3 implements AutoCloseable {
     public static final Region REGION = Region.US_EAST_1;
 
     private final BlobStore blobStore;
+    private final EventNotifications events;
     private final S3Proxy proxy;
     private final URI endpoint;
 
-    private EmbeddedS3(BlobStore blobStore, int port) {
-        this.blobStore = blobStore;
+    private EmbeddedS3(BlobStore store, int port) {
+        this.events = new EventNotifications();
+        this.blobStore = new EventNotifyingBlobStore(store, events);
         this.proxy = S3Proxy.builder()
                 .blobStore(blobStore)
                 .endpoint(URI.create("http://127.0.0.1:" + port))
@@ -130,6 +133,11 @@ public final class EmbeddedS3 implements AutoCloseable {
     /** A builder already configured for this server, for tests that adjust e.g. checksum settings. */
     public S3ClientBuilder newClientBuilder() {
         return SdkClients.s3(endpoint, REGION, ACCESS_KEY, SECRET_KEY);
+    }
+
+    /** The buckets' event notification configurations (none until one is set): S3's, which S3Proxy lacks. */
+    public EventNotifications events() {
+        return events;
     }
 
     /** Creates the bucket unless it exists already. */

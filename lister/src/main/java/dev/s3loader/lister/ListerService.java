@@ -53,7 +53,8 @@ public final class ListerService {
         this.sender = sender;
         this.queue = queue;
         this.publisher = publisher;
-        this.planner = new DispatchPlanner(config.maxInFlightFiles(), config.requeueAfter(), config.maxAttempts());
+        this.planner = new DispatchPlanner(config.maxInFlightFiles(), config.requeueAfter(), config.maxAttempts(),
+                config.eventGrace());
         this.lastRun = lastRun;
         this.clock = clock;
     }

@@ -10,13 +10,16 @@ import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.MalformedMessageException;
+import dev.s3loader.model.QueueMessage;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,9 +31,13 @@ import java.util.logging.Logger;
 /**
  * A file's life in the loader, in one place, read top to bottom:
  * <ol>
- * <li><b>Receive.</b> Messages are grouped by file version (key, etag); SQS may deliver one twice.
- *     A message that is not a file message can never succeed: it goes back to the queue and on to
- *     the dead-letter queue, whose alarm an operator sees.</li>
+ * <li><b>Receive.</b> A message names files: the lister's one, or each record of an S3 event
+ *     notification (the event fast path; S3's test event names none and is simply acknowledged).
+ *     Files are grouped by version (key, etag): SQS may deliver a message twice, and the lister and
+ *     an event may both name one version, which then loads once. A message that names no file
+ *     properly can never succeed: it goes back to the queue and on to the dead-letter queue, whose
+ *     alarm an operator sees. A message naming several files is acknowledged only when all are
+ *     done; handed back, the files already done are skipped on its next delivery.</li>
  * <li><b>Still the version named?</b> Gone: an earlier delivery finished it. Overwritten: the new
  *     version has its own message. Either way this message is done. A key whose processed/ key
  *     would pass S3's limit can never be moved there, so it can never load.</li>
@@ -87,9 +94,21 @@ public final class BatchProcessor {
         Map<String, Work> versions = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             try {
-                FileMessage m = FileMessage.fromJson(d.body());
-                versions.computeIfAbsent(m.bucket() + '\0' + m.key() + '\0' + m.etag(),
-                        k -> new Work(m, new ArrayList<>())).deliveries().add(d);
+                List<FileMessage> files = QueueMessage.files(d.body());
+                if (files.isEmpty()) {
+                    LOG.info("message " + d.messageId() + " names no file to load (S3's test event): acknowledged");
+                }
+                for (FileMessage m : files) {
+                    if (!layout.isIncoming(m.key())) {
+                        // Only an event can name one (a bucket notification wider than incoming/): not ours to load or move.
+                        LOG.warning("message " + d.messageId() + " names " + m.key() + ", outside " + layout.incoming()
+                                + "; left where it is (check the bucket's event notification filter)");
+                        tally.skipped.incrementAndGet();
+                        continue;
+                    }
+                    versions.computeIfAbsent(m.bucket() + '\0' + m.key() + '\0' + m.etag(),
+                            k -> new Work(m, new ArrayList<>())).deliveries().add(d);
+                }
             } catch (MalformedMessageException e) {
                 LOG.severe("malformed message " + d.messageId() + " goes back to the queue (and on to the dead-letter"
                         + " queue): " + e.getMessage());
@@ -124,7 +143,7 @@ public final class BatchProcessor {
         LOG.info(String.format("batch of %d: processed %d, failed/ %d, skipped %d, failures %d/%d (%.2fs)",
                 deliveries.size(), tally.processed.get(), tally.failed.get(), tally.skipped.get(),
                 tally.handBack.size(), deliveries.size(), seconds));
-        return new BatchOutcome(tally.handBack, tally.processed.get(), tally.bytes.get(), tally.failed.get(),
+        return new BatchOutcome(List.copyOf(tally.handBack), tally.processed.get(), tally.bytes.get(), tally.failed.get(),
                 tally.skipped.get());
     }
 
@@ -260,7 +279,8 @@ public final class BatchProcessor {
     }
 
     private static final class Tally {
-        final List<String> handBack = Collections.synchronizedList(new ArrayList<>());
+        // A set: a message naming several files is handed back once, however many of them fail.
+        final Set<String> handBack = Collections.synchronizedSet(new LinkedHashSet<>());
         final AtomicInteger processed = new AtomicInteger();
         final AtomicLong bytes = new AtomicLong();
         final AtomicInteger failed = new AtomicInteger();

@@ -26,7 +26,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * Starts an S3 server, an SQS server and, for the database destinations, PostgreSQL (behind a
  * local Redshift Data API for {@code redshift}) on loopback; creates the bucket, the queue with its
- * dead-letter queue and the sample table; and runs the pipeline against them. The lister, loader
+ * dead-letter queue and the sample table; and runs the pipeline against them. With
+ * {@code EVENT_FAST_PATH=true} the S3 server sends S3's event notification for every object
+ * created under {@code incoming/} to the queue, as the stack's bucket notification does on AWS. The lister, loader
  * and poller read the same variables as on AWS; this class only fills in the local endpoints.
  */
 public final class LocalRuntime implements AutoCloseable {
@@ -65,6 +67,8 @@ public final class LocalRuntime implements AutoCloseable {
                 "WAIT_TIME_SECONDS", "1",
                 "VISIBILITY_TIMEOUT_SECONDS", "60",
                 "REQUEUE_AFTER_MINUTES", "5",
+                // Below the requeue delay; on one machine an event is never minutes late.
+                "EVENT_GRACE_MINUTES", "1",
                 "POLLERS", "4"));
         env.putAll(overrides);
         DestinationKind destination = new Env(env).choice("DESTINATION", DestinationKind.class, DestinationKind.COPY);
@@ -88,6 +92,10 @@ public final class LocalRuntime implements AutoCloseable {
                 new Env(env).seconds("VISIBILITY_TIMEOUT_SECONDS", Duration.ofSeconds(60), 10, 43_200));
         env.put("QUEUE_URL", queues.queueUrl());
         ListerConfig lister = ListerConfig.fromEnv(env);
+        if (lister.eventFastPath()) {
+            // What the stack's bucket notification does on AWS: every object created under incoming/ is sent at once.
+            s3Server.events().toQueue(bucket, lister.layout().incoming(), sqs, queues.queueUrl());
+        }
         // The queue is new on every start, so nothing recorded as in flight is really in it any more.
         s3.deleteObject(b -> b.bucket(bucket).key(lister.layout().listerStateKey()));
         this.loaderConfig = loader;

@@ -28,6 +28,33 @@ class ConfigTest {
     }
 
     @Test
+    void listerFromEnv_eventFastPath_offByDefaultAndItsGraceDefaultsToFiveMinutes() {
+        assertThat(ListerConfig.fromEnv(lister()).eventFastPath()).isFalse();
+        assertThat(ListerConfig.fromEnv(lister()).eventGrace()).isEqualTo(Duration.ZERO);
+
+        ListerConfig on = ListerConfig.fromEnv(lister("EVENT_FAST_PATH", "true"));
+
+        assertThat(on.eventFastPath()).isTrue();
+        assertThat(on.eventGrace()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(ListerConfig.fromEnv(lister("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "12")).eventGrace())
+                .isEqualTo(Duration.ofMinutes(12));
+    }
+
+    @Test
+    void listerFromEnv_eventGraceOutsideOneMinuteToBelowRequeueAfter_namesBoth() {
+        assertThatThrownBy(() -> ListerConfig.fromEnv(lister("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("EVENT_GRACE_MINUTES must be between 1 and");
+        assertThatThrownBy(() -> ListerConfig.fromEnv(lister("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "60")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("EVENT_GRACE_MINUTES (60) must be below REQUEUE_AFTER_MINUTES (60): a missed event is"
+                        + " found no later than a lost message");
+        assertThatThrownBy(() -> ListerConfig.fromEnv(lister("EVENT_FAST_PATH", "maybe")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("EVENT_FAST_PATH must be true or false");
+        // Off, the grace is not used, so a short REQUEUE_AFTER with the default grace still starts.
+        assertThat(ListerConfig.fromEnv(lister("REQUEUE_AFTER_MINUTES", "2")).eventGrace()).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
     void listerFromEnv_missingBucket_namesIt() {
         Map<String, String> env = lister();
         env.remove("BUCKET");

@@ -28,6 +28,12 @@ import java.util.function.Predicate;
  * oldest dispatched files are sent again, none before {@code requeueAfter}. A sent-again file
  * that was not lost after all is a harmless duplicate, which the loader skips. A version
  * dispatched {@code maxAttempts} times is stuck: counted, left alone, and holding no room.
+ *
+ * <p>With the event fast path on, S3 sends a new file's message itself, the moment it is written.
+ * A file younger than {@code eventGrace} with nothing in flight is then left to its event (counted
+ * in the backlog, not sent, so the queue does not carry every file twice); an older one with
+ * nothing in flight had its event lost, and is sent like any new file. The in-flight rules are
+ * the same either way.
  */
 public final class DispatchPlanner {
     /** Oldest first; the key breaks ties so that the order is total and repeatable. */
@@ -37,11 +43,18 @@ public final class DispatchPlanner {
     private final int maxInFlight;
     private final Duration requeueAfter;
     private final int maxAttempts;
+    private final Duration eventGrace;
 
     public DispatchPlanner(int maxInFlight, Duration requeueAfter, int maxAttempts) {
+        this(maxInFlight, requeueAfter, maxAttempts, Duration.ZERO);
+    }
+
+    /** @param eventGrace how long a new file is left to its S3 event; zero when the event fast path is off */
+    public DispatchPlanner(int maxInFlight, Duration requeueAfter, int maxAttempts, Duration eventGrace) {
         this.maxInFlight = maxInFlight;
         this.requeueAfter = requeueAfter;
         this.maxAttempts = maxAttempts;
+        this.eventGrace = eventGrace;
     }
 
     /**
@@ -104,7 +117,9 @@ public final class DispatchPlanner {
                     kept.put(f.key(), entry);
                 }
             } else if (entry == null) {
-                candidates.add(f);
+                if (!leftToItsEvent(f, now)) {
+                    candidates.add(f);
+                }
             } else if (!entry.etag().equals(f.etag())) {
                 resent.add(f.key());
                 resend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.OVERWRITTEN));
@@ -166,5 +181,9 @@ public final class DispatchPlanner {
             toSend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.NEW));
         }
         return new DispatchPlan(toSend, kept, stuck, files, bytes, oldest, waiting);
+    }
+
+    private boolean leftToItsEvent(ListedFile f, Instant now) {
+        return eventGrace.isPositive() && Duration.between(f.lastModified(), now).compareTo(eventGrace) < 0;
     }
 }

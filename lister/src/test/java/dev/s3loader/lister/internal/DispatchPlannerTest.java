@@ -206,4 +206,28 @@ class DispatchPlannerTest {
         }
         return alive;
     }
+
+    @Test
+    void plan_eventFastPath_youngFileIsLeftToItsEventAnOlderOneIsAMissedEventAndSent() {
+        // With the fast path on, S3 sends a new file's message itself; the lister sends only files
+        // older than the grace with nothing in flight (their event was lost), and keeps its other rules.
+        DispatchPlanner fastPath = new DispatchPlanner(3, Duration.ofMinutes(60), 2, Duration.ofMinutes(5));
+        var listing = List.of(file("young", "e", 1), file("edge", "e", 5), file("missed", "e", 6),
+                file("inflight", "e2", 1));
+
+        DispatchPlan p = fastPath.plan(listing.iterator(), state("inflight", "e1", 10, 1), NOW);
+
+        assertThat(sent(p, DispatchPlan.Kind.NEW)).containsExactlyInAnyOrder("missed", "edge");
+        assertThat(sent(p, DispatchPlan.Kind.OVERWRITTEN)).containsExactly("inflight");
+        assertThat(p.waiting()).as("a young file waits for its event, not for room").isZero();
+        assertThat(p.files()).as("the backlog still counts it").isEqualTo(4);
+        assertThat(p.oldest()).isEqualTo(NOW.minus(Duration.ofMinutes(6)));
+    }
+
+    @Test
+    void plan_eventFastPathOff_youngFileIsSent() {
+        DispatchPlan p = planner.plan(List.of(file("young", "e", 0)).iterator(), ListerState.empty(), NOW);
+
+        assertThat(sent(p, DispatchPlan.Kind.NEW)).containsExactly("young");
+    }
 }

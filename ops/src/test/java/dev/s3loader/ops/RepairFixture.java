@@ -118,7 +118,7 @@ final class RepairFixture implements AutoCloseable {
 
     ListerService lister() {
         ListerConfig config = new ListerConfig(bucket, LAYOUT, queues.queueUrl(), "p", "s3loader", 1000,
-                Duration.ofMinutes(5), 5, Duration.ZERO, 1);
+                Duration.ofMinutes(5), 5, Duration.ZERO, 1, Duration.ZERO);
         AtomicReference<Backlog> last = new AtomicReference<>();
         return ListerService.wire(config, s3, sqs, last::set, Clock.systemUTC());
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.ListerService;
+import dev.s3loader.lister.internal.LastRunStore;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
 import dev.s3loader.lister.internal.MessageSender;
 import dev.s3loader.lister.internal.QueueDepth;
@@ -187,7 +188,8 @@ class EventFastPathTest {
         return new ListerService(c, new RangeListing(s3, bucket, c.layout(), 100),
                 new StateStore(s3, bucket, c.layout().listerStateKey()),
                 new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8), new QueueDepth(sqs, queueUrl),
-                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), clock), clock);
+                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), clock),
+                new LastRunStore(s3, bucket, c.layout().listerLastRunKey()), clock);
     }
 
     ListerState state() {

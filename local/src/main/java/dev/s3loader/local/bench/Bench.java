@@ -113,30 +113,7 @@ public final class Bench {
         SeedFiles files = new SeedFiles(options.files(), options.fileBytes(), options.destination());
 
         Map<String, Object> seeding = new LinkedHashMap<>();
-        long seededBytes;
-        out.printf("seeding %,d files of %,d B (%d parallel PUTs) into %s%s%s%s…%n", files.count(), options.fileBytes(),
-                options.threads(), BUCKET, sdk ? ", " + SDK_BUCKET : "", rclone.isPresent() ? ", " + RCLONE_BUCKET : "",
-                large > 0 ? " and one file of " + human(large) : "");
-        // Seeded through a server of its own on the same folder, so the files are waiting when the pipeline starts.
-        try (EmbeddedS3 server = EmbeddedS3.onDisk(data.resolve("s3"), 0); S3Client control = controlClient(server)) {
-            Seeder seeder = new Seeder(control, options.threads());
-            for (String b : List.of(BUCKET, SDK_BUCKET, RCLONE_BUCKET, LARGE_BUCKET)) {
-                server.createBucket(b);
-            }
-            Seeder.Seeded s = seeder.seed(BUCKET, "incoming/", files, "seed " + BUCKET);
-            seededBytes = s.bytes();
-            seeding.put("filesPerSecond", files.count() / s.seconds());
-            if (sdk) {
-                seeder.seed(SDK_BUCKET, "incoming/", files, "seed " + SDK_BUCKET);
-            }
-            if (rclone.isPresent()) {
-                seeder.seed(RCLONE_BUCKET, "incoming/", files, "seed " + RCLONE_BUCKET);
-            }
-            if (large > 0) {
-                double seconds = seeder.seedLarge(LARGE_BUCKET, LARGE_KEY, large);
-                seeding.put("largePutSeconds", seconds);
-            }
-        }
+        long seededBytes = seed(data, files, sdk, rclone.isPresent(), large, seeding);
 
         RequestMeter meter = new RequestMeter();
         PipelineWatch watch = new PipelineWatch();
@@ -202,6 +179,34 @@ public final class Bench {
         }
         return new BenchResult(command, startedAt, options, settings, seeding, movers, largeCopies, verified, traces, notes,
                 rclone.orElse(null), psql.orElse(null));
+    }
+
+    /**
+     * Seeds through a server of its own on the data folder, closed before the pipeline starts, so
+     * that every file is already waiting when it does. Returns the bytes of one seeded set.
+     */
+    private long seed(Path data, SeedFiles files, boolean sdk, boolean rclone, long large, Map<String, Object> seeding) {
+        out.printf("seeding %,d files of %,d B (%d parallel PUTs) into %s%s%s%s…%n", files.count(), options.fileBytes(),
+                options.threads(), BUCKET, sdk ? ", " + SDK_BUCKET : "", rclone ? ", " + RCLONE_BUCKET : "",
+                large > 0 ? " and one file of " + human(large) : "");
+        try (EmbeddedS3 server = EmbeddedS3.onDisk(data.resolve("s3"), 0); S3Client control = controlClient(server)) {
+            Seeder seeder = new Seeder(control, options.threads());
+            for (String b : List.of(BUCKET, SDK_BUCKET, RCLONE_BUCKET, LARGE_BUCKET)) {
+                server.createBucket(b);
+            }
+            Seeder.Seeded s = seeder.seed(BUCKET, "incoming/", files, "seed " + BUCKET);
+            seeding.put("filesPerSecond", files.count() / s.seconds());
+            if (sdk) {
+                seeder.seed(SDK_BUCKET, "incoming/", files, "seed " + SDK_BUCKET);
+            }
+            if (rclone) {
+                seeder.seed(RCLONE_BUCKET, "incoming/", files, "seed " + RCLONE_BUCKET);
+            }
+            if (large > 0) {
+                seeding.put("largePutSeconds", seeder.seedLarge(LARGE_BUCKET, LARGE_KEY, large));
+            }
+            return s.bytes();
+        }
     }
 
     private List<Mover> largeRun(LocalRuntime rt, S3Client control, RequestMeter meter, PipelineWatch watch, long large,

@@ -17,8 +17,12 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.core.client.builder.SdkClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -61,6 +65,16 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** @param hook sees the loader's step boundaries (a test seam: {@link CrashAt} halts the process at one) */
     public LocalRuntime(Options options, Map<String, String> overrides, StepHook hook) {
+        this(options, overrides, hook, List.of());
+    }
+
+    /**
+     * @param clientInterceptors added to the S3 and SQS clients the pipeline runs with (and that
+     *     {@link #s3()} and {@link #sqs()} return): a measuring seam for scripts/bench, which counts
+     *     the requests the pipeline makes; the other constructors add none
+     */
+    public LocalRuntime(Options options, Map<String, String> overrides, StepHook hook,
+                        List<ExecutionInterceptor> clientInterceptors) {
         this.bucket = options.bucket();
         Map<String, String> env = new HashMap<>(Map.of(
                 "BUCKET", bucket,
@@ -76,8 +90,8 @@ public final class LocalRuntime implements AutoCloseable {
         this.s3Server = data == null ? EmbeddedS3.inMemory(options.s3Port()) : EmbeddedS3.onDisk(data.resolve("s3"), options.s3Port());
         this.sqsServer = EmbeddedSqs.start(options.sqsPort());
         s3Server.createBucket(bucket);
-        this.s3 = s3Server.newClient();
-        this.sqs = sqsServer.newClient();
+        this.s3 = withInterceptors(s3Server.newClientBuilder(), clientInterceptors).build();
+        this.sqs = withInterceptors(sqsServer.newClientBuilder(), clientInterceptors).build();
         if (destination == DestinationKind.COPY) {
             this.postgres = null;
             this.redshift = null;
@@ -107,6 +121,15 @@ public final class LocalRuntime implements AutoCloseable {
             }
             return dataApi;
         }), lister, loader, PollerConfig.fromEnv(env), options.listInterval(), options.metricsDir(), Clock.systemUTC(), hook);
+    }
+
+    private static <B extends SdkClientBuilder<B, ?>> B withInterceptors(B builder, List<ExecutionInterceptor> interceptors) {
+        if (interceptors.isEmpty()) {
+            return builder;
+        }
+        ClientOverrideConfiguration.Builder c = builder.overrideConfiguration().toBuilder();
+        interceptors.forEach(c::addExecutionInterceptor);
+        return builder.overrideConfiguration(c.build());
     }
 
     /** Points the database variables at the local PostgreSQL and creates the sample table, unless the caller chose a table. */

@@ -137,7 +137,7 @@ public final class CopyBench {
         try (LocalRuntime rt = new LocalRuntime(new LocalRuntime.Options(run, 0, 0, 0, BUCKET, interval,
                 run.resolve("metrics")), env)) {
             while (count(incoming) > 0 || count(processed) < files) {
-                Thread.sleep(100);
+                Thread.sleep(250);
             }
             seconds = (System.nanoTime() - start) / 1e9;
         }

@@ -16,6 +16,22 @@ import software.amazon.awssdk.regions.Region;
  * timeouts, I/O errors) with backoff.
  */
 public final class AwsClients {
+    /**
+     * Idle keep-alive connections HttpURLConnection keeps per host (JDK default 5). The loader
+     * moves up to MOVE_CONCURRENCY files at once per batch and several batches at once; with five
+     * idle slots every request past the fifth closes its connection and the next one opens a new
+     * TCP connection (and, on AWS, a TLS handshake). The JDK reads the property once, when the first
+     * keep-alive connection is cached, so it is set before any client exists; a value given on the
+     * command line wins.
+     */
+    static final String KEEP_ALIVE_CONNECTIONS = "64";
+
+    static {
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", KEEP_ALIVE_CONNECTIONS);
+        }
+    }
+
     private AwsClients() {
     }
 

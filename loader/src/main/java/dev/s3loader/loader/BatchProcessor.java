@@ -40,7 +40,9 @@ import java.util.logging.Logger;
  *     done; handed back, the files already done are skipped on its next delivery.</li>
  * <li><b>Still the version named?</b> Gone: an earlier delivery finished it. Overwritten: the new
  *     version has its own message. Either way this message is done. A key whose processed/ key
- *     would pass S3's limit can never be moved there, so it can never load.</li>
+ *     would pass S3's limit can never be moved there, so it can never load. A destination whose
+ *     every request is conditional on the etag (copy) answers this itself, as source changed, so
+ *     nothing is asked before its load.</li>
  * <li><b>Load.</b> The destination loads the batch and says, per file: loaded, already loaded
  *     (the ledger holds the version), rejected (can never load), source changed, or retry.</li>
  * <li><b>Settle.</b> Loaded or already loaded: move to processed/, and nowhere else, ever.
@@ -149,6 +151,11 @@ public final class BatchProcessor {
 
     /** The work if it is to be loaded; otherwise it is settled here. */
     private Work check(Work w, Tally tally) {
+        boolean fitsProcessed = layout.processedKey(w.file().key()).isPresent();
+        if (fitsProcessed && destination.checksTheVersionItself()) {
+            // The load's own conditional request finds a replaced or gone version: no HEAD per file.
+            return w;
+        }
         FileMover.Source source;
         try {
             source = mover.inspect(w.file());
@@ -160,7 +167,7 @@ public final class BatchProcessor {
             tally.skipped.incrementAndGet();
             return null;
         }
-        if (layout.processedKey(w.file().key()).isEmpty()) {
+        if (!fitsProcessed) {
             int bytes = Layout.utf8Length(w.file().key());
             settle(new LoadResult.Rejected(w.file(), "key too long for processed/: " + bytes + " bytes in incoming/"
                     + " would exceed S3's " + Layout.MAX_KEY_BYTES + "-byte limit there",

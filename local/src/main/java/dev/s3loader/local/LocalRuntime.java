@@ -83,7 +83,12 @@ public final class LocalRuntime implements AutoCloseable {
                 "REQUEUE_AFTER_MINUTES", "5",
                 // Below the requeue delay; on one machine an event is never minutes late.
                 "EVENT_GRACE_MINUTES", "1",
-                "POLLERS", "4"));
+                "POLLERS", "4",
+                // One range: the in-process S3 server walks the whole prefix for each range's first
+                // page, so parallel ranges multiply the work on a local machine instead of hiding latency.
+                "LIST_RANGES", "1",
+                // Moves are S3 requests only (never database work): as many at once as rclone's 32 transfers.
+                "MOVE_CONCURRENCY", "32"));
         env.putAll(overrides);
         DestinationKind destination = new Env(env).choice("DESTINATION", DestinationKind.class, DestinationKind.COPY);
         Path data = options.dataDir();

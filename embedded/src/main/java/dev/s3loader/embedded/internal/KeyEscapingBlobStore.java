@@ -58,12 +58,16 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * empty segment (a key ending in '/') is left as it is: back ends treat it as a folder. The stored
  * order differs from S3's UTF-8 order only for keys that differ at an escaped character.
  *
- * <p>Listing continuation tokens are S3Proxy's last stored name, which it writes into the XML
+ * <p>Listing continuation tokens would be S3Proxy's last stored name, which it writes into the XML
  * response as is (it does not URL-encode tokens): a key holding U+0001 or a CR would break or
  * alter the response. Tokens leave this store base64url-encoded, so they are opaque and XML-safe.
+ * Pages after the first are cut from one scan of the back end ({@link ListingSnapshots}): S3Proxy
+ * walks the whole prefix for every page, which made a listing cost grow with the square of its keys.
  */
 public final class KeyEscapingBlobStore extends ForwardingBlobStore {
     private static final String TOKEN_PREFIX = "k";
+
+    private final ListingSnapshots snapshots = new ListingSnapshots();
 
     public KeyEscapingBlobStore(BlobStore delegate) {
         super(delegate);
@@ -172,22 +176,13 @@ public final class KeyEscapingBlobStore extends ForwardingBlobStore {
         // from the last complete segment and keep what matches the client's prefix.
         String prefix = request.prefix();
         String folder = prefix == null ? null : prefix.substring(0, prefix.lastIndexOf('/') + 1);
-        ListObjectsV2Response r = delegate().list(request.toBuilder().prefix(escape(folder))
-                .startAfter(escape(request.startAfter())).continuationToken(fromToken(request.continuationToken()))
-                .build());
-        List<S3Object> contents = r.contents().stream()
-                .filter(o -> !UnfinishedWrites.isTemporary(o.key()))
-                .map(o -> o.toBuilder().key(unescape(o.key())).build())
-                .filter(o -> prefix == null || o.key().startsWith(prefix))
-                .toList();
-        List<CommonPrefix> prefixes = r.commonPrefixes().stream()
-                .map(p -> p.toBuilder().prefix(unescape(p.prefix())).build())
-                .filter(p -> prefix == null || p.prefix().startsWith(prefix))
-                .toList();
-        return r.toBuilder().contents(contents).commonPrefixes(prefixes).prefix(prefix)
-                .keyCount(contents.size() + prefixes.size())
-                .startAfter(request.startAfter()).continuationToken(request.continuationToken())
-                .nextContinuationToken(toToken(r.nextContinuationToken())).build();
+        String token = request.continuationToken();
+        // A token of ListingSnapshots goes on from its snapshot; an older token ("k…") names the last stored name.
+        String after = token != null ? fromToken(token) : escape(request.startAfter());
+        ListObjectsV2Response r = snapshots.page(delegate(), request.toBuilder().prefix(escape(folder))
+                .startAfter(null).continuationToken(null).build(), prefix, token, after);
+        return r.toBuilder().prefix(prefix).keyCount(r.contents().size() + r.commonPrefixes().size())
+                .startAfter(request.startAfter()).continuationToken(request.continuationToken()).build();
     }
 
     @Override

@@ -35,6 +35,12 @@ public final class CopyDestination implements Destination {
         return futures.stream().map(Parallel::join).toList();
     }
 
+    /** Each copy is conditional on the etag (CopySourceIfMatch): a 412 or 404 is {@link LoadResult.SourceChanged}. */
+    @Override
+    public boolean checksTheVersionItself() {
+        return true;
+    }
+
     private LoadResult copy(FileMessage f) {
         String target = prefix + layout.relative(f.key());
         if (Layout.utf8Length(target) > Layout.MAX_KEY_BYTES) {
@@ -54,6 +60,12 @@ public final class CopyDestination implements Destination {
 
     /** The copy destination whose archive is processed/ itself: the move to processed/ is the whole job. */
     public static final class MoveOnly implements Destination {
+        /** Loads nothing: the move's copy, conditional on the etag, is the first request and finds a replaced or gone version. */
+        @Override
+        public boolean checksTheVersionItself() {
+            return true;
+        }
+
         @Override
         public List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline) {
             return files.stream().<LoadResult>map(f -> new LoadResult.Loaded(f, 0)).toList();

@@ -21,6 +21,16 @@ public interface Destination extends AutoCloseable {
         return load(files, batchId, Deadline.none());
     }
 
+    /**
+     * True when this destination only ever reads the version a message names, conditionally on its
+     * etag, and answers {@link LoadResult.SourceChanged} when that version is replaced or gone: the
+     * lifecycle then asks S3 nothing before the load (a HEAD per file would only repeat what the
+     * conditional request's 412 or 404 says, at the price of a billable request).
+     */
+    default boolean checksTheVersionItself() {
+        return false;
+    }
+
     @Override
     default void close() {
     }

@@ -1,0 +1,110 @@
+package dev.s3loader.embedded.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The embedded server's listing, page by page, on a real S3Proxy back end: S3Proxy walks the whole
+ * prefix for every page, so a listing of N keys cost N/1000 walks (quadratic); the escaping store
+ * walks once per listing and still reports each page as it is now.
+ */
+class ListingPagesTest {
+    private static final String BUCKET = "b";
+    private final AtomicInteger walks = new AtomicInteger();
+    private BlobStore store;
+
+    @BeforeEach
+    void setUp() {
+        BlobStore backEnd = new ForwardingBlobStore(new TransientNio2BlobStore()) {
+            @Override
+            public ListObjectsV2Response list(ListObjectsV2Request request) {
+                walks.incrementAndGet();
+                return super.list(request);
+            }
+        };
+        store = new KeyEscapingBlobStore(backEnd);
+        store.createContainer(CreateBucketRequest.builder().bucket(BUCKET).build());
+    }
+
+    private void put(String key, String content) {
+        store.putBlob(PutObjectRequest.builder().bucket(BUCKET).key(key).build(),
+                new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private ListObjectsV2Response page(String prefix, String token) {
+        return store.list(ListObjectsV2Request.builder().bucket(BUCKET).prefix(prefix).maxKeys(1000)
+                .continuationToken(token).build());
+    }
+
+    @Test
+    void listingOfManyPages_walksTheBackEndOnce_everyKeyOnceInOrder() {
+        for (int i = 0; i < 3_500; i++) {
+            put(String.format("incoming/f-%05d.csv", i), "x");
+        }
+        put("other/z.csv", "x");
+        walks.set(0);
+
+        List<String> keys = new ArrayList<>();
+        int pages = 0;
+        String token = null;
+        do {
+            ListObjectsV2Response r = page("incoming/", token);
+            r.contents().forEach(o -> keys.add(o.key()));
+            token = r.nextContinuationToken();
+            assertThat(r.isTruncated()).isEqualTo(token != null);
+            pages++;
+        } while (token != null);
+
+        assertThat(keys).hasSize(3_500).doesNotHaveDuplicates().isSorted();
+        assertThat(keys.getFirst()).isEqualTo("incoming/f-00000.csv");
+        assertThat(pages).isEqualTo(4);
+        assertThat(walks.get()).as("walks of the back end for a listing of %d pages", pages).isEqualTo(1);
+    }
+
+    @Test
+    void laterPages_showTheObjectsAsTheyAreNow() {
+        for (int i = 0; i < 1_500; i++) {
+            put(String.format("incoming/f-%05d.csv", i), "x");
+        }
+        ListObjectsV2Response first = page("incoming/", null);
+        assertThat(first.contents()).hasSize(1000);
+
+        store.removeBlob(BUCKET, "incoming/f-01200.csv");
+        put("incoming/f-01300.csv", "overwritten, longer");
+        ListObjectsV2Response second = page("incoming/", first.nextContinuationToken());
+
+        List<String> keys = second.contents().stream().map(S3Object::key).toList();
+        assertThat(keys).hasSize(499).doesNotContain("incoming/f-01200.csv").contains("incoming/f-01300.csv");
+        S3Object overwritten = second.contents().stream().filter(o -> o.key().equals("incoming/f-01300.csv")).findFirst()
+                .orElseThrow();
+        assertThat(overwritten.size()).isEqualTo("overwritten, longer".length());
+        S3Object untouched = second.contents().stream().filter(o -> o.key().equals("incoming/f-01301.csv")).findFirst()
+                .orElseThrow();
+        assertThat(overwritten.eTag()).isNotEqualTo(untouched.eTag());
+        assertThat(second.nextContinuationToken()).isNull();
+    }
+
+    @Test
+    void newListing_seesAWriteMadeJustBefore() {
+        put("incoming/a.csv", "x");
+        assertThat(page("incoming/", null).contents()).hasSize(1);
+        put("incoming/b.csv", "x");
+        assertThat(page("incoming/", null).contents()).extracting(S3Object::key)
+                .containsExactly("incoming/a.csv", "incoming/b.csv");
+    }
+}

@@ -50,9 +50,10 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
             // A load time must be the same on every retry of a version, or a worker that dies between
             // the copy to processed/ and the delete leaves a second copy under another date. Only the
             // postgres ledger records it (loaded_at, in the load's own transaction) where a retry reads it.
-            throw new ConfigException("PROCESSED_KEY_TIME=load needs a destination whose ledger records the load"
-                    + " time (postgres); DESTINATION " + destination.name().toLowerCase(java.util.Locale.ROOT)
-                    + " has none, so a retry could not find the key it copied to: use PROCESSED_KEY_TIME=last-modified");
+            throw new ConfigException("PROCESSED_KEY_TIME=load needs DESTINATION postgres (the loader reads the load"
+                    + " time back from its ledger on every retry, so a retry after a crash finds the key it copied to);"
+                    + " with DESTINATION " + destination.name().toLowerCase(java.util.Locale.ROOT)
+                    + " use PROCESSED_KEY_TIME=last-modified");
         }
         if (multipartPartSize > multipartThreshold) {
             throw new ConfigException("MULTIPART_PART_BYTES (" + multipartPartSize

@@ -10,8 +10,10 @@ import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.MalformedMessageException;
+import dev.s3loader.model.ProcessedKeyTime;
 import dev.s3loader.model.QueueMessage;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -53,6 +55,11 @@ import java.util.logging.Logger;
  * and the lister's re-dispatch. Each move copies first and deletes the source last, both
  * conditional on the etag, so a worker that dies between any two steps leaves work that the next
  * delivery finishes exactly once.
+ *
+ * <p>With a PROCESSED_KEY_TEMPLATE the processed/ key depends on a time, and that time must be the
+ * same on every retry of a version, or a retry after a crash between the copy and the delete would
+ * copy to a second key: it is the source's LastModified from step 2's HeadObject (never the
+ * message's, which another path may have filled differently), or the ledger's loaded_at.
  */
 public final class BatchProcessor {
     private static final Logger LOG = Logger.getLogger(BatchProcessor.class.getName());
@@ -64,9 +71,17 @@ public final class BatchProcessor {
     private final int maxReceiveCount;
     private final StepHook hook;
     private final Clock clock;
+    private final ProcessedKeyTime keyTime;
 
     public BatchProcessor(Destination destination, FileMover mover, Layout layout, LoaderMetrics metrics,
                           ExecutorService workers, int maxReceiveCount, StepHook hook, Clock clock) {
+        this(destination, mover, layout, ProcessedKeyTime.LAST_MODIFIED, metrics, workers, maxReceiveCount, hook, clock);
+    }
+
+    public BatchProcessor(Destination destination, FileMover mover, Layout layout, ProcessedKeyTime keyTime,
+                          LoaderMetrics metrics, ExecutorService workers, int maxReceiveCount, StepHook hook,
+                          Clock clock) {
+        this.keyTime = keyTime;
         this.destination = destination;
         this.mover = mover;
         this.layout = layout;
@@ -134,8 +149,9 @@ public final class BatchProcessor {
         // 4. Settle.
         Map<FileMessage, Work> byFile = new LinkedHashMap<>();
         toLoad.forEach(w -> byFile.put(w.file(), w));
+        Map<FileMessage, Instant> loadTimes = loadTimes(results);
         parallel(results, r -> {
-            settle(r, byFile.get(r.file()), tally);
+            settle(r, byFile.get(r.file()), loadTimes, tally);
             return null;
         });
         hook.reached(Step.BEFORE_ACK, null);
@@ -151,30 +167,38 @@ public final class BatchProcessor {
 
     /** The work if it is to be loaded; otherwise it is settled here. */
     private Work check(Work w, Tally tally) {
-        boolean fitsProcessed = layout.processedKey(w.file().key()).isPresent();
-        if (fitsProcessed && destination.checksTheVersionItself()) {
-            // The load's own conditional request finds a replaced or gone version: no HEAD per file.
+        if (!layout.partitioned() && destination.checksTheVersionItself()
+                && layout.processedKey(w.file().key(), null).isPresent()) {
+            // The load's own conditional request finds a replaced or gone version, and the processed
+            // key needs no LastModified: no HEAD per file.
             return w;
         }
-        FileMover.Source source;
+        FileMover.Inspection source;
         try {
             source = mover.inspect(w.file());
         } catch (RuntimeException e) {
             handBack(w, "could not read the file: " + e.getMessage(), e, tally);
             return null;
         }
-        if (source != FileMover.Source.PRESENT) {
+        if (source.source() != FileMover.Source.PRESENT) {
             tally.skipped.incrementAndGet();
             return null;
         }
-        if (!fitsProcessed) {
-            int bytes = Layout.utf8Length(w.file().key());
-            settle(new LoadResult.Rejected(w.file(), "key too long for processed/: " + bytes + " bytes in incoming/"
-                    + " would exceed S3's " + Layout.MAX_KEY_BYTES + "-byte limit there",
-                    Map.of("keyBytes", Integer.toString(bytes))), w, tally);
+        Work present = source.lastModified() == null ? w
+                : new Work(w.file().withLastModified(source.lastModified()), w.deliveries());
+        String rel = layout.relative(present.file().key());
+        // The template's part before the key has a fixed width, so this holds for every time.
+        if (layout.processedKey(present.file().key(), present.file().lastModified()).isEmpty()) {
+            int bytes = Layout.utf8Length(layout.processed()) + layout.processedTemplate().prefixWidth() + Layout.utf8Length(rel);
+            settle(new LoadResult.Rejected(present.file(), "key too long for processed/: it would be " + bytes
+                    + " bytes there (" + layout.processed() + (layout.partitioned() ? " + PROCESSED_KEY_TEMPLATE '"
+                    + layout.processedTemplate().text() + "'" : "") + " + the " + Layout.utf8Length(rel)
+                    + "-byte key below " + layout.incoming() + "), over S3's " + Layout.MAX_KEY_BYTES + "-byte limit",
+                    Map.of("keyBytes", Integer.toString(Layout.utf8Length(present.file().key())),
+                            "processedKeyBytes", Integer.toString(bytes))), present, Map.of(), tally);
             return null;
         }
-        return w;
+        return present;
     }
 
     private List<LoadResult> load(List<Work> toLoad, Deadline deadline) {
@@ -198,11 +222,34 @@ public final class BatchProcessor {
         }
     }
 
-    private void settle(LoadResult r, Work w, Tally tally) {
+    /**
+     * PROCESSED_KEY_TIME=load: the ledger's loaded_at of every loaded file, read once per batch
+     * (a file it cannot give goes back to the queue in {@link #toProcessed}).
+     */
+    private Map<FileMessage, Instant> loadTimes(List<LoadResult> results) {
+        if (keyTime != ProcessedKeyTime.LOAD) {
+            return Map.of();
+        }
+        List<FileMessage> loaded = results.stream()
+                .filter(r -> r instanceof LoadResult.Loaded || r instanceof LoadResult.AlreadyLoaded)
+                .map(LoadResult::file).toList();
+        if (loaded.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return destination.loadedAt(loaded);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot read the load times of " + loaded.size() + " loaded files from the ledger;"
+                    + " they go back to the queue and move on the next delivery", e);
+            return Map.of();
+        }
+    }
+
+    private void settle(LoadResult r, Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
         try {
             switch (r) {
-                case LoadResult.Loaded l -> toProcessed(w, tally);
-                case LoadResult.AlreadyLoaded a -> toProcessed(w, tally);
+                case LoadResult.Loaded l -> toProcessed(w, loadTimes, tally);
+                case LoadResult.AlreadyLoaded a -> toProcessed(w, loadTimes, tally);
                 case LoadResult.SourceChanged c -> tally.skipped.incrementAndGet();
                 case LoadResult.Rejected x -> toFailed(w, x.reason(), x.detail(), tally);
                 case LoadResult.Retry t -> handBack(w, t.reason(), null, tally);
@@ -213,9 +260,14 @@ public final class BatchProcessor {
     }
 
     /** A loaded version goes to processed/ and nowhere else: a failed move is retried, never sent to failed/. */
-    private void toProcessed(Work w, Tally tally) {
+    private void toProcessed(Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
         FileMessage m = w.file();
-        String target = layout.processedKey(m.key()).orElseThrow();
+        Instant at = keyTime == ProcessedKeyTime.LOAD ? loadTimes.get(m) : m.lastModified();
+        if (at == null) {
+            handBack(w, "the ledger gave no load time for the processed/ key (PROCESSED_KEY_TIME=load)", null, tally);
+            return;
+        }
+        String target = layout.processedKey(m.key(), at).orElseThrow();
         if (move(m, m.bucket(), target) == FileMover.Outcome.DONE) {
             tally.processed.incrementAndGet();
             tally.bytes.addAndGet(m.size());

@@ -54,7 +54,7 @@ public final class Loader implements AutoCloseable {
         ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts);
         FileMover mover = new FileMover(clients.s3(), copier);
         this.destination = destination(config, clients, mover, copier, workers);
-        this.processor = new BatchProcessor(destination, mover, config.layout(),
+        this.processor = new BatchProcessor(destination, mover, config.layout(), config.processedKeyTime(),
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
                 config.maxReceiveCount(), hook, clock);
     }

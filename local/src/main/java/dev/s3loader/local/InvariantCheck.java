@@ -19,7 +19,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Checks the design's invariants 1 (no loss: every dropped file is in exactly one of processed/,
  * failed/ with a report, or incoming/) and 6 (keys are data: each stage holds the dropped key byte
- * for byte, with the dropped bytes) against what the bucket really holds.
+ * for byte, with the dropped bytes) against what the bucket really holds. A processed/ key is
+ * read back to its incoming key through the layout's PROCESSED_KEY_TEMPLATE, so a partitioned
+ * processed/ is checked the same way, and a file under two partitions is in processed/ twice.
  */
 public final class InvariantCheck {
     private final S3Client s3;
@@ -42,6 +44,7 @@ public final class InvariantCheck {
     /** @param dropped incoming key → SHA-256 of the bytes dropped there (the latest version) */
     public Result check(Map<String, String> dropped) {
         Set<String> processed = keys(layout.processed());
+        Map<String, List<String>> processedByIncoming = byIncomingKey(processed);
         Set<String> failed = keys(layout.failed());
         Set<String> incoming = keys(layout.incoming());
         Set<String> reports = keys(layout.reportsPrefix());
@@ -53,9 +56,14 @@ public final class InvariantCheck {
         Set<String> expectedFailed = new HashSet<>();
         for (Map.Entry<String, String> e : dropped.entrySet()) {
             String key = e.getKey();
-            String pk = layout.processedKey(key).orElse(null);
+            List<String> pks = processedByIncoming.getOrDefault(key, List.of());
+            String pk = pks.isEmpty() ? null : pks.getFirst();
             String fk = layout.failedKey(key).orElse(null);
-            boolean inP = pk != null && processed.contains(pk);
+            boolean inP = pk != null;
+            if (pks.size() > 1) {
+                violations.add("invariant 2: " + printable(key) + " is in processed/ " + pks.size() + " times: "
+                        + pks.stream().map(InvariantCheck::printable).toList());
+            }
             boolean inF = fk != null && failed.contains(fk);
             boolean inI = incoming.contains(key);
             int places = (inP ? 1 : 0) + (inF ? 1 : 0) + (inI ? 1 : 0);
@@ -66,7 +74,7 @@ public final class InvariantCheck {
             }
             if (inP) {
                 p++;
-                expectedProcessed.add(pk);
+                expectedProcessed.addAll(pks);
                 sameBytes(pk, e.getValue(), violations);
             } else if (inF) {
                 f++;
@@ -92,6 +100,20 @@ public final class InvariantCheck {
             }
         }
         return new Result(p, f, i, violations);
+    }
+
+    /** Incoming key → the processed/ keys (one per partition it is under) that were made from it. */
+    public Map<String, List<String>> processedCopies() {
+        return byIncomingKey(keys(layout.processed()));
+    }
+
+    private Map<String, List<String>> byIncomingKey(Set<String> processed) {
+        Map<String, List<String>> byIncoming = new HashMap<>();
+        for (String k : processed) {
+            layout.relativeOfProcessed(k).ifPresent(rel ->
+                    byIncoming.computeIfAbsent(layout.incoming() + rel, x -> new ArrayList<>()).add(k));
+        }
+        return byIncoming;
     }
 
     private void sameBytes(String key, String sha256, List<String> violations) {

@@ -28,10 +28,11 @@ final class RowCheck {
         Set<String> processed = new HashSet<>();
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(layout.processed())
                 .encodingType(EncodingType.URL)).contents()) {
-            processed.add(o.key());
+            // Below processed/ by PROCESSED_KEY_TEMPLATE's partitions, if set: compare relative keys.
+            layout.relativeOfProcessed(o.key()).ifPresent(processed::add);
         }
         long expected = sample.stream()
-                .filter(f -> processed.contains(layout.processed() + f.relativeKey()))
+                .filter(f -> processed.contains(f.relativeKey()))
                 .mapToLong(SampleSet.SampleFile::rows).sum();
         try (Connection c = pg.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT id), min(id), max(id), sum(amount) FROM "

@@ -274,6 +274,118 @@ abstract class PipelineContract {
         assertThat(ledger).containsExactlyInAnyOrderElementsOf(expectedLedger);
     }
 
+    /**
+     * Puts the sample set and returns each file's processed/ key under {@code layout} at its
+     * LastModified as S3 reports it (the time PROCESSED_KEY_TIME=last-modified takes).
+     */
+    private Map<String, String> putSampleAndExpectProcessedKeys(List<SampleSet.SampleFile> sample, Layout layout) {
+        Map<String, String> expected = new HashMap<>();
+        for (SampleSet.SampleFile f : sample) {
+            String key = layout.incoming() + f.relativeKey();
+            put(key, f.content());
+            java.time.Instant lastModified = s3.headObject(b -> b.bucket(bucket).key(key)).lastModified();
+            layout.processedKey(key, lastModified).ifPresent(pk -> expected.put(key, pk));
+        }
+        return expected;
+    }
+
+    private Map<String, String> processedCopies(Layout layout) {
+        Map<String, String> copies = new HashMap<>();
+        new InvariantCheck(s3, bucket, layout).processedCopies().forEach((incoming, keys) -> {
+            assertThat(keys).as("copies of " + incoming).hasSize(1);
+            copies.put(incoming, keys.getFirst());
+        });
+        return copies;
+    }
+
+    @Test
+    void pipeline_processedKeyTemplate_copyPutsEveryFileUnderItsLastModifiedDateAndTheAuditHolds() throws Exception {
+        List<SampleSet.SampleFile> sample = SampleSet.generate(200, 3);
+        Map<String, String> env = env("MAX_IN_FLIGHT_FILES", "300", "PROCESSED_KEY_TEMPLATE",
+                "year={yyyy}/month={MM}/day={dd}/{key}");
+        Layout layout = LoaderConfig.fromEnv(env).layout();
+        Map<String, String> expected = putSampleAndExpectProcessedKeys(sample, layout);
+
+        try (LocalPipeline pipeline = new LocalPipeline(new LocalPipeline.Clients(s3, sqs, () -> null),
+                ListerConfig.fromEnv(env), LoaderConfig.fromEnv(env), PollerConfig.fromEnv(env),
+                Duration.ofMillis(500), temp, Clock.systemUTC())) {
+            awaitDrained(pipeline);
+            assertThat(pipeline.lastBacklog().files()).as("backlog").isZero();
+        }
+
+        InvariantCheck.Result r = new InvariantCheck(s3, bucket, layout).check(InvariantCheck.hashes(layout, sample));
+        assertThat(r.violations()).isEmpty();
+        assertThat(r.processed()).isEqualTo(sample.size() - 1);
+        assertThat(r.failed()).isEqualTo(1);
+        Map<String, String> copies = processedCopies(layout);
+        assertThat(copies).hasSize(sample.size() - 1);
+        copies.forEach((incoming, pk) -> assertThat(pk).isEqualTo(expected.get(incoming)));
+        assertThat(copies.values()).allMatch(pk -> pk.matches("(?s)processed/year=\\d{4}/month=\\d{2}/day=\\d{2}/.+"));
+        assertThat(copies).containsKeys(SampleSet.AWKWARD_KEYS.stream().map(k -> layout.incoming() + k).toArray(String[]::new));
+        String longKey = layout.incoming() + SampleSet.tooLongForProcessed();
+        assertThat(ErrorReport.fromJson(get(layout.errorReportKey(longKey))).reason()).contains("key too long for processed/");
+        AuditReport audit = new Audit(s3, bucket, layout, Optional.empty(),
+                new Audit.Settings(20, 7, 5, Duration.ofMinutes(60)), Clock.systemUTC()).run();
+        assertThat(audit.holds()).as(JsonReport.toJson(audit)).isTrue();
+        assertThat(audit.processedFiles()).isEqualTo(sample.size() - 1);
+        assertThat(audit.findings()).doesNotContainKey(dev.s3loader.ops.audit.FindingKind.PROCESSED_OUTSIDE_TEMPLATE);
+
+        // A second copy of one version under another date (what a retry taking another time would leave) is caught.
+        String awkward = layout.incoming() + SampleSet.AWKWARD_KEYS.getFirst();
+        String again = layout.processedKey(awkward, java.time.Instant.parse("2020-02-29T00:00:00Z")).orElseThrow();
+        s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(copies.get(awkward)).destinationBucket(bucket).destinationKey(again));
+        AuditReport caught = new Audit(s3, bucket, layout, Optional.empty(),
+                new Audit.Settings(20, 1000, 5, Duration.ofMinutes(60)), Clock.systemUTC()).run();
+        assertThat(caught.holds()).isFalse();
+        assertThat(caught.findings().keySet().stream().filter(dev.s3loader.ops.audit.FindingKind::violation))
+                .containsExactly(dev.s3loader.ops.audit.FindingKind.PROCESSED_TWICE);
+        assertThat(new InvariantCheck(s3, bucket, layout).check(InvariantCheck.hashes(layout, sample)).violations())
+                .anyMatch(v -> v.contains("is in processed/ 2 times"));
+    }
+
+    @Test
+    void pipeline_processedKeyTemplateByLoadTime_postgresPutsEveryFileUnderItsLedgerDateOnce() throws Exception {
+        String database = "tpl_" + bucket.replace("-", "_");
+        String url = SharedServers.postgres().createDatabase(database);
+        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
+                SharedServers.postgres().password()); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL,"
+                    + " note text)");
+        }
+        List<SampleSet.SampleFile> sample = SampleSet.generate(20, 3);
+        Map<String, String> env = env("DESTINATION", "postgres", "DB_URL", url, "DB_USER",
+                SharedServers.postgres().user(), "DB_PASSWORD", SharedServers.postgres().password(),
+                "DB_TABLE", "demo_rows", "CSV_HEADER", "true", "DB_SSL_MODE", "disable",
+                "PROCESSED_KEY_TEMPLATE", "{yyyy}/{MM}/{dd}/{HH}/{key}", "PROCESSED_KEY_TIME", "load");
+        Layout layout = LoaderConfig.fromEnv(env).layout();
+        putSampleAndExpectProcessedKeys(sample, layout);
+
+        try (LocalPipeline pipeline = new LocalPipeline(new LocalPipeline.Clients(s3, sqs, () -> null),
+                ListerConfig.fromEnv(env), LoaderConfig.fromEnv(env), PollerConfig.fromEnv(env),
+                Duration.ofMillis(500), temp, Clock.systemUTC())) {
+            awaitDrained(pipeline);
+            assertThat(pipeline.lastBacklog().files()).as("backlog").isZero();
+        }
+
+        InvariantCheck.Result r = new InvariantCheck(s3, bucket, layout).check(InvariantCheck.hashes(layout, sample));
+        assertThat(r.violations()).isEmpty();
+        assertThat(r.failed()).isEqualTo(3);
+        Map<String, String> copies = processedCopies(layout);
+        Map<String, String> ledgerPartitions = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
+                SharedServers.postgres().password()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT key, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY/MM/DD/HH24/')"
+                     + " FROM s3loader_ledger")) {
+            while (rs.next()) {
+                ledgerPartitions.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        assertThat(copies.keySet()).containsExactlyInAnyOrderElementsOf(ledgerPartitions.keySet());
+        assertThat(copies).containsKeys(SampleSet.AWKWARD_KEYS.stream().map(k -> layout.incoming() + k).toArray(String[]::new));
+        copies.forEach((incoming, pk) -> assertThat(pk)
+                .isEqualTo(layout.processed() + ledgerPartitions.get(incoming) + layout.relative(incoming)));
+    }
+
     @Test
     void loader_fullLengthKey_goesToFailedWithAFindableReport() {
         String key = LAYOUT.incoming() + "k".repeat(1024 - LAYOUT.incoming().length());

@@ -30,6 +30,11 @@ public record FileMessage(String bucket, String key, String etag, long size, Ins
         }
     }
 
+    /** The same version with the LastModified S3 reports for it (the one processed/ partitions by). */
+    public FileMessage withLastModified(Instant at) {
+        return new FileMessage(bucket, key, etag, size, at);
+    }
+
     public String toJson() {
         ObjectNode n = JSON.createObjectNode();
         n.put("bucket", bucket);

@@ -3,20 +3,23 @@ package dev.s3loader.model;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Where a file lives in each stage of its life. Pure functions of the key: keys are data and are
- * never encoded, trimmed or normalised here, so any valid S3 key survives byte for byte.
+ * Where a file lives in each stage of its life. Pure functions of the key (and, below processed/,
+ * of the time {@link ProcessedKeyTemplate} partitions by): keys are data and are never encoded,
+ * trimmed or normalised here, so any valid S3 key survives byte for byte.
  */
-public record Layout(String incoming, String processed, String failed, String internal) {
+public record Layout(String incoming, String processed, String failed, String internal,
+                     ProcessedKeyTemplate processedTemplate) {
     /** S3's limit on a key, in UTF-8 bytes. */
     public static final int MAX_KEY_BYTES = 1024;
     static final String ERROR_SUFFIX = ".error.json";
 
     public static Layout defaults() {
-        return new Layout("incoming/", "processed/", "failed/", "_s3loader/");
+        return new Layout("incoming/", "processed/", "failed/", "_s3loader/", ProcessedKeyTemplate.defaults());
     }
 
     public static Layout fromEnv(Env env) {
@@ -24,7 +27,8 @@ public record Layout(String incoming, String processed, String failed, String in
                 env.prefix("INCOMING_PREFIX", "incoming/"),
                 env.prefix("PROCESSED_PREFIX", "processed/"),
                 env.prefix("FAILED_PREFIX", "failed/"),
-                env.prefix("INTERNAL_PREFIX", "_s3loader/"));
+                env.prefix("INTERNAL_PREFIX", "_s3loader/"),
+                new ProcessedKeyTemplate(env.string(ProcessedKeyTemplate.VARIABLE, ProcessedKeyTemplate.KEY)));
         l.checkDisjoint();
         return l;
     }
@@ -54,9 +58,31 @@ public record Layout(String incoming, String processed, String failed, String in
         return incomingKey.substring(incoming.length());
     }
 
-    /** {@code processed/<rel>}, or empty when the result would exceed S3's 1,024-byte key limit. */
-    public Optional<String> processedKey(String incomingKey) {
-        return fitting(processed + relative(incomingKey));
+    /**
+     * {@code processed/<template rendered at the UTC time>}, {@code processed/<rel>} without a
+     * template, or empty when the result would exceed S3's 1,024-byte key limit. The template's
+     * part before the key has a fixed width, so whether a key fits does not depend on the time.
+     */
+    public Optional<String> processedKey(String incomingKey, Instant at) {
+        return fitting(processed + processedTemplate.render(relative(incomingKey), at));
+    }
+
+    /** True when processed/ is partitioned by a template: its keys are then not in relative-key order. */
+    public boolean partitioned() {
+        return processedTemplate.partitioned();
+    }
+
+    /** The relative key a processed/ key was made from, or empty when it is not of the template's form. */
+    public Optional<String> relativeOfProcessed(String processedKey) {
+        return processedKey.startsWith(processed)
+                ? processedTemplate.relativeOf(processedKey.substring(processed.length())) : Optional.empty();
+    }
+
+    /** {@code processed/<the template's fixed-width part>} of a processed/ key of the template's form, or empty. */
+    public Optional<String> processedPartition(String processedKey) {
+        return processedKey.startsWith(processed)
+                ? processedTemplate.partitionOf(processedKey.substring(processed.length())).map(p -> processed + p)
+                : Optional.empty();
     }
 
     public Optional<String> failedKey(String incomingKey) {

@@ -12,11 +12,12 @@ import java.util.Map;
  * @param maxReceiveCount       the queue's redrive maxReceiveCount: after it a message goes to the dead-letter queue
  * @param moveConcurrency       files of one batch moved at once, at most
  * @param database              the postgres and redshift destinations' settings (read for every destination)
+ * @param processedKeyTime      which time PROCESSED_KEY_TEMPLATE's date fields take
  */
 public record LoaderConfig(String bucket, Layout layout, DestinationKind destination, String destinationBucket,
                            String destinationPrefix, long multipartThreshold, long multipartPartSize,
                            int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace,
-                           DatabaseConfig database) {
+                           DatabaseConfig database, ProcessedKeyTime processedKeyTime) {
 
     public static final long MIB = 1024L * 1024;
     public static final long GIB = 1024 * MIB;
@@ -30,6 +31,8 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
             Map.entry("MULTIPART_PART_BYTES", "size of each copied part (default: 512 MiB, 5 MiB to 5 GiB)"),
             Map.entry("MAX_RECEIVE_COUNT", "the queue's redrive maxReceiveCount, after which a message goes to the dead-letter queue (default: 5)"),
             Map.entry("MOVE_CONCURRENCY", "files of one batch moved at once (default: 8)"),
+            Map.entry("PROCESSED_KEY_TEMPLATE", "the key below PROCESSED_PREFIX: {yyyy} {MM} {dd} {HH} (UTC) and {key} last, e.g. {yyyy}/{MM}/{dd}/{key} (default: {key})"),
+            Map.entry("PROCESSED_KEY_TIME", "the time the template's dates take: last-modified (of the file) or load (the ledger's loaded_at; postgres only) (default: last-modified)"),
             Map.entry("PIPELINE_NAME", "value of the Pipeline metric dimension (default: s3loader)"),
             Map.entry("METRICS_NAMESPACE", "metric namespace of the EMF log lines (default: s3loader)")));
 
@@ -39,10 +42,19 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
                         int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace) {
         this(bucket, layout, destination, destinationBucket, destinationPrefix, multipartThreshold, multipartPartSize,
                 maxReceiveCount, moveConcurrency, pipelineName, metricsNamespace,
-                DatabaseConfig.fromEnv(new Env(Map.of()), DestinationKind.COPY));
+                DatabaseConfig.fromEnv(new Env(Map.of()), DestinationKind.COPY), ProcessedKeyTime.LAST_MODIFIED);
     }
 
     public LoaderConfig {
+        if (processedKeyTime == ProcessedKeyTime.LOAD && destination != DestinationKind.POSTGRES) {
+            // A load time must be the same on every retry of a version, or a worker that dies between
+            // the copy to processed/ and the delete leaves a second copy under another date. Only the
+            // postgres ledger records it (loaded_at, in the load's own transaction) where a retry reads it.
+            throw new ConfigException("PROCESSED_KEY_TIME=load needs DESTINATION postgres (the loader reads the load"
+                    + " time back from its ledger on every retry, so a retry after a crash finds the key it copied to);"
+                    + " with DESTINATION " + destination.name().toLowerCase(java.util.Locale.ROOT)
+                    + " use PROCESSED_KEY_TIME=last-modified");
+        }
         if (multipartPartSize > multipartThreshold) {
             throw new ConfigException("MULTIPART_PART_BYTES (" + multipartPartSize
                     + ") must not exceed MULTIPART_THRESHOLD_BYTES (" + multipartThreshold + ")");
@@ -81,7 +93,8 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
                 env.string("PIPELINE_NAME", "s3loader"),
                 env.string("METRICS_NAMESPACE", "s3loader"),
                 // Read whatever the destination, so every variable is checked for form; required only for its own.
-                DatabaseConfig.fromEnv(env, destination));
+                DatabaseConfig.fromEnv(env, destination),
+                ProcessedKeyTime.fromEnv(env));
     }
 
     private static Map<String, String> withDatabase(Map<String, String> own) {

@@ -17,7 +17,7 @@ class LayoutTest {
     void processedKey_anyKey_keepsTheRelativePartByteForByte(String rel) {
         String key = "incoming/" + rel;
 
-        assertThat(layout.processedKey(key)).contains("processed/" + rel);
+        assertThat(layout.processedKey(key, java.time.Instant.EPOCH)).contains("processed/" + rel);
         assertThat(layout.failedKey(key)).contains("failed/" + rel);
         assertThat(layout.errorReportKey(key)).isEqualTo("_s3loader/reports/keys/" + rel + ".error.json");
         assertThat(layout.reportedIncomingKey(layout.errorReportKey(key))).contains(key);
@@ -28,7 +28,7 @@ class LayoutTest {
         String key = "incoming/" + "k".repeat(Layout.MAX_KEY_BYTES - "incoming/".length());
         assertThat(Layout.utf8Length(key)).isEqualTo(1024);
 
-        assertThat(layout.processedKey(key)).isEmpty();
+        assertThat(layout.processedKey(key, java.time.Instant.EPOCH)).isEmpty();
         assertThat(layout.failedKey(key)).isPresent();
         String report = layout.errorReportKey(key);
         assertThat(report).startsWith("_s3loader/reports/hashed/").endsWith(".error.json");
@@ -50,7 +50,7 @@ class LayoutTest {
     void processedKey_multibyteKey_countsUtf8BytesNotChars() {
         // 339 three-byte characters: 1,017 bytes + "incoming/" = 1,026 bytes, though only 348 chars.
         String key = "incoming/" + "€".repeat(339);
-        assertThat(layout.processedKey(key)).isEmpty();
+        assertThat(layout.processedKey(key, java.time.Instant.EPOCH)).isEmpty();
     }
 
     @Test

@@ -42,7 +42,8 @@ public final class CopyDestination implements Destination {
     }
 
     private LoadResult copy(FileMessage f) {
-        String target = prefix + layout.relative(f.key());
+        // The archive takes the same partitioned key as processed/ (f carries the source's LastModified).
+        String target = prefix + layout.processedTemplate().render(layout.relative(f.key()), f.lastModified());
         if (Layout.utf8Length(target) > Layout.MAX_KEY_BYTES) {
             return new LoadResult.Rejected(f, "archive key would exceed S3's 1024-byte limit: "
                     + Layout.utf8Length(target) + " bytes", Map.of("archiveKeyBytes",

@@ -31,6 +31,16 @@ public interface Destination extends AutoCloseable {
         return false;
     }
 
+    /**
+     * When the ledger recorded each loaded file's load (PROCESSED_KEY_TIME=load): the same answer
+     * on every retry. Files the ledger does not hold are left out.
+     *
+     * @throws TransientLoadException when the ledger cannot be read now
+     */
+    default java.util.Map<FileMessage, java.time.Instant> loadedAt(List<FileMessage> files) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no load times");
+    }
+
     @Override
     default void close() {
     }

@@ -16,6 +16,13 @@ public final class FileMover {
     /** How a source object compares with the version a message names. */
     public enum Source { PRESENT, CHANGED, GONE }
 
+    /**
+     * What HeadObject said: the source compared with the named version, and its LastModified
+     * (null unless present), which is the same on every retry of a version whatever message named it.
+     */
+    public record Inspection(Source source, java.time.Instant lastModified) {
+    }
+
     /** What a conditional step found: done, or the named version was replaced or removed. */
     public enum Outcome { DONE, CHANGED, GONE }
 
@@ -27,15 +34,16 @@ public final class FileMover {
         this.copier = copier;
     }
 
-    public Source inspect(FileMessage m) {
+    public Inspection inspect(FileMessage m) {
         try {
-            String etag = s3.headObject(b -> b.bucket(m.bucket()).key(m.key())).eTag();
-            return etag.equals(m.etag()) ? Source.PRESENT : Source.CHANGED;
+            var head = s3.headObject(b -> b.bucket(m.bucket()).key(m.key()));
+            return head.eTag().equals(m.etag()) ? new Inspection(Source.PRESENT, head.lastModified())
+                    : new Inspection(Source.CHANGED, null);
         } catch (NoSuchKeyException e) {
-            return Source.GONE;
+            return new Inspection(Source.GONE, null);
         } catch (S3Exception e) {
             if (e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))) {
-                return Source.GONE;
+                return new Inspection(Source.GONE, null);
             }
             throw e;
         }

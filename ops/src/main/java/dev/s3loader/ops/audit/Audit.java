@@ -63,7 +63,10 @@ public final class Audit {
         try {
             Map<String, InFlight> state = state(report);
             report.stateEntries = state.size();
-            StageJoin join = new StageJoin(listing(layout.incoming()), listing(layout.processed()), listing(layout.failed()),
+            // Partitioned, processed/ is not listed in relative-key order: merge its partitions instead.
+            StageStream processed = layout.partitioned() ? new ProcessedListing(s3, bucket, layout, settings.pageSize())
+                    : listing(layout.processed());
+            StageJoin join = new StageJoin(listing(layout.incoming()), processed, listing(layout.failed()),
                     ledger.map(l -> new StageJoin.LedgerRows(l.rowsInKeyOrder(), layout.incoming()))
                             .orElseGet(StageJoin.LedgerRows::none));
             long failedWithReport = 0;
@@ -88,10 +91,14 @@ public final class Audit {
         Optional<InFlight> dispatched = row.incoming()
                 .flatMap(i -> Optional.ofNullable(state.get(incomingKey)).filter(f -> f.etag().equals(i.etag())));
         row.incoming().ifPresent(i -> backlog(i, dispatched, report));
-        row.processed().ifPresent(p -> {
+        for (StageObject p : row.allProcessed()) {
             report.processedFiles++;
             report.processedBytes += p.size();
-        });
+            if (layout.partitioned() && layout.relativeOfProcessed(p.key()).isEmpty()) {
+                report.find(FindingKind.PROCESSED_OUTSIDE_TEMPLATE, p.key(), "");
+            }
+        }
+        processedTwice(row, incomingKey, report);
         boolean loaded = !row.ledgerEtags().isEmpty();
         placement(row, dispatched, report);
         if (ledger.isPresent()) {
@@ -108,11 +115,31 @@ public final class Audit {
     }
 
     /**
+     * One version in processed/ once. A producer's new version of a key may land under another
+     * partition than the old one (each version's own date): distinct etags are distinct versions,
+     * each loaded once. The same etag under two partitions is the same bytes moved twice.
+     */
+    private void processedTwice(KeyRow row, String incomingKey, AuditReport report) {
+        if (row.moreProcessed().isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> byEtag = new java.util.LinkedHashMap<>();
+        row.allProcessed().forEach(p -> byEtag.computeIfAbsent(p.etag(), e -> new java.util.ArrayList<>()).add(p.key()));
+        byEtag.forEach((etag, keys) -> {
+            if (keys.size() > 1) {
+                report.find(FindingKind.PROCESSED_TWICE, incomingKey, "etag " + etag + " at "
+                        + keys.stream().map(Printable::key).collect(java.util.stream.Collectors.joining(", ")));
+            }
+        });
+    }
+
+    /**
      * A name shaped like an unfinished S3Proxy write is noted; it still counts as a file in every
      * other check, since a producer may name a file so (the embedded server hides real unfinished writes).
      */
     private static void notePhantoms(KeyRow row, AuditReport report) {
-        Stream.of(row.incoming(), row.processed(), row.failed()).flatMap(Optional::stream).filter(Audit::phantom)
+        Stream.concat(Stream.of(row.incoming(), row.failed()).flatMap(Optional::stream), row.allProcessed().stream())
+                .filter(Audit::phantom)
                 .forEach(o -> report.find(FindingKind.PHANTOM_OBJECT, o.key(), ""));
     }
 
@@ -149,8 +176,9 @@ public final class Audit {
         if (row.places() < 2) {
             return;
         }
-        List<StageObject> left = Stream.of(row.processed(), row.failed()).flatMap(Optional::stream).toList();
-        boolean leftTwice = left.size() == 2 && left.get(0).etag().equals(left.get(1).etag());
+        List<StageObject> left = Stream.concat(row.allProcessed().stream(), row.failed().stream()).toList();
+        boolean leftTwice = row.failed().isPresent()
+                && row.allProcessed().stream().anyMatch(p -> p.etag().equals(row.failed().get().etag()));
         boolean stillIncoming = row.incoming().map(in -> left.stream().anyMatch(o -> o.etag().equals(in.etag()))
                 || row.ledgerEtags().contains(in.etag())).orElse(false);
         if (!leftTwice && !stillIncoming) {
@@ -170,7 +198,7 @@ public final class Audit {
         List<String> etags = row.ledgerEtags();
         report.ledgerRows += etags.size();
         if (etags.isEmpty()) {
-            row.processed().ifPresent(p -> report.find(FindingKind.PROCESSED_WITHOUT_LEDGER_ROW, p.key(), ""));
+            row.allProcessed().forEach(p -> report.find(FindingKind.PROCESSED_WITHOUT_LEDGER_ROW, p.key(), ""));
             return;
         }
         long distinct = etags.stream().distinct().count();

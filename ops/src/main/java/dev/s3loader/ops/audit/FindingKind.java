@@ -12,6 +12,8 @@ public enum FindingKind {
     LEDGER_ROW_WITHOUT_PROCESSED_FILE("ledger-row-without-processed-file", true,
             "ledger rows whose key is in none of processed/, incoming/"),
     PROCESSED_WITHOUT_LEDGER_ROW("processed-without-ledger-row", true, "files in processed/ the ledger has no row for"),
+    PROCESSED_TWICE("processed-twice", true,
+            "the same file version (etag) under more than one partition of processed/ (PROCESSED_KEY_TEMPLATE)"),
     LEDGER_DUPLICATE("ledger-duplicate", true, "(key, etag) pairs the ledger holds more than once"),
     // A note, not a violation: a real key may end in -<uuid> too, and the embedded S3 server now
     // hides and sweeps its unfinished writes, so such a name is worth a look, not proof of a phantom.
@@ -24,6 +26,8 @@ public enum FindingKind {
             "keys the ledger holds under several etags (overwritten, or put back from failed/ with a new etag)"),
     REPORT_WITHOUT_FAILED_FILE("report-without-failed-file", false,
             "error reports whose file is no longer in failed/ (put back into incoming/, or removed)"),
+    PROCESSED_OUTSIDE_TEMPLATE("processed-outside-template", false,
+            "files in processed/ not of PROCESSED_KEY_TEMPLATE's form (written before it was set): joined by their key below processed/"),
     LISTER_STATE_UNREADABLE("lister-state-unreadable", false,
             "the lister's state object cannot be decoded: nothing counts as in flight (the lister starts afresh too)"),
     LEDGER_ROW_OUTSIDE_INCOMING("ledger-row-outside-incoming", false,

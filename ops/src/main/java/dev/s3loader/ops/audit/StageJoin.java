@@ -12,16 +12,18 @@ import java.util.Optional;
  * ledger's rows by relative key, all four in UTF-8 byte order, in one pass: the smallest head
  * becomes the next {@link KeyRow}. It holds one head per source and the ledger rows of the current
  * key, never more; {@link #peakHeld()} measures that, so a test can prove the join's memory does
- * not grow with the bucket.
+ * not grow with the bucket. With PROCESSED_KEY_TEMPLATE, processed/ arrives through
+ * {@link ProcessedListing} (one head per partition) in relative-key order like the others, and the
+ * copies of one relative key under several partitions come out together in one row.
  */
 final class StageJoin implements Iterator<KeyRow> {
-    private final StageListing incoming;
-    private final StageListing processed;
-    private final StageListing failed;
+    private final StageStream incoming;
+    private final StageStream processed;
+    private final StageStream failed;
     private final LedgerRows ledger;
     private int peakHeld;
 
-    StageJoin(StageListing incoming, StageListing processed, StageListing failed, LedgerRows ledger) {
+    StageJoin(StageStream incoming, StageStream processed, StageStream failed, LedgerRows ledger) {
         this.incoming = incoming;
         this.processed = processed;
         this.failed = failed;
@@ -47,12 +49,16 @@ final class StageJoin implements Iterator<KeyRow> {
         Optional<StageObject> i = take(incoming, smallest);
         Optional<StageObject> p = take(processed, smallest);
         Optional<StageObject> f = take(failed, smallest);
+        List<StageObject> moreProcessed = new ArrayList<>(0);
+        while (p.isPresent() && processed.hasNext() && processed.peek().relative().equals(smallest)) {
+            moreProcessed.add(processed.next());
+        }
         List<String> etags = ledger.hasNext() && ledger.peek().equals(smallest) ? ledger.takeEtags() : List.of();
         int held = etags.size() + (i.isPresent() ? 1 : 0) + (p.isPresent() ? 1 : 0) + (f.isPresent() ? 1 : 0)
-                + (incoming.hasNext() ? 1 : 0) + (processed.hasNext() ? 1 : 0) + (failed.hasNext() ? 1 : 0)
+                + moreProcessed.size() + incoming.heads() + processed.heads() + failed.heads()
                 + ledger.held();
         peakHeld = Math.max(peakHeld, held);
-        return new KeyRow(smallest, i, p, f, etags);
+        return new KeyRow(smallest, i, p, f, etags, moreProcessed);
     }
 
     /** The most entries (listed objects and ledger rows) the join held at once so far. */
@@ -73,7 +79,7 @@ final class StageJoin implements Iterator<KeyRow> {
             ledger.hasNext() ? ledger.peek() : null};
     }
 
-    private static Optional<StageObject> take(StageListing listing, String relative) {
+    private static Optional<StageObject> take(StageStream listing, String relative) {
         return listing.hasNext() && listing.peek().relative().equals(relative) ? Optional.of(listing.next()) : Optional.empty();
     }
 

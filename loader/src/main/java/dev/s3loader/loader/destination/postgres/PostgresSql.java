@@ -61,6 +61,13 @@ final class PostgresSql {
                 + "ON l.\"key\" = f.\"key\" AND l.\"etag\" = f.\"etag\"";
     }
 
+    /** When the ledger recorded each of the given (key, etag) pairs: loaded_at, set once in the load's transaction. */
+    String findLoadTimes() {
+        return "SELECT l.\"key\", l.\"etag\", l.\"loaded_at\" FROM " + ledger + " l "
+                + "JOIN unnest(CAST(? AS text[]), CAST(? AS text[])) AS f(\"key\", \"etag\") "
+                + "ON l.\"key\" = f.\"key\" AND l.\"etag\" = f.\"etag\"";
+    }
+
     /** The table's loadable columns in order (generated columns cannot be written). */
     static String tableColumns() {
         return "SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = CAST(? AS regclass) "

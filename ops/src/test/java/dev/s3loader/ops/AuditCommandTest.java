@@ -372,7 +372,7 @@ class AuditCommandTest {
                 new Case(List.of("audit", "--bucket", "b1x", "--local"), Map.of("INCOMING_PREFIX", "/in"),
                         "INCOMING_PREFIX must not start with '/'"),
                 new Case(List.of("frobnicate"), Map.of(), "Unmatched argument at index 0: 'frobnicate'"),
-                new Case(List.of(), Map.of(), "name a command: audit"));
+                new Case(List.of(), Map.of(), "name a command: status, requeue, unstick, redrive, audit"));
         List<String> seen = new ArrayList<>();
         for (Case c : cases) {
             AuditFixture.Run r = AuditFixture.run(c.env(), c.args().toArray(String[]::new));

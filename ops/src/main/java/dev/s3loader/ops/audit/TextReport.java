@@ -1,8 +1,8 @@
 package dev.s3loader.ops.audit;
 
+import dev.s3loader.ops.status.Figures;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 
 /** The audit's report for a person: counts first, then each finding with its first keys. */
@@ -64,38 +64,18 @@ public final class TextReport {
     }
 
     static String count(long v, String noun) {
-        return n(v) + " " + noun + (v == 1 ? "" : "s");
+        return Figures.count(v, noun);
     }
 
     static String n(long v) {
-        return String.format(Locale.ROOT, "%,d", v);
+        return Figures.n(v);
     }
 
     static String bytes(long b) {
-        if (b < 1024) {
-            return b + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = b;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        return Figures.bytes(b);
     }
 
     static String age(Duration d) {
-        long s = d.toSeconds();
-        if (s < 120) {
-            return s + "s";
-        }
-        if (s < 7200) {
-            return (s / 60) + "m";
-        }
-        if (s < 172_800) {
-            return (s / 3600) + "h" + ((s % 3600) / 60) + "m";
-        }
-        return (s / 86_400) + "d";
+        return Figures.age(d);
     }
 }

@@ -3,24 +3,24 @@ package dev.s3loader.ops.status;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Numbers as a person reads them: thousands separated, bytes in binary units, ages in the largest fitting unit. */
-final class Figures {
+/** Numbers as a person reads them (status and the audit's report): thousands separated, bytes in binary units, ages in the largest fitting unit. */
+public final class Figures {
     private Figures() {
     }
 
-    static String count(long v, String noun) {
+    public static String count(long v, String noun) {
         return count(v, noun, noun + "s");
     }
 
-    static String count(long v, String noun, String plural) {
+    public static String count(long v, String noun, String plural) {
         return n(v) + " " + (v == 1 ? noun : plural);
     }
 
-    static String n(long v) {
+    public static String n(long v) {
         return String.format(Locale.ROOT, "%,d", v);
     }
 
-    static String bytes(long b) {
+    public static String bytes(long b) {
         if (b < 1024) {
             return b + " B";
         }
@@ -34,7 +34,7 @@ final class Figures {
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    static String age(Duration d) {
+    public static String age(Duration d) {
         long s = Math.max(0, d.toSeconds());
         if (s < 120) {
             return s + "s";

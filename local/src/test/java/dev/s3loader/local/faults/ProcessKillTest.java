@@ -116,6 +116,15 @@ class ProcessKillTest {
                 loaders.set(victim, start(LoaderProcess.class.getName(), restart,
                         temp.resolve("loader-" + victim + ".log")));
             }
+            // The last restarts may be armed and halt after the loop; one unarmed loader always finishes
+            // the work, so the drain never waits on a loader that stopped itself (seen: 15-minute timeouts).
+            for (int i = 0; i < loaders.size(); i++) {
+                if (!loaders.get(i).isAlive()) {
+                    halts += loaders.get(i).exitValue() == CrashAt.STATUS ? 1 : 0;
+                    loaders.set(i, start(LoaderProcess.class.getName(), env, temp.resolve("loader-" + i + ".log")));
+                }
+            }
+            loaders.add(start(LoaderProcess.class.getName(), env, temp.resolve("loader-finisher.log")));
             try {
                 stack.awaitDrained(DRAIN_LIMIT);
             } finally {

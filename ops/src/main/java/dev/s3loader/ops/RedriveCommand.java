@@ -30,11 +30,8 @@ final class RedriveCommand implements Callable<Integer> {
     @Mixin
     Connection connection = new Connection();
 
-    @Option(names = "--yes", description = "do it (without: say what would be done, change nothing)")
-    boolean yes;
-
-    @Option(names = "--json", description = "print one JSON object of what was (or would be) done")
-    boolean json;
+    @Mixin
+    ChangeOptions change = new ChangeOptions();
 
     @Option(names = "--method", paramLabel = "HOW", defaultValue = "move-task",
             description = "move-task (SQS StartMessageMoveTask) or receive (receive, send, then delete) (default: ${DEFAULT-VALUE})")
@@ -65,12 +62,12 @@ final class RedriveCommand implements Callable<Integer> {
             Redrive.Plan plan = redrive.plan(sample);
 
             ObjectNode j = JSON.createObjectNode();
-            j.put("verb", "redrive").put("dryRun", !yes).put("from", deadLetters).put("to", queue)
+            j.put("verb", "redrive").put("dryRun", !change.yes).put("from", deadLetters).put("to", queue)
                     .put("method", how == Redrive.Method.MOVE_TASK ? "move-task" : "receive")
                     .put("messages", plan.messages()).put("inFlight", plan.inFlight());
             ArrayNode keys = j.putArray("sample");
             plan.sampleKeys().forEach(keys::add);
-            if (!json) {
+            if (!change.json) {
                 out.println("redrive: " + Confirm.plural(plan.messages(), "message", "messages") + " in the dead-letter queue "
                         + deadLetters + (plan.inFlight() > 0 ? " (and " + plan.inFlight() + " being received now)" : "")
                         + " go back to " + queue);
@@ -79,7 +76,7 @@ final class RedriveCommand implements Callable<Integer> {
                     out.println("  … and about " + (plan.messages() - plan.sampleKeys().size()) + " more");
                 }
             }
-            if (!yes || plan.messages() + plan.inFlight() == 0) {
+            if (!change.yes || plan.messages() + plan.inFlight() == 0) {
                 return finish(j, plan.messages() + plan.inFlight() == 0 ? "nothing to redrive" : Confirm.DRY_RUN, 0);
             }
             Redrive.Result r;
@@ -88,7 +85,7 @@ final class RedriveCommand implements Callable<Integer> {
             }
             j.put("moved", r.moved()).put("notMoved", r.left());
             r.taskHandle().ifPresent(h -> j.put("taskHandle", h));
-            if (!json) {
+            if (!change.json) {
                 out.println("moved " + r.moved() + (r.left() > 0 ? "; " + r.left() + " not moved (sending failed; they stay"
                         + " in the dead-letter queue: run again)" : "") + r.taskHandle().map(h -> " (move task " + h + ")").orElse(""));
             }
@@ -97,7 +94,7 @@ final class RedriveCommand implements Callable<Integer> {
     }
 
     private int finish(ObjectNode j, String line, int status) {
-        if (json) {
+        if (change.json) {
             out.println(j.toString());
         } else if (line != null) {
             out.println(line);

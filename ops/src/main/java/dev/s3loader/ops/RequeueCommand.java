@@ -53,11 +53,8 @@ final class RequeueCommand implements Callable<Integer> {
             description = "only files that failed at or after T: an ISO-8601 instant (2026-01-31T12:00:00Z) or a duration back from now (90m, 2h, 7d)")
     String since;
 
-    @Option(names = "--yes", description = "do it (without: say what would be done, change nothing)")
-    boolean yes;
-
-    @Option(names = "--json", description = "print one JSON object of what was (or would be) done")
-    boolean json;
+    @Mixin
+    ChangeOptions change = new ChangeOptions();
 
     @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8", description = "files moved at once (default: ${DEFAULT-VALUE})")
     int concurrency;
@@ -98,7 +95,7 @@ final class RequeueCommand implements Callable<Integer> {
             ListerStateEditor state = new ListerStateEditor(s3, bucket, layout.listerStateKey(), 10);
             Requeue.Plan plan = Repairs.readable(bucket, () -> requeue.plan(filter, sample, new HashSet<>(state.read().keySet())));
             ObjectNode j = JSON.createObjectNode();
-            j.put("verb", "requeue").put("dryRun", !yes).put("bucket", bucket).put("from", layout.failed() + relative)
+            j.put("verb", "requeue").put("dryRun", !change.yes).put("bucket", bucket).put("from", layout.failed() + relative)
                     .put("to", layout.incoming() + relative);
             if (from.isPresent()) {
                 j.put("since", from.get().toString());
@@ -107,7 +104,7 @@ final class RequeueCommand implements Callable<Integer> {
             }
             j.put("files", plan.files()).put("bytes", plan.bytes()).put("stateEntries", plan.stateEntries());
             ArrayNode sampled = j.putArray("sample");
-            if (!json) {
+            if (!change.json) {
                 out.println("requeue: " + Confirm.plural(plan.files(), "file", "files") + " (" + Confirm.bytes(plan.bytes())
                         + ") in s3://" + bucket + "/" + layout.failed() + relative
                         + from.map(f -> " failed since " + f).orElse("") + " go back to " + layout.incoming() + relative);
@@ -117,12 +114,12 @@ final class RequeueCommand implements Callable<Integer> {
                 boolean taken = f.incomingKey() != null && exists(s3, bucket, f.incomingKey());
                 sampled.addObject().put("key", f.failedKey()).put("incomingKey", f.incomingKey()).put("size", f.size())
                         .put("lastModified", f.lastModified().toString()).put("reason", reason).put("incomingExists", taken);
-                if (!json) {
+                if (!change.json) {
                     out.println("  " + Printable.key(f.failedKey()) + "  " + oneLine(reason)
                             + (taken ? "  [incoming/ already holds this key: skipped unless it is this same file]" : ""));
                 }
             }
-            if (!json) {
+            if (!change.json) {
                 if (plan.files() > plan.sample().size()) {
                     out.println("  … and " + (plan.files() - plan.sample().size()) + " more");
                 }
@@ -131,7 +128,7 @@ final class RequeueCommand implements Callable<Integer> {
                             + " in the lister's state: " + (plan.stateEntries() == 1 ? "its" : "their") + " attempts are cleared");
                 }
             }
-            if (!yes || plan.files() == 0) {
+            if (!change.yes || plan.files() == 0) {
                 return finish(j, plan.files() == 0 ? "nothing to requeue" : Confirm.DRY_RUN, 0);
             }
             Requeue.Result r;
@@ -145,7 +142,7 @@ final class RequeueCommand implements Callable<Integer> {
                 skipped.addObject().put("key", s.file().failedKey()).put("incomingKey", s.file().incomingKey())
                         .put("outcome", s.outcome().name()).put("why", why(s));
             }
-            if (!json) {
+            if (!change.json) {
                 out.println("requeued " + r.moved() + ": " + r.requeued() + " copied to " + layout.incoming() + ", "
                         + r.alreadyInIncoming() + " already copied by an earlier run; skipped " + r.skippedCount()
                         + (r.gone() > 0 ? "; " + r.gone() + " gone from failed/ meanwhile" : "")
@@ -164,7 +161,7 @@ final class RequeueCommand implements Callable<Integer> {
     }
 
     private int finish(ObjectNode j, String line, int status) {
-        if (json) {
+        if (change.json) {
             out.println(j.toString());
         } else if (line != null) {
             out.println(line);

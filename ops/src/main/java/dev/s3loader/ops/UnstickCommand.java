@@ -48,11 +48,8 @@ final class UnstickCommand implements Callable<Integer> {
     @Option(names = "--all", description = "every stuck file")
     boolean all;
 
-    @Option(names = "--yes", description = "do it (without: say what would be done, change nothing)")
-    boolean yes;
-
-    @Option(names = "--json", description = "print one JSON object of what was (or would be) done")
-    boolean json;
+    @Mixin
+    ChangeOptions change = new ChangeOptions();
 
     @Option(names = "--max-attempts", paramLabel = "N", description = "the lister's MAX_ATTEMPTS (default: $MAX_ATTEMPTS, else 5)")
     Integer maxAttempts;
@@ -96,7 +93,7 @@ final class UnstickCommand implements Callable<Integer> {
             Unstick.Plan plan = Repairs.readable(bucket, () -> all ? unstick.planAll() : unstick.plan(keys));
 
             ObjectNode j = JSON.createObjectNode();
-            j.put("verb", "unstick").put("dryRun", !yes).put("bucket", bucket).put("maxAttempts", attempts)
+            j.put("verb", "unstick").put("dryRun", !change.yes).put("bucket", bucket).put("maxAttempts", attempts)
                     .put("requeueAfterMinutes", requeueAfter.toMinutes()).put("stuck", plan.stuck().size());
             ArrayNode stuck = j.putArray("keys");
             plan.stuck().forEach(e -> stuck.addObject().put("key", e.key()).put("etag", e.inFlight().etag())
@@ -106,7 +103,7 @@ final class UnstickCommand implements Callable<Integer> {
                     .put("why", e.kind().why));
             ArrayNode unknown = j.putArray("unknown");
             plan.unknown().forEach(unknown::add);
-            if (!json) {
+            if (!change.json) {
                 out.println("unstick: " + plan.stuck().size() + " stuck (" + attempts + " dispatches, the last "
                         + requeueAfter.toMinutes() + " min or more ago) in s3://" + bucket + "/" + layout.listerStateKey());
                 plan.stuck().forEach(e -> out.println("  " + Printable.key(e.key()) + "  "
@@ -115,12 +112,12 @@ final class UnstickCommand implements Callable<Integer> {
                 plan.unknown().forEach(k -> out.println("  " + Printable.key(k) + "  unknown: not in the lister's state"));
             }
             int status = plan.others().isEmpty() && plan.unknown().isEmpty() ? S3LoaderCommand.OK : S3LoaderCommand.FOUND;
-            if (!yes || plan.stuck().isEmpty()) {
+            if (!change.yes || plan.stuck().isEmpty()) {
                 return finish(j, plan.stuck().isEmpty() ? "nothing to reset" : Confirm.DRY_RUN, status);
             }
             List<Unstick.Entry> removed = unstick.apply(plan);
             j.put("reset", removed.size());
-            if (!json) {
+            if (!change.json) {
                 out.println("reset " + removed.size() + ": the next lister run dispatches "
                         + (removed.size() == 1 ? "it" : "them") + " again"
                         + (removed.size() < plan.stuck().size() ? " (" + (plan.stuck().size() - removed.size())
@@ -131,7 +128,7 @@ final class UnstickCommand implements Callable<Integer> {
     }
 
     private int finish(ObjectNode j, String line, int status) {
-        if (json) {
+        if (change.json) {
             out.println(j.toString());
         } else if (line != null) {
             out.println(line);

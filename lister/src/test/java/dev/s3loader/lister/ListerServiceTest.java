@@ -204,7 +204,7 @@ class ListerServiceTest {
         // Another lister writes the state between this run's read and its conditional write.
         S3Client racing = SharedServers.s3().newClientBuilder()
                 .overrideConfiguration(dev.s3loader.clients.AwsClients.retries().toBuilder()
-                        .addExecutionInterceptor(dev.s3loader.embedded.NoExpectContinueInterceptor.INSTANCE)
+                        .addExecutionInterceptor(dev.s3loader.clients.NoExpectContinueInterceptor.INSTANCE)
                         .addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
                             @Override
                             public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
@@ -318,7 +318,7 @@ class ListerServiceTest {
     private S3Client onPut(String key, Runnable before) {
         return SharedServers.s3().newClientBuilder()
                 .overrideConfiguration(dev.s3loader.clients.AwsClients.retries().toBuilder()
-                        .addExecutionInterceptor(dev.s3loader.embedded.NoExpectContinueInterceptor.INSTANCE)
+                        .addExecutionInterceptor(dev.s3loader.clients.NoExpectContinueInterceptor.INSTANCE)
                         .addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
                             @Override
                             public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,

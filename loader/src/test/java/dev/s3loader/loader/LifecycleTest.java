@@ -3,7 +3,7 @@ package dev.s3loader.loader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.clients.AwsClients;
-import dev.s3loader.embedded.NoExpectContinueInterceptor;
+import dev.s3loader.clients.NoExpectContinueInterceptor;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.testkit.FaultyCalls;
 import dev.s3loader.model.FileMessage;

@@ -1,6 +1,7 @@
 package dev.s3loader.ops;
 
 import dev.s3loader.clients.AwsClients;
+import dev.s3loader.clients.NoExpectContinueInterceptor;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
@@ -54,24 +55,6 @@ public final class Connection {
     String deadLetterQueueUrl;
 
     private Map<String, String> stackOutputs;
-
-    /**
-     * Against an S3-compatible endpoint (scripts/local's S3Proxy) a conditional PUT that fails its
-     * precondition is answered before the body is read; with {@code Expect: 100-continue} the JDK's
-     * HttpURLConnection then fails with "Error writing request body to server" on every attempt
-     * instead of returning the 412 that the state editor retries on (see embedded's
-     * NoExpectContinueInterceptor). AWS handles the header, so it stays there.
-     */
-    private static final software.amazon.awssdk.core.interceptor.ExecutionInterceptor NO_EXPECT_CONTINUE =
-            new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
-                @Override
-                public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(
-                        software.amazon.awssdk.core.interceptor.Context.ModifyHttpRequest context,
-                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
-                    var request = context.httpRequest();
-                    return request.firstMatchingHeader("Expect").isPresent() ? request.toBuilder().removeHeader("Expect").build() : request;
-                }
-            };
 
     @Option(names = "--local", description = "the pipeline scripts/local runs: loopback endpoints (ports from "
             + "S3LOADER_S3_PORT, S3LOADER_SQS_PORT, S3LOADER_PG_PORT), its bucket and credentials")
@@ -177,8 +160,10 @@ public final class Connection {
         S3ClientBuilder b = S3Client.builder().httpClient(AwsClients.http())
                 .overrideConfiguration(AwsClients.retries())
                 .region(region(env));
+        // An S3-compatible endpoint is S3Proxy (scripts/local): a failed conditional PUT must come back
+        // as the 412 the state editor retries on, not as a broken request body.
         s3Endpoint(env).ifPresent(e -> b.endpointOverride(e).forcePathStyle(true)
-                .overrideConfiguration(AwsClients.retries().toBuilder().addExecutionInterceptor(NO_EXPECT_CONTINUE).build()));
+                .overrideConfiguration(AwsClients.retries().toBuilder().addExecutionInterceptor(NoExpectContinueInterceptor.INSTANCE).build()));
         if (local(env)) {
             b.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)));
         }

@@ -24,7 +24,7 @@ import org.gaul.shaded.org.eclipse.jetty.util.Callback;
  * <p>Not done for requests with {@code Expect: 100-continue}: Jetty sends "100 Continue" only when
  * S3Proxy starts reading, so for a rejected request the client never sends the body and draining
  * would wait for the socket timeout. Those requests stay as S3Proxy serves them (see
- * {@link dev.s3loader.embedded.NoExpectContinueInterceptor}). Bodies above {@link #MAX_DRAIN_BYTES}
+ * {@link dev.s3loader.clients.NoExpectContinueInterceptor}). Bodies above {@link #MAX_DRAIN_BYTES}
  * are not drained either: Jetty closes the connection as before.
  */
 public final class DrainRequestBody extends Handler.Wrapper {

@@ -1,7 +1,7 @@
 package dev.s3loader.embedded.internal;
 
 import dev.s3loader.clients.AwsClients;
-import dev.s3loader.embedded.NoExpectContinueInterceptor;
+import dev.s3loader.clients.NoExpectContinueInterceptor;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;

@@ -4,7 +4,7 @@ import dev.s3loader.clients.AwsClients;
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
-import dev.s3loader.embedded.NoExpectContinueInterceptor;
+import dev.s3loader.clients.NoExpectContinueInterceptor;
 import dev.s3loader.local.LocalPipeline;
 import dev.s3loader.loader.StepHook;
 import dev.s3loader.model.Layout;

@@ -1,7 +1,7 @@
 package dev.s3loader.loader.destination.postgres;
 
 import dev.s3loader.clients.AwsClients;
-import dev.s3loader.embedded.NoExpectContinueInterceptor;
+import dev.s3loader.clients.NoExpectContinueInterceptor;
 import dev.s3loader.embedded.SharedServers;
 import java.io.FilterInputStream;
 import java.io.IOException;

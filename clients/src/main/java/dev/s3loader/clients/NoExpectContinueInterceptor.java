@@ -1,4 +1,4 @@
-package dev.s3loader.embedded;
+package dev.s3loader.clients;
 
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -7,7 +7,8 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 
 /**
  * Removes the {@code Expect: 100-continue} header the S3 client puts on every PutObject and
- * UploadPart with a body. Add it to any S3 client that talks to {@link EmbeddedS3}:
+ * UploadPart with a body. Add it to any S3 client that talks to S3Proxy (the embedded S3 server,
+ * scripts/local, the operator's command with {@code --local} or {@code --s3-endpoint}):
  * {@code .overrideConfiguration(o -> o.addExecutionInterceptor(NoExpectContinueInterceptor.INSTANCE))}.
  *
  * <p>Why: S3Proxy's Jetty sends "100 Continue" only once S3Proxy starts reading the body. When
@@ -17,7 +18,7 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  * or "Unexpected end of file from server" on every retry, or hangs for the 30 s socket timeout,
  * instead of returning the 412. Without the header the same requests return their real status
  * (at most one extra, harmless attempt when the server closes the connection before the body is
- * fully sent). Not needed, and not used, against AWS.
+ * fully sent). Not needed, and not used, against AWS, which handles the header.
  */
 public final class NoExpectContinueInterceptor implements ExecutionInterceptor {
     public static final NoExpectContinueInterceptor INSTANCE = new NoExpectContinueInterceptor();

@@ -49,12 +49,15 @@ public final class LocalPipeline implements AutoCloseable {
 
     public LocalPipeline(Clients clients, ListerConfig listerConfig, LoaderConfig loaderConfig, PollerConfig pollerConfig,
                          Duration listInterval, Path metricsDir, Clock clock) {
-        this(clients, listerConfig, loaderConfig, pollerConfig, listInterval, metricsDir, clock, StepHook.NONE);
+        this(clients, listerConfig, loaderConfig, pollerConfig, listInterval, metricsDir, clock, StepHook.NONE, () -> { });
     }
 
-    /** @param hook sees the loader's step boundaries: a test seam for the fault suite; production passes {@link StepHook#NONE} */
+    /**
+     * @param hook sees the loader's step boundaries: a test seam for the fault suite; production passes {@link StepHook#NONE}
+     * @param beforeStart runs once, before the lister's first run and the pollers' first receive
+     */
     public LocalPipeline(Clients clients, ListerConfig listerConfig, LoaderConfig loaderConfig, PollerConfig pollerConfig,
-                         Duration listInterval, Path metricsDir, Clock clock, StepHook hook) {
+                         Duration listInterval, Path metricsDir, Clock clock, StepHook hook, Runnable beforeStart) {
         try {
             Files.createDirectories(metricsDir);
             this.loaderMetrics = Files.newBufferedWriter(metricsDir.resolve("loader-metrics.log"), StandardCharsets.UTF_8,
@@ -71,6 +74,7 @@ public final class LocalPipeline implements AutoCloseable {
                     pollerConfig.batchSize(), pollerConfig.visibilityTimeout(), pollerConfig.waitTime(),
                     pollerConfig.batchingWindow()));
         }
+        beforeStart.run();
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("s3loader-lister").factory());
         timer.scheduleWithFixedDelay(this::listOnce, 0, listInterval.toMillis(), TimeUnit.MILLISECONDS);
         for (int i = 0; i < pollers.size(); i++) {

@@ -65,16 +65,19 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** @param hook sees the loader's step boundaries (a test seam: {@link CrashAt} halts the process at one) */
     public LocalRuntime(Options options, Map<String, String> overrides, StepHook hook) {
-        this(options, overrides, hook, List.of());
+        this(options, overrides, hook, List.of(), () -> { });
     }
 
     /**
      * @param clientInterceptors added to the S3 and SQS clients the pipeline runs with (and that
      *     {@link #s3()} and {@link #sqs()} return): a measuring seam for scripts/bench, which counts
      *     the requests the pipeline makes; the other constructors add none
+     * @param beforeStart runs once, after the servers, queues and clients are ready and before the
+     *     lister's first run or a poller's first receive: where a measurement starts its clock and
+     *     its request count, so that no pipeline request falls before it
      */
     public LocalRuntime(Options options, Map<String, String> overrides, StepHook hook,
-                        List<ExecutionInterceptor> clientInterceptors) {
+                        List<ExecutionInterceptor> clientInterceptors, Runnable beforeStart) {
         this.bucket = options.bucket();
         Map<String, String> env = new HashMap<>(Map.of(
                 "BUCKET", bucket,
@@ -125,7 +128,7 @@ public final class LocalRuntime implements AutoCloseable {
                 throw new IllegalStateException("the Redshift Data API runs locally only with DESTINATION=redshift");
             }
             return dataApi;
-        }), lister, loader, PollerConfig.fromEnv(env), options.listInterval(), options.metricsDir(), Clock.systemUTC(), hook);
+        }), lister, loader, PollerConfig.fromEnv(env), options.listInterval(), options.metricsDir(), Clock.systemUTC(), hook, beforeStart);
     }
 
     private static <B extends SdkClientBuilder<B, ?>> B withInterceptors(B builder, List<ExecutionInterceptor> interceptors) {

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -128,13 +129,19 @@ public final class Bench {
         Progress pipelineProgress = Progress.onStderr("s3loader " + name(options.destination()), files.count());
         watch.begin(files.count(), pipelineProgress);
         Map<String, String> settings;
+        // The clock and the request count start together, after the servers are up and before the
+        // pipeline's first request (taken after the constructor, a fast first lister run was missed).
+        long[] startNanos = new long[1];
+        AtomicReference<Map<String, Long>> atStart = new AtomicReference<>();
         try (LocalRuntime rt = new LocalRuntime(new LocalRuntime.Options(data, 0, 0, 0, BUCKET, options.listInterval(), metrics),
-                overrides, watch, List.of(meter));
+                overrides, watch, List.of(meter), () -> {
+                    startNanos[0] = System.nanoTime();
+                    watch.startClock();
+                    atStart.set(meter.snapshot());
+                });
              S3Client control = controlClient(rt.s3Server())) {
-            // The lister's first run starts as the constructor returns: the pipeline's clock starts here.
-            long start = System.nanoTime();
-            watch.startClock();
-            Map<String, Long> before = meter.snapshot();
+            long start = startNanos[0];
+            Map<String, Long> before = atStart.get();
             settings = settings(rt);
             try (ProgressSampler sampler = new ProgressSampler(pipelineTrace, start, () -> files.count() - watch.moved())) {
                 awaitDrained(watch, control, start, options.timeout());

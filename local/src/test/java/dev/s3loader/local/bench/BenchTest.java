@@ -100,6 +100,26 @@ class BenchTest {
     }
 
     @Test
+    void localRuntime_beforeStart_runsBeforeThePipelinesFirstRequest() throws Exception {
+        // The bench's request count and clock start here; a lister run that began earlier would be
+        // missing from both (a CI run counted 0 LIST requests for 200 files that way).
+        RequestMeter meter = new RequestMeter();
+        java.util.List<Map<String, Long>> atStart = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (dev.s3loader.local.LocalRuntime rt = new dev.s3loader.local.LocalRuntime(
+                new dev.s3loader.local.LocalRuntime.Options(null, 0, 0, 0, "before-start", java.time.Duration.ofHours(1),
+                        dir.resolve("metrics")),
+                Map.of(), dev.s3loader.loader.StepHook.NONE, java.util.List.of(meter), () -> atStart.add(meter.snapshot()))) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (meter.snapshot().getOrDefault("S3 ListObjectsV2", 0L) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(meter.snapshot()).as("the lister's first run lists incoming/").containsKey("S3 ListObjectsV2");
+        }
+        assertThat(atStart).hasSize(1);
+        assertThat(atStart.get(0)).doesNotContainKey("S3 ListObjectsV2").doesNotContainKey("SQS ReceiveMessage");
+    }
+
+    @Test
     void latencyHistogram_percentiles_withinTwoPercent() {
         LatencyHistogram h = new LatencyHistogram();
         for (int ms = 1; ms <= 10_000; ms++) {

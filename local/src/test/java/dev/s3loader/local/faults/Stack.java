@@ -136,7 +136,7 @@ final class Stack implements AutoCloseable {
         pipeline = new LocalPipeline(new LocalPipeline.Clients(pipelineS3, pipelineSqs, () -> {
             throw new IllegalStateException("no Redshift here");
         }), ListerConfig.fromEnv(env), LoaderConfig.fromEnv(env), PollerConfig.fromEnv(env), Duration.ofSeconds(1),
-                work.resolve("metrics"), clock, hook);
+                work.resolve("metrics"), clock, hook, () -> { });
         return pipeline;
     }
 

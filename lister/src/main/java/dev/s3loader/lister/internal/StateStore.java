@@ -2,6 +2,7 @@ package dev.s3loader.lister.internal;
 
 import dev.s3loader.model.ListerState;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -56,16 +57,33 @@ public final class StateStore {
         PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(bucket).key(key)
                 .contentType("application/octet-stream");
         readAt.ifPresentOrElse(put::ifMatch, () -> put.ifNoneMatch("*"));
+        byte[] encoded = state.encode();
         try {
-            s3.putObject(put.build(), RequestBody.fromBytes(state.encode()));
+            s3.putObject(put.build(), RequestBody.fromBytes(encoded));
             return true;
         } catch (S3Exception e) {
+            if ((e.statusCode() == 412 || e.statusCode() == 409) && holds(encoded)) {
+                // The SDK retried a write whose first attempt landed but whose answer was lost (an I/O
+                // error after the server stored it): the precondition now fails on this run's own write.
+                LOG.info("lister state write retried after its first attempt had landed; it is this run's state");
+                return true;
+            }
             if (e.statusCode() == 412 || e.statusCode() == 409) {
                 LOG.warning("lister state changed by another writer since it was read; this run's state is dropped"
                         + " (its messages are harmless duplicates at worst)");
                 return false;
             }
             throw e;
+        }
+    }
+
+    /** Whether the state object now holds exactly these bytes (compared by content: an etag is not always an MD5). */
+    private boolean holds(byte[] encoded) {
+        try {
+            return Arrays.equals(s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build())
+                    .asByteArrayUnsafe(), encoded);
+        } catch (NoSuchKeyException e) {
+            return false;
         }
     }
 }

@@ -50,6 +50,13 @@ public final class ColdStartBench {
         flagSets.put("default", ProbeJvm.DEFAULT_FLAGS);
         Map<String, List<Long>> constructed = new LinkedHashMap<>();
         Map<String, List<Long>> handled = new LinkedHashMap<>();
+        Map<String, List<String>> failures = new LinkedHashMap<>();
+        for (var flags : flagSets.keySet()) {
+            for (String handler : List.of("lister", "loader", "container")) {
+                constructed.put(handler + " " + flags, new ArrayList<>());
+                handled.put(handler + " " + flags, new ArrayList<>());
+            }
+        }
         try (ProbeStack stack = new ProbeStack(EmbeddedS3.inMemory())) {
             int n = 0;
             for (int r = 0; r < runs; r++) {
@@ -57,12 +64,21 @@ public final class ColdStartBench {
                 for (var flags : flagSets.entrySet()) {
                     for (String handler : List.of("lister", "loader", "container")) {
                         String row = handler + " " + flags.getKey();
-                        long[] t = switch (handler) {
-                            case "lister" -> lister(jvm, stack, listerJar, flags.getValue(), "cold-l" + n);
-                            case "loader" -> loader(jvm, stack, loaderJar, flags.getValue(), "cold-d" + n);
-                            default -> container(jvm, stack, loaderJar, flags.getValue(), "cold-c" + n);
-                        };
-                        n++;
+                        long[] t;
+                        try {
+                            t = switch (handler) {
+                                case "lister" -> lister(jvm, stack, listerJar, flags.getValue(), "cold-l" + n);
+                                case "loader" -> loader(jvm, stack, loaderJar, flags.getValue(), "cold-d" + n);
+                                default -> container(jvm, stack, loaderJar, flags.getValue(), "cold-c" + n);
+                            };
+                        } catch (IllegalStateException e) {
+                            // Counted and shown, not hidden: a failed first event is part of what a cold start is.
+                            failures.computeIfAbsent(row, k -> new ArrayList<>()).add(firstCause(e.getMessage()));
+                            System.err.printf("run %d/%d %-18s FAILED:%n%s%n", r + 1, runs, row, e.getMessage());
+                            continue;
+                        } finally {
+                            n++;
+                        }
                         constructed.computeIfAbsent(row, k -> new ArrayList<>()).add(t[0]);
                         handled.computeIfAbsent(row, k -> new ArrayList<>()).add(t[1]);
                         System.err.printf("run %d/%d %-18s constructed %5d ms, first event handled %5d ms%n",
@@ -74,11 +90,14 @@ public final class ColdStartBench {
                     runs, System.getProperty("java.version"));
             System.out.printf("lambda = %s; default = %s%n", String.join(" ", ProbeJvm.LAMBDA_FLAGS),
                     String.join(" ", ProbeJvm.DEFAULT_FLAGS));
-            System.out.printf("%-18s %12s %9s %14s %9s%n", "handler flags", "constructed", "max", "first handled", "max");
+            System.out.printf("%-18s %12s %9s %14s %9s %7s%n", "handler flags", "constructed", "max", "first handled", "max",
+                    "failed");
             for (String row : constructed.keySet()) {
-                System.out.printf("%-18s %12d %9d %14d %9d%n", row, ProbeJvm.median(constructed.get(row)),
-                        ProbeJvm.max(constructed.get(row)), ProbeJvm.median(handled.get(row)), ProbeJvm.max(handled.get(row)));
+                System.out.printf("%-18s %12d %9d %14d %9d %7d%n", row, ProbeJvm.median(constructed.get(row)),
+                        ProbeJvm.max(constructed.get(row)), ProbeJvm.median(handled.get(row)), ProbeJvm.max(handled.get(row)),
+                        failures.getOrDefault(row, List.of()).size());
             }
+            failures.forEach((row, why) -> why.forEach(w -> System.out.printf("failed: %s: %s%n", row, w)));
             System.out.println("lister: the scheduled handler, one run listing " + WAITING_FILES + " waiting files and"
                     + " enqueuing them; loader: the SQS handler, a batch of one file copied to processed/ (DESTINATION=copy);");
             System.out.println("container: LoaderMain, 'constructed' = polling started, 'first handled' = the file seen in"
@@ -86,6 +105,12 @@ public final class ColdStartBench {
             System.out.println();
             clients(runs, stack);
         }
+    }
+
+    /** The exception the probe's handler threw, from the probe's output. */
+    private static String firstCause(String output) {
+        return output.lines().filter(l -> l.startsWith("Exception in thread")).findFirst()
+                .orElse(output.lines().findFirst().orElse("?"));
     }
 
     private static long[] lister(ProbeJvm jvm, ProbeStack stack, Path jar, List<String> flags, String name) {

@@ -111,22 +111,6 @@ public final class HandlerProbe {
         return -1;
     }
 
-    /**
-     * Registered for the probe JVM only (ProbeJvm writes the SDK's global interceptor list beside
-     * the probe's classes): removes {@code Expect: 100-continue}, which S3Proxy and
-     * HttpURLConnection get wrong together (see NoExpectContinueInterceptor; AWS handles it). Without
-     * it the lister's conditional state write fails against the local server ("Error writing request
-     * body to server", then 412 on the retry of a write that had landed) in about one run in four.
-     */
-    public static final class NoExpectContinue implements software.amazon.awssdk.core.interceptor.ExecutionInterceptor {
-        @Override
-        public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(
-                software.amazon.awssdk.core.interceptor.Context.ModifyHttpRequest context,
-                software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
-            return context.httpRequest().toBuilder().removeHeader("Expect").build();
-        }
-    }
-
     /** What the Lambda runtime passes: here only the time left matters (a 15-minute function). */
     private static final class LambdaContext implements Context {
         private final long deadline = System.currentTimeMillis() + 900_000;

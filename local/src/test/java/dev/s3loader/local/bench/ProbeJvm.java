@@ -127,9 +127,6 @@ final class ProbeJvm {
                     Files.copy(f, target.resolve(f.getFileName()));
                 }
             }
-            Path interceptors = dir.resolve("software/amazon/awssdk/global/handlers/execution.interceptors");
-            Files.createDirectories(interceptors.getParent());
-            Files.writeString(interceptors, HandlerProbe.NoExpectContinue.class.getName() + "\n");
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -10,12 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.gaul.s3proxy.blobstore.BlobStore;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.ObjectStorageClass;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -40,8 +37,13 @@ final class ListingSnapshots {
     private static final long IDLE_NANOS = 120_000_000_000L;
     private static final String TOKEN_PREFIX = "s";
 
+    private final ListingSource source;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Snapshot> snapshots = new LinkedHashMap<>(16, 0.75f, true);
+
+    ListingSnapshots(ListingSource source) {
+        this.source = source;
+    }
 
     /** One scan: sorted stored names, and for each whether it is a common prefix or a folder object. */
     private record Snapshot(long id, String bucket, String prefix, String delimiter, String[] names,
@@ -57,7 +59,7 @@ final class ListingSnapshots {
      * @param clientPrefix   the client's prefix: entries not under it are left out
      * @param after          the stored name to start after, or null
      */
-    ListObjectsV2Response page(BlobStore store, ListObjectsV2Request escapedRequest, String clientPrefix,
+    ListObjectsV2Response page(ListObjectsV2Request escapedRequest, String clientPrefix,
                                String token, String after) {
         Snapshot s = null;
         String from = after;
@@ -84,7 +86,7 @@ final class ListingSnapshots {
             }
         }
         if (s == null) {
-            s = scan(store, escapedRequest, clientPrefix, from);
+            s = scan(escapedRequest, clientPrefix, from);
             i = 0;
         } else {
             i = upperBound(s.names(), from);
@@ -94,26 +96,33 @@ final class ListingSnapshots {
         List<CommonPrefix> prefixes = new ArrayList<>();
         String last = null;
         int n = 0;
-        for (; i < s.names().length && n < maxKeys; i++) {
-            String name = s.names()[i];
-            last = name;
-            Object listed = s.asListed()[i];
-            if (listed instanceof CommonPrefix c) {
-                prefixes.add(c);
-                n++;
-            } else if (listed instanceof S3Object o) {
-                contents.add(o);
-                n++;
-            } else {
-                HeadObjectResponse h = store.blobMetadataIfPresent(escapedRequest.bucket(), name);
-                if (h != null) {
-                    contents.add(S3Object.builder().key(KeyEscapingBlobStore.unescape(name)).eTag(h.eTag()).size(h.contentLength())
-                            .lastModified(h.lastModified()).storageClass(ObjectStorageClass.fromValue(
-                                    h.storageClassAsString() == null ? "STANDARD" : h.storageClassAsString()))
-                            .build());
+        // Chunk by chunk, so that an object deleted since the scan leaves room for the next one.
+        while (i < s.names().length && n < maxKeys) {
+            int end = Math.min(s.names().length, i + (maxKeys - n));
+            List<String> files = new ArrayList<>();
+            for (int j = i; j < end; j++) {
+                if (s.asListed()[j] == null) {
+                    files.add(s.names()[j]);
+                }
+            }
+            List<S3Object> now = files.isEmpty() ? List.of() : source.describe(escapedRequest.bucket(), files);
+            int next = 0;
+            for (int j = i; j < end; j++) {
+                Object listed = s.asListed()[j];
+                last = s.names()[j];
+                if (listed instanceof CommonPrefix c) {
+                    prefixes.add(c);
+                    n++;
+                } else if (listed instanceof S3Object o) {
+                    contents.add(o);
+                    n++;
+                } else if (next < now.size() && now.get(next).key().equals(s.names()[j])) {
+                    S3Object o = now.get(next++);
+                    contents.add(o.toBuilder().key(KeyEscapingBlobStore.unescape(o.key())).build());
                     n++;
                 }
             }
+            i = end;
         }
         boolean more = i < s.names().length || !s.complete();
         String next = more && last != null ? token(s, last) : null;
@@ -124,8 +133,8 @@ final class ListingSnapshots {
                 .nextContinuationToken(next).isTruncated(next != null).build();
     }
 
-    private Snapshot scan(BlobStore store, ListObjectsV2Request escapedRequest, String clientPrefix, String after) {
-        ListObjectsV2Response all = store.list(escapedRequest.toBuilder().continuationToken(null).startAfter(after)
+    private Snapshot scan(ListObjectsV2Request escapedRequest, String clientPrefix, String after) {
+        ListObjectsV2Response all = source.names(escapedRequest.toBuilder().continuationToken(null).startAfter(after)
                 .maxKeys(WINDOW + 1).build());
         // The back end's page mixes objects and prefixes; both are ordered by stored name.
         List<Object[]> entries = new ArrayList<>();

@@ -70,7 +70,13 @@ public final class KeyEscapingBlobStore extends ForwardingBlobStore {
     private final ListingSnapshots snapshots;
 
     public KeyEscapingBlobStore(BlobStore delegate) {
-        this(delegate, new BackEndListing(delegate));
+        this(delegate, listingFor(delegate));
+    }
+
+    /** The cheapest way to list {@code backEnd} this store knows. */
+    static ListingSource listingFor(BlobStore backEnd) {
+        Nio2Listing walk = Nio2Listing.of(backEnd);
+        return walk != null ? walk : new BackEndListing(backEnd);
     }
 
     /** With the listing's names and page metadata taken from {@code listing} (tests count reads through it). */

@@ -107,4 +107,60 @@ class ListingPagesTest {
         assertThat(page("incoming/", null).contents()).extracting(S3Object::key)
                 .containsExactly("incoming/a.csv", "incoming/b.csv");
     }
+
+    /** Counts the entries whose metadata (size, etag, date) a listing source reads. */
+    private static final class CountingSource implements ListingSource {
+        private final ListingSource source;
+        final AtomicInteger metadataReads = new AtomicInteger();
+
+        CountingSource(ListingSource source) {
+            this.source = source;
+        }
+
+        @Override
+        public ListObjectsV2Response names(ListObjectsV2Request request) {
+            ListObjectsV2Response r = source.names(request);
+            // An entry that comes with a size had its file's metadata read during the walk.
+            metadataReads.addAndGet((int) r.contents().stream().filter(o -> o.size() != null).count());
+            return r;
+        }
+
+        @Override
+        public List<S3Object> describe(String bucket, List<String> storedNames) {
+            metadataReads.addAndGet(storedNames.size());
+            return source.describe(bucket, storedNames);
+        }
+    }
+
+    @Test
+    void page_onTheNio2BackEnd_readsTheMetadataOfItsOwnEntriesOnly() {
+        // Arrange: the back end and listing source the embedded server uses, counted.
+        BlobStore backEnd = new TransientNio2BlobStore();
+        CountingSource source = new CountingSource(KeyEscapingBlobStore.listingFor(backEnd));
+        store = new KeyEscapingBlobStore(backEnd, source);
+        store.createContainer(CreateBucketRequest.builder().bucket(BUCKET).build());
+        for (int i = 0; i < 3_500; i++) {
+            put(String.format("incoming/f-%05d.csv", i), "x");
+        }
+
+        // Act
+        ListObjectsV2Response first = page("incoming/", null);
+        int readsForFirstPage = source.metadataReads.get();
+        List<S3Object> all = new ArrayList<>(first.contents());
+        for (String token = first.nextContinuationToken(); token != null; ) {
+            ListObjectsV2Response r = page("incoming/", token);
+            all.addAll(r.contents());
+            token = r.nextContinuationToken();
+        }
+
+        // Assert: every object once, with its metadata, each file's metadata read once.
+        assertThat(first.contents()).hasSize(1000);
+        assertThat(readsForFirstPage).as("entries whose metadata the first page read").isEqualTo(1000);
+        assertThat(all).hasSize(3_500).allSatisfy(o -> {
+            assertThat(o.size()).isEqualTo(1L);
+            assertThat(o.eTag()).isNotBlank();
+            assertThat(o.lastModified()).isNotNull();
+        });
+        assertThat(source.metadataReads.get()).as("entries whose metadata the listing read").isEqualTo(3_500);
+    }
 }

@@ -178,10 +178,8 @@ final class Nio2Listing implements ListingSource {
     }
 
     private static void offerFile(Selection selection, String stored) {
-        // An unfinished write (S3Proxy's temporary file) is never an object.
-        if (!UnfinishedWrites.isTemporary(stored)) {
-            selection.offer(new Entry(stored, null));
-        }
+        // Unfinished writes (S3Proxy's temporary files) included, as S3Proxy lists them: ListingSnapshots drops them.
+        selection.offer(new Entry(stored, null));
     }
 
     @Override

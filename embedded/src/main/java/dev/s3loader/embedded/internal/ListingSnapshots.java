@@ -23,26 +23,41 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * after the marker: a listing of N keys costs N/1000 full walks, N²/1000 entry reads (50,000 keys
  * took over two minutes). Here a listing's first page scans once and keeps the sorted stored names
  * of up to {@link #WINDOW} entries after its marker; the following pages (its continuation tokens
- * name the snapshot) are cut from them, and every object on a page is read again as it is now
- * ({@code blobMetadataIfPresent}): one deleted since the scan is left out, one overwritten shows
+ * name the snapshot) are cut from them, and every object on a page is read as it is now (the
+ * {@link ListingSource}'s {@code describe}): one deleted since the scan is left out, one overwritten shows
  * its current etag, size and date. What a page reports is thus as current as S3's; a key written
  * after the scan, behind the listing's position, appears in the next listing (as with a key written
  * just after a listing ends). A listing longer than the window scans again from where it is.
- * Total cost: O(N) entry reads per listing, plus one scan per {@link #WINDOW} keys.
+ * Total cost: O(N) entry reads per listing, plus one scan per {@link #WINDOW} keys. The names all
+ * snapshots hold together are bounded too ({@link #MAX_HELD_NAMES}): past it the least recently
+ * used snapshots are dropped, and their listings' next pages scan again from where they are.
  */
 final class ListingSnapshots {
-    /** Names kept per snapshot: bounds memory (~100 bytes a name) and the rescans (one per window). */
-    static final int WINDOW = 100_000;
+    /**
+     * Names kept per snapshot: bounds memory (~100 bytes a name) and the rescans (one per window;
+     * a scan reads the whole directory, so a listing of a million keys is scanned once).
+     */
+    static final int WINDOW = 1_000_000;
+    /** Names held by all snapshots together (~200 MB). */
+    static final long MAX_HELD_NAMES = 2_000_000;
     private static final int MAX_SNAPSHOTS = 32;
     private static final long IDLE_NANOS = 120_000_000_000L;
     private static final String TOKEN_PREFIX = "s";
 
     private final ListingSource source;
+    private final int window;
+    private final long maxHeldNames;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Snapshot> snapshots = new LinkedHashMap<>(16, 0.75f, true);
 
     ListingSnapshots(ListingSource source) {
+        this(source, WINDOW, MAX_HELD_NAMES);
+    }
+
+    ListingSnapshots(ListingSource source, int window, long maxHeldNames) {
         this.source = source;
+        this.window = window;
+        this.maxHeldNames = maxHeldNames;
     }
 
     /** One scan: sorted stored names, and for each whether it is a common prefix or a folder object. */
@@ -135,7 +150,7 @@ final class ListingSnapshots {
 
     private Snapshot scan(ListObjectsV2Request escapedRequest, String clientPrefix, String after) {
         ListObjectsV2Response all = source.names(escapedRequest.toBuilder().continuationToken(null).startAfter(after)
-                .maxKeys(WINDOW + 1).build());
+                .maxKeys(window + 1).build());
         // The back end's page mixes objects and prefixes; both are ordered by stored name.
         List<Object[]> entries = new ArrayList<>();
         for (S3Object o : all.contents()) {
@@ -156,7 +171,7 @@ final class ListingSnapshots {
         }
         entries.sort((a, b) -> ((String) a[0]).compareTo((String) b[0]));
         boolean complete = all.nextContinuationToken() == null;
-        int keep = complete ? entries.size() : Math.min(entries.size(), WINDOW);
+        int keep = complete ? entries.size() : Math.min(entries.size(), window);
         if (!complete && keep > 0) {
             // Keep only what lies before the back end's last name: past it, the next scan takes over.
             String lastScanned = all.nextContinuationToken();
@@ -208,10 +223,16 @@ final class ListingSnapshots {
     private void remember(Snapshot s) {
         synchronized (snapshots) {
             long now = System.nanoTime();
+            long held = s.names().length;
+            for (Snapshot old : snapshots.values()) {
+                held += old.names().length;
+            }
+            // Least recently used first.
             Iterator<Snapshot> it = snapshots.values().iterator();
             while (it.hasNext()) {
                 Snapshot old = it.next();
-                if (now - old.used()[0] > IDLE_NANOS || snapshots.size() >= MAX_SNAPSHOTS) {
+                if (now - old.used()[0] > IDLE_NANOS || snapshots.size() >= MAX_SNAPSHOTS || held > maxHeldNames) {
+                    held -= old.names().length;
                     it.remove();
                 }
             }

@@ -163,4 +163,52 @@ class ListingPagesTest {
         });
         assertThat(source.metadataReads.get()).as("entries whose metadata the listing read").isEqualTo(3_500);
     }
+
+    @Test
+    void listing_onTheNio2BackEnd_writesAndDeletesDuringIt_untouchedKeysOnceInOrderDeletedOnesGone() {
+        // Arrange: the embedded server's store as it is (names walked from the directories), nested keys.
+        store = new KeyEscapingBlobStore(new TransientNio2BlobStore());
+        store.createContainer(CreateBucketRequest.builder().bucket(BUCKET).build());
+        List<String> untouched = new ArrayList<>();
+        for (int i = 0; i < 2_500; i++) {
+            String key = String.format("incoming/d%d/f-%05d.csv", i / 500, i);
+            put(key, "x");
+            untouched.add(key);
+        }
+        ListObjectsV2Response first = page("incoming/", null);
+        List<String> listed = new ArrayList<>(first.contents().stream().map(S3Object::key).toList());
+
+        // Act: between pages, delete keys ahead (one directory's every key, so S3Proxy removes it),
+        // overwrite one ahead, write new keys behind and ahead of the listing's position.
+        for (int i = 1_500; i < 2_000; i++) {
+            String key = String.format("incoming/d3/f-%05d.csv", i);
+            store.removeBlob(BUCKET, key);
+            untouched.remove(key);
+        }
+        store.removeBlob(BUCKET, "incoming/d2/f-01200.csv");
+        untouched.remove("incoming/d2/f-01200.csv");
+        put("incoming/d2/f-01300.csv", "overwritten");
+        untouched.remove("incoming/d2/f-01300.csv");
+        put("incoming/d0/new-behind.csv", "x");
+        put("incoming/d4/new-ahead.csv", "x");
+        put("incoming/d9/new-dir.csv", "x");
+        List<S3Object> later = new ArrayList<>();
+        for (String token = first.nextContinuationToken(); token != null; ) {
+            ListObjectsV2Response r = page("incoming/", token);
+            later.addAll(r.contents());
+            token = r.nextContinuationToken();
+        }
+        later.forEach(o -> listed.add(o.key()));
+
+        // Assert: S3 leaves keys written during a listing to chance, never an untouched key, a
+        // deleted one, or a key twice.
+        assertThat(listed).doesNotHaveDuplicates().isSorted().containsAll(untouched)
+                .doesNotContain("incoming/d2/f-01200.csv", "incoming/d3/f-01500.csv", "incoming/d0/new-behind.csv");
+        assertThat(listed.stream().filter(k -> !untouched.contains(k)).toList())
+                .isSubsetOf("incoming/d2/f-01300.csv", "incoming/d4/new-ahead.csv", "incoming/d9/new-dir.csv");
+        assertThat(later).filteredOn(o -> o.key().equals("incoming/d2/f-01300.csv")).singleElement()
+                .satisfies(o -> assertThat(o.size()).isEqualTo("overwritten".length()));
+        assertThat(store.list(ListObjectsV2Request.builder().bucket(BUCKET).prefix("incoming/").build()).contents())
+                .extracting(S3Object::key).contains("incoming/d0/new-behind.csv", "incoming/d4/new-ahead.csv", "incoming/d9/new-dir.csv");
+    }
 }

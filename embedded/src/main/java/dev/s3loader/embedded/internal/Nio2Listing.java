@@ -3,6 +3,7 @@ package dev.s3loader.embedded.internal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -277,9 +279,19 @@ final class Nio2Listing implements ListingSource {
     }
 
     private static byte[] read(UserDefinedFileAttributeView view, String name) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(view.size(name));
-        view.read(name, buffer);
-        return buffer.array();
+        // One read into a buffer that fits any etag (an MD5, or a multipart etag); asking the size
+        // first would cost another open and getxattr per file. A larger value is read as sized.
+        ByteBuffer buffer = ByteBuffer.allocate(256);
+        try {
+            view.read(name, buffer);
+            return Arrays.copyOf(buffer.array(), buffer.position());
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException | BufferOverflowException e) {
+            ByteBuffer sized = ByteBuffer.allocate(view.size(name));
+            view.read(name, sized);
+            return sized.array();
+        }
     }
 
     private static String readString(UserDefinedFileAttributeView view, String name) throws IOException {

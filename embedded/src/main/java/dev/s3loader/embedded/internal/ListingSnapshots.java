@@ -113,7 +113,7 @@ final class ListingSnapshots {
         int n = 0;
         // Chunk by chunk, so that an object deleted since the scan leaves room for the next one.
         while (i < s.names().length && n < maxKeys) {
-            int end = Math.min(s.names().length, i + (maxKeys - n));
+            int end = i + Math.min(s.names().length - i, maxKeys - n); // no overflow: maxKeys may be MAX_VALUE
             List<String> files = new ArrayList<>();
             for (int j = i; j < end; j++) {
                 if (s.asListed()[j] == null) {

@@ -211,4 +211,27 @@ class ListingPagesTest {
         assertThat(store.list(ListObjectsV2Request.builder().bucket(BUCKET).prefix("incoming/").build()).contents())
                 .extracting(S3Object::key).contains("incoming/d0/new-behind.csv", "incoming/d4/new-ahead.csv", "incoming/d9/new-dir.csv");
     }
+
+    @Test
+    void nextPage_withoutMaxKeys_theRestInOnePage() {
+        // Arrange: the escaping store over the nio2 walk; a caller inside the JVM may leave maxKeys unset.
+        store = new KeyEscapingBlobStore(new TransientNio2BlobStore());
+        store.createContainer(CreateBucketRequest.builder().bucket(BUCKET).build());
+        for (int i = 0; i < 10; i++) {
+            put(String.format("incoming/f-%02d.csv", i), "x");
+        }
+        ListObjectsV2Response first = store.list(ListObjectsV2Request.builder().bucket(BUCKET).prefix("incoming/")
+                .startAfter("incoming/f-01.csv").maxKeys(3).build());
+
+        // Act
+        ListObjectsV2Response rest = store.list(ListObjectsV2Request.builder().bucket(BUCKET).prefix("incoming/")
+                .continuationToken(first.nextContinuationToken()).build());
+
+        // Assert
+        assertThat(first.contents()).extracting(S3Object::key)
+                .containsExactly("incoming/f-02.csv", "incoming/f-03.csv", "incoming/f-04.csv");
+        assertThat(rest.contents()).extracting(S3Object::key).containsExactly("incoming/f-05.csv", "incoming/f-06.csv",
+                "incoming/f-07.csv", "incoming/f-08.csv", "incoming/f-09.csv");
+        assertThat(rest.isTruncated()).isFalse();
+    }
 }

@@ -53,6 +53,12 @@ public final class EventNotifications {
         targets.remove(bucket);
     }
 
+    /** Whether a write of {@code key} to {@code bucket} sends an event (so its size is worth reading back). */
+    public boolean wanted(String bucket, String key) {
+        Target t = targets.get(bucket);
+        return t != null && key != null && key.startsWith(t.prefix());
+    }
+
     /**
      * Called after a write succeeded. {@code eventName} is the part after {@code ObjectCreated:}
      * (Put, Copy, CompleteMultipartUpload).

@@ -49,6 +49,9 @@ public final class EventNotifyingBlobStore extends ForwardingBlobStore {
     }
 
     private void created(String eventName, String bucket, String key, String etag) {
+        if (!events.wanted(bucket, key)) {
+            return; // no event to send: not worth a metadata read per write
+        }
         // The size (and an etag the answer lacks) as stored now; a write racing this one is a later event of its own.
         var head = delegate().blobMetadataIfPresent(bucket, key);
         if (head != null) {

@@ -67,10 +67,22 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 public final class KeyEscapingBlobStore extends ForwardingBlobStore {
     private static final String TOKEN_PREFIX = "k";
 
-    private final ListingSnapshots snapshots = new ListingSnapshots();
+    private final ListingSnapshots snapshots;
 
     public KeyEscapingBlobStore(BlobStore delegate) {
+        this(delegate, listingFor(delegate));
+    }
+
+    /** The cheapest way to list {@code backEnd} this store knows. */
+    static ListingSource listingFor(BlobStore backEnd) {
+        Nio2Listing walk = Nio2Listing.of(backEnd);
+        return walk != null ? walk : new BackEndListing(backEnd);
+    }
+
+    /** With the listing's names and page metadata taken from {@code listing} (tests count reads through it). */
+    KeyEscapingBlobStore(BlobStore delegate, ListingSource listing) {
         super(delegate);
+        this.snapshots = new ListingSnapshots(listing);
     }
 
     static String escape(String key) {
@@ -179,7 +191,7 @@ public final class KeyEscapingBlobStore extends ForwardingBlobStore {
         String token = request.continuationToken();
         // A token of ListingSnapshots goes on from its snapshot; an older token ("k…") names the last stored name.
         String after = token != null ? fromToken(token) : escape(request.startAfter());
-        ListObjectsV2Response r = snapshots.page(delegate(), request.toBuilder().prefix(escape(folder))
+        ListObjectsV2Response r = snapshots.page(request.toBuilder().prefix(escape(folder))
                 .startAfter(null).continuationToken(null).build(), prefix, token, after);
         return r.toBuilder().prefix(prefix).keyCount(r.contents().size() + r.commonPrefixes().size())
                 .startAfter(request.startAfter()).continuationToken(request.continuationToken()).build();

@@ -10,12 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.gaul.s3proxy.blobstore.BlobStore;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.ObjectStorageClass;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -26,22 +23,42 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * after the marker: a listing of N keys costs N/1000 full walks, N²/1000 entry reads (50,000 keys
  * took over two minutes). Here a listing's first page scans once and keeps the sorted stored names
  * of up to {@link #WINDOW} entries after its marker; the following pages (its continuation tokens
- * name the snapshot) are cut from them, and every object on a page is read again as it is now
- * ({@code blobMetadataIfPresent}): one deleted since the scan is left out, one overwritten shows
+ * name the snapshot) are cut from them, and every object on a page is read as it is now (the
+ * {@link ListingSource}'s {@code describe}): one deleted since the scan is left out, one overwritten shows
  * its current etag, size and date. What a page reports is thus as current as S3's; a key written
  * after the scan, behind the listing's position, appears in the next listing (as with a key written
  * just after a listing ends). A listing longer than the window scans again from where it is.
- * Total cost: O(N) entry reads per listing, plus one scan per {@link #WINDOW} keys.
+ * Total cost: O(N) entry reads per listing, plus one scan per {@link #WINDOW} keys. The names all
+ * snapshots hold together are bounded too ({@link #MAX_HELD_NAMES}): past it the least recently
+ * used snapshots are dropped, and their listings' next pages scan again from where they are.
  */
 final class ListingSnapshots {
-    /** Names kept per snapshot: bounds memory (~100 bytes a name) and the rescans (one per window). */
-    static final int WINDOW = 100_000;
+    /**
+     * Names kept per snapshot: bounds memory (~100 bytes a name) and the rescans (one per window;
+     * a scan reads the whole directory, so a listing of a million keys is scanned once).
+     */
+    static final int WINDOW = 1_000_000;
+    /** Names held by all snapshots together (~200 MB). */
+    static final long MAX_HELD_NAMES = 2_000_000;
     private static final int MAX_SNAPSHOTS = 32;
     private static final long IDLE_NANOS = 120_000_000_000L;
     private static final String TOKEN_PREFIX = "s";
 
+    private final ListingSource source;
+    private final int window;
+    private final long maxHeldNames;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Snapshot> snapshots = new LinkedHashMap<>(16, 0.75f, true);
+
+    ListingSnapshots(ListingSource source) {
+        this(source, WINDOW, MAX_HELD_NAMES);
+    }
+
+    ListingSnapshots(ListingSource source, int window, long maxHeldNames) {
+        this.source = source;
+        this.window = window;
+        this.maxHeldNames = maxHeldNames;
+    }
 
     /** One scan: sorted stored names, and for each whether it is a common prefix or a folder object. */
     private record Snapshot(long id, String bucket, String prefix, String delimiter, String[] names,
@@ -57,7 +74,7 @@ final class ListingSnapshots {
      * @param clientPrefix   the client's prefix: entries not under it are left out
      * @param after          the stored name to start after, or null
      */
-    ListObjectsV2Response page(BlobStore store, ListObjectsV2Request escapedRequest, String clientPrefix,
+    ListObjectsV2Response page(ListObjectsV2Request escapedRequest, String clientPrefix,
                                String token, String after) {
         Snapshot s = null;
         String from = after;
@@ -84,7 +101,7 @@ final class ListingSnapshots {
             }
         }
         if (s == null) {
-            s = scan(store, escapedRequest, clientPrefix, from);
+            s = scan(escapedRequest, clientPrefix, from);
             i = 0;
         } else {
             i = upperBound(s.names(), from);
@@ -94,26 +111,33 @@ final class ListingSnapshots {
         List<CommonPrefix> prefixes = new ArrayList<>();
         String last = null;
         int n = 0;
-        for (; i < s.names().length && n < maxKeys; i++) {
-            String name = s.names()[i];
-            last = name;
-            Object listed = s.asListed()[i];
-            if (listed instanceof CommonPrefix c) {
-                prefixes.add(c);
-                n++;
-            } else if (listed instanceof S3Object o) {
-                contents.add(o);
-                n++;
-            } else {
-                HeadObjectResponse h = store.blobMetadataIfPresent(escapedRequest.bucket(), name);
-                if (h != null) {
-                    contents.add(S3Object.builder().key(KeyEscapingBlobStore.unescape(name)).eTag(h.eTag()).size(h.contentLength())
-                            .lastModified(h.lastModified()).storageClass(ObjectStorageClass.fromValue(
-                                    h.storageClassAsString() == null ? "STANDARD" : h.storageClassAsString()))
-                            .build());
+        // Chunk by chunk, so that an object deleted since the scan leaves room for the next one.
+        while (i < s.names().length && n < maxKeys) {
+            int end = i + Math.min(s.names().length - i, maxKeys - n); // no overflow: maxKeys may be MAX_VALUE
+            List<String> files = new ArrayList<>();
+            for (int j = i; j < end; j++) {
+                if (s.asListed()[j] == null) {
+                    files.add(s.names()[j]);
+                }
+            }
+            List<S3Object> now = files.isEmpty() ? List.of() : source.describe(escapedRequest.bucket(), files);
+            int next = 0;
+            for (int j = i; j < end; j++) {
+                Object listed = s.asListed()[j];
+                last = s.names()[j];
+                if (listed instanceof CommonPrefix c) {
+                    prefixes.add(c);
+                    n++;
+                } else if (listed instanceof S3Object o) {
+                    contents.add(o);
+                    n++;
+                } else if (next < now.size() && now.get(next).key().equals(s.names()[j])) {
+                    S3Object o = now.get(next++);
+                    contents.add(o.toBuilder().key(KeyEscapingBlobStore.unescape(o.key())).build());
                     n++;
                 }
             }
+            i = end;
         }
         boolean more = i < s.names().length || !s.complete();
         String next = more && last != null ? token(s, last) : null;
@@ -124,9 +148,9 @@ final class ListingSnapshots {
                 .nextContinuationToken(next).isTruncated(next != null).build();
     }
 
-    private Snapshot scan(BlobStore store, ListObjectsV2Request escapedRequest, String clientPrefix, String after) {
-        ListObjectsV2Response all = store.list(escapedRequest.toBuilder().continuationToken(null).startAfter(after)
-                .maxKeys(WINDOW + 1).build());
+    private Snapshot scan(ListObjectsV2Request escapedRequest, String clientPrefix, String after) {
+        ListObjectsV2Response all = source.names(escapedRequest.toBuilder().continuationToken(null).startAfter(after)
+                .maxKeys(window + 1).build());
         // The back end's page mixes objects and prefixes; both are ordered by stored name.
         List<Object[]> entries = new ArrayList<>();
         for (S3Object o : all.contents()) {
@@ -147,7 +171,7 @@ final class ListingSnapshots {
         }
         entries.sort((a, b) -> ((String) a[0]).compareTo((String) b[0]));
         boolean complete = all.nextContinuationToken() == null;
-        int keep = complete ? entries.size() : Math.min(entries.size(), WINDOW);
+        int keep = complete ? entries.size() : Math.min(entries.size(), window);
         if (!complete && keep > 0) {
             // Keep only what lies before the back end's last name: past it, the next scan takes over.
             String lastScanned = all.nextContinuationToken();
@@ -199,10 +223,16 @@ final class ListingSnapshots {
     private void remember(Snapshot s) {
         synchronized (snapshots) {
             long now = System.nanoTime();
+            long held = s.names().length;
+            for (Snapshot old : snapshots.values()) {
+                held += old.names().length;
+            }
+            // Least recently used first.
             Iterator<Snapshot> it = snapshots.values().iterator();
             while (it.hasNext()) {
                 Snapshot old = it.next();
-                if (now - old.used()[0] > IDLE_NANOS || snapshots.size() >= MAX_SNAPSHOTS) {
+                if (now - old.used()[0] > IDLE_NANOS || snapshots.size() >= MAX_SNAPSHOTS || held > maxHeldNames) {
+                    held -= old.names().length;
                     it.remove();
                 }
             }

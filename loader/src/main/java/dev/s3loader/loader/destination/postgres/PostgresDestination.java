@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -43,6 +45,8 @@ public final class PostgresDestination implements Destination {
     private final PostgresCredentials credentials;
     private final ConnectionPool pool;
     private final CopyWatchdog watchdog = new CopyWatchdog();
+    /** Reads small files ahead of the COPY (see {@link ReadAhead}): as many reads as loads at once can use. */
+    private final ExecutorService readers;
     private volatile List<String> columns;
 
     public PostgresDestination(DatabaseConfig config, S3Client s3, Supplier<SecretsManagerClient> secrets) {
@@ -52,6 +56,18 @@ public final class PostgresDestination implements Destination {
         this.credentials = new PostgresCredentials(config.postgres(), secrets);
         this.pool = new ConnectionPool(credentials, config.postgres(), config.maxConcurrency(), config.postgres().connectTimeout(),
                 config.loadTimeout());
+        this.readers = Executors.newFixedThreadPool(config.maxConcurrency() * ReadAhead.AHEAD,
+                Thread.ofPlatform().name("s3loader-pg-read-", 0).daemon(true).factory());
+    }
+
+    /**
+     * Every read of a file is a GetObject conditional on the etag ({@link FileSource}): a replaced or
+     * gone version is {@link LoadResult.SourceChanged}, and a file the ledger holds is only moved,
+     * by a copy conditional on the etag too. No HEAD per file is needed first.
+     */
+    @Override
+    public boolean checksTheVersionItself() {
+        return true;
     }
 
     @Override
@@ -88,7 +104,7 @@ public final class PostgresDestination implements Destination {
         Map<FileMessage, LoadResult> results;
         try {
             List<String> cols = prepare(c, budget);
-            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog).run(files);
+            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog, readers).run(files);
         } catch (SQLException e) {
             lease.broken(); // closing it rolls the transaction back
             throw failure("batch " + batchId + " was not loaded", e);
@@ -254,5 +270,6 @@ public final class PostgresDestination implements Destination {
     public void close() {
         pool.close();
         watchdog.close();
+        readers.shutdownNow();
     }
 }

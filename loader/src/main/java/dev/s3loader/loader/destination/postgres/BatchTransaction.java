@@ -57,8 +57,8 @@ final class BatchTransaction {
     private final String batchId;
     private final LoadBudget budget;
     private final CopyWatchdog watchdog;
-    /** Reads small files ahead of their turn. */
-    private final java.util.concurrent.ExecutorService readers;
+    /** Reads small files ahead of their turn, in {@link #claimOrder}. */
+    private final ReadAhead ahead;
     /** Set once a file ran out of time: no further file is started. */
     private boolean outOfTime;
     /** Whether the last file's savepoint is still to be released (done in the next file's first round trip). */
@@ -67,7 +67,7 @@ final class BatchTransaction {
     private static final String SAVEPOINT = "s3loader_file";
 
     BatchTransaction(Connection c, DatabaseConfig config, PostgresSql sql, FileSource source, List<String> columns,
-                     String batchId, LoadBudget budget, CopyWatchdog watchdog, java.util.concurrent.ExecutorService readers) {
+                     String batchId, LoadBudget budget, CopyWatchdog watchdog, ReadAhead ahead) {
         this.c = c;
         this.config = config;
         this.sql = sql;
@@ -76,7 +76,12 @@ final class BatchTransaction {
         this.batchId = batchId;
         this.budget = budget;
         this.watchdog = watchdog;
-        this.readers = readers;
+        this.ahead = ahead;
+    }
+
+    /** The order a batch's files are claimed and loaded in: one global order, so two batches never deadlock. */
+    static List<FileMessage> claimOrder(List<FileMessage> files) {
+        return files.stream().sorted(CLAIM_ORDER).toList();
     }
 
     /**
@@ -101,8 +106,9 @@ final class BatchTransaction {
         }
         Map<FileMessage, LoadResult> results = new LinkedHashMap<>();
         // Claims in one global order: two batches sharing files wait for each other instead of deadlocking.
-        List<FileMessage> ordered = files.stream().sorted(CLAIM_ORDER).toList();
+        List<FileMessage> ordered = claimOrder(files);
         List<FileMessage> toLoad = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
         if (!budget.roomForAnotherFile()) {
             outOfTime = true;
             ordered.forEach(f -> results.put(f, new LoadResult.Retry(f, "not started: the batch's deadline was near")));
@@ -113,26 +119,26 @@ final class BatchTransaction {
                         + "while waiting for another worker's claim on one of its files"));
             }
             Set<String> seen = new HashSet<>();
-            for (FileMessage f : ordered) {
+            for (int i = 0; i < ordered.size(); i++) {
+                FileMessage f = ordered.get(i);
                 if (claimed.contains(id(f)) && seen.add(id(f))) {
                     toLoad.add(f);
+                    positions.add(i);
                 } else {
                     results.put(f, new LoadResult.AlreadyLoaded(f));
                 }
             }
         }
-        try (ReadAhead ahead = new ReadAhead(source, readers, toLoad)) {
-            for (int i = 0; i < toLoad.size(); i++) {
-                FileMessage f = toLoad.get(i);
-                if (outOfTime || !budget.roomForAnotherFile()) {
-                    outOfTime = true;
-                    results.put(f, new LoadResult.Retry(f, "not started: the batch's deadline was near"));
-                    continue;
-                }
-                Instant started = budget.now();
-                results.put(f, loadOne(f, ahead.take(i, budget)));
-                budget.fileTook(started);
+        for (int i = 0; i < toLoad.size(); i++) {
+            FileMessage f = toLoad.get(i);
+            if (outOfTime || !budget.roomForAnotherFile()) {
+                outOfTime = true;
+                results.put(f, new LoadResult.Retry(f, "not started: the batch's deadline was near"));
+                continue;
             }
+            Instant started = budget.now();
+            results.put(f, loadOne(f, ahead.take(positions.get(i), budget)));
+            budget.fileTook(started);
         }
         if (outOfTime) {
             LOG.warning("batch " + batchId + " stopped at its deadline: "

@@ -45,7 +45,10 @@ public final class PostgresDestination implements Destination {
     private final PostgresCredentials credentials;
     private final ConnectionPool pool;
     private final CopyWatchdog watchdog = new CopyWatchdog();
-    /** Reads small files ahead of the COPY (see {@link ReadAhead}): as many reads as loads at once can use. */
+    /**
+     * Reads small files ahead of the COPY (see {@link ReadAhead}); each batch in progress keeps at
+     * most {@link ReadAhead#AHEAD} reads going, so the threads are bounded by the batches at once.
+     */
     private final ExecutorService readers;
     private volatile List<String> columns;
 
@@ -56,8 +59,7 @@ public final class PostgresDestination implements Destination {
         this.credentials = new PostgresCredentials(config.postgres(), secrets);
         this.pool = new ConnectionPool(credentials, config.postgres(), config.maxConcurrency(), config.postgres().connectTimeout(),
                 config.loadTimeout());
-        this.readers = Executors.newFixedThreadPool(config.maxConcurrency() * ReadAhead.AHEAD,
-                Thread.ofPlatform().name("s3loader-pg-read-", 0).daemon(true).factory());
+        this.readers = Executors.newCachedThreadPool(Thread.ofPlatform().name("s3loader-pg-read-", 0).daemon(true).factory());
     }
 
     /**
@@ -80,12 +82,20 @@ public final class PostgresDestination implements Destination {
         if (!budget.roomForAnotherFile()) {
             return allRetry(files, "not started: the batch's deadline was too near to load anything");
         }
-        Optional<ConnectionPool.Lease> slot = pool.acquire(budget);
-        if (slot.isEmpty()) {
-            return allRetry(files, "not started: no database slot (MAX_CONCURRENCY) came free before the batch's deadline");
+        // Reading starts before the wait for a slot: a batch that waits has its first files in hand when it gets one.
+        try (ReadAhead ahead = new ReadAhead(source, readers, BatchTransaction.claimOrder(files))) {
+            Optional<ConnectionPool.Lease> slot = pool.acquire(budget);
+            if (slot.isEmpty()) {
+                return allRetry(files, "not started: no database slot (MAX_CONCURRENCY) came free before the batch's deadline");
+            }
+            return loadWith(slot.get(), files, batchId, budget, ahead, started);
         }
-        try (ConnectionPool.Lease lease = slot.get()) {
-            Map<FileMessage, LoadResult> results = loadIn(lease, files, batchId, budget);
+    }
+
+    private List<LoadResult> loadWith(ConnectionPool.Lease slot, List<FileMessage> files, String batchId, LoadBudget budget,
+                                      ReadAhead ahead, long started) {
+        try (ConnectionPool.Lease lease = slot) {
+            Map<FileMessage, LoadResult> results = loadIn(lease, files, batchId, budget, ahead);
             LOG.info(String.format("postgres batch %s: %d files, %d rows, %.2fs", batchId, files.size(),
                     results.values().stream().mapToLong(r -> r instanceof LoadResult.Loaded l ? l.rows() : 0).sum(),
                     (System.nanoTime() - started) / 1e9));
@@ -99,12 +109,12 @@ public final class PostgresDestination implements Destination {
     }
 
     private Map<FileMessage, LoadResult> loadIn(ConnectionPool.Lease lease, List<FileMessage> files, String batchId,
-                                                LoadBudget budget) {
+                                                LoadBudget budget, ReadAhead ahead) {
         Connection c = lease.connection();
         Map<FileMessage, LoadResult> results;
         try {
             List<String> cols = prepare(c, budget);
-            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog, readers).run(files);
+            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog, ahead).run(files);
         } catch (SQLException e) {
             lease.broken(); // closing it rolls the transaction back
             throw failure("batch " + batchId + " was not loaded", e);

@@ -18,8 +18,11 @@ import software.amazon.awssdk.core.ResponseInputStream;
  * Reads the next small files of a batch from S3 while the connection COPYs the current one: a
  * file of a few KiB costs a GET's latency and almost no COPY time, so reading them one after the
  * other left the connection idle most of the batch. Only files up to {@link #MAX_BYTES} are read
- * ahead, whole, and at most {@link #AHEAD} at a time, so the memory a batch holds stays bounded
- * whatever its size; a larger file is streamed by the loading thread as before.
+ * ahead, whole, and at most {@link #AHEAD} at a time, so a batch in progress holds at most
+ * AHEAD x MAX_BYTES whatever its size (a container holds POLLERS batches); a larger file is
+ * streamed by the loading thread as before. Reading starts before the claims, so a redelivered
+ * file the ledger already holds may be read once for nothing: its read is abandoned when it is
+ * passed over.
  */
 final class ReadAhead implements AutoCloseable {
     /** Files up to this size are read ahead whole; larger ones stream (memory stays flat in file size). */
@@ -85,7 +88,12 @@ final class ReadAhead implements AutoCloseable {
         }
     }
 
-    /** @param files the batch's files in the order they will be loaded */
+    /**
+     * Starts reading the first files at once (before the batch has its connection, so the reads
+     * overlap the wait for a slot and the claims).
+     *
+     * @param files the batch's files in the order they will be loaded
+     */
     ReadAhead(FileSource source, ExecutorService readers, List<FileMessage> files) {
         this.source = source;
         this.readers = readers;
@@ -137,16 +145,20 @@ final class ReadAhead implements AutoCloseable {
     }
 
     /**
-     * The body of file {@code i} (files are taken in order), read ahead; null for a file too large
-     * to read ahead, which the caller streams. Waits no longer than the budget's work time.
+     * The body of file {@code i}, read ahead; null for a file too large to read ahead, which the
+     * caller streams. Files are taken in order, and files passed over (the ledger holds them) are
+     * dropped unread or their read abandoned. Waits no longer than the budget's work time.
      */
     Body take(int i, LoadBudget budget) {
-        if (i != next) {
+        if (i < next) {
             throw new IllegalStateException("files are taken in order: asked for " + i + ", next is " + next);
         }
+        for (int skipped = next; skipped < i; skipped++) {
+            slots.get(skipped).abort();
+        }
         next = i + 1;
-        if (i + AHEAD < files.size()) {
-            start(i + AHEAD);
+        for (int j = next; j < files.size() && j <= i + AHEAD; j++) {
+            start(j);
         }
         Slot s = slots.get(i);
         Future<Body> f = s.body;

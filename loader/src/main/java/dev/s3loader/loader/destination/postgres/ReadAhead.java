@@ -65,6 +65,8 @@ final class ReadAhead implements AutoCloseable {
         volatile Future<Body> body;
         volatile ResponseInputStream<?> response;
         volatile boolean aborted;
+        /** The body was read to its end: its connection went back to the client's pool, not to be aborted. */
+        volatile boolean finished;
 
         Slot(FileMessage file) {
             this.file = file;
@@ -73,7 +75,7 @@ final class ReadAhead implements AutoCloseable {
         void abort() {
             aborted = true;
             ResponseInputStream<?> r = response;
-            if (r != null) {
+            if (r != null && !finished) {
                 r.abort();
                 try {
                     r.close();
@@ -135,7 +137,9 @@ final class ReadAhead implements AutoCloseable {
             return new Body.OutOfTime();
         }
         try (InputStream in = r) {
-            return new Body.Read(in.readAllBytes());
+            byte[] bytes = in.readAllBytes();
+            s.finished = true;
+            return new Body.Read(bytes);
         } catch (IOException e) {
             return s.aborted ? new Body.OutOfTime() : new Body.ReadFailed(e);
         } catch (RuntimeException e) {

@@ -9,9 +9,12 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Savepoint;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,17 +25,24 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 /**
- * One batch in one transaction: for each file, in its own savepoint, claim its ledger row, then
- * COPY it. A file whose row the ledger already holds is skipped; a file the database rejects is
- * rolled back to its savepoint alone and reported with the database's line and column; the rest
- * commit together with their ledger rows. Any other SQL failure aborts the whole transaction and
- * is thrown: nothing of the batch is then loaded.
+ * One batch in one transaction: claim every file's ledger row in one statement, then COPY each
+ * claimed file in its own savepoint, then record the row counts (and drop the claims of files not
+ * loaded) in one statement. A file whose row the ledger already holds is skipped; a file the
+ * database rejects is rolled back to its savepoint alone and reported with the database's line
+ * and column; the rest commit together with their ledger rows. Any other SQL failure aborts the
+ * whole transaction and is thrown: nothing of the batch is then loaded.
+ *
+ * <p>Round trips are what a batch of small files costs, so a file takes three: its savepoint
+ * (with the previous file's release and its statement_timeout), the COPY's start and its end.
+ * Small files are read from S3 ahead of their turn ({@link ReadAhead}), so the connection does not
+ * wait for a GET per file.
  *
  * <p>The batch's {@link LoadBudget} bounds it: every statement runs under a statement_timeout
- * that ends with the work time, a stalled file body is aborted by the {@link CopyWatchdog}, and
- * no file is started without room for it. The file that runs out of time is rolled back to its
- * savepoint and, with every file not started, handed back as {@link LoadResult.Retry}; what is
- * done commits. A retried file's claim is rolled back with it, so its next delivery loads it once.
+ * that ends with the work time, a stalled file body is aborted by the {@link CopyWatchdog} (or,
+ * read ahead, by the wait for it), and no file is started without room for it. The file that runs
+ * out of time is rolled back to its savepoint and, with every file not started, handed back as
+ * {@link LoadResult.Retry}; what is done commits. A retried file's claim is dropped in the same
+ * transaction, so its next delivery loads it once.
  */
 final class BatchTransaction {
     private static final Logger LOG = Logger.getLogger(BatchTransaction.class.getName());
@@ -47,11 +57,17 @@ final class BatchTransaction {
     private final String batchId;
     private final LoadBudget budget;
     private final CopyWatchdog watchdog;
+    /** Reads small files ahead of their turn, in {@link #claimOrder}. */
+    private final ReadAhead ahead;
     /** Set once a file ran out of time: no further file is started. */
     private boolean outOfTime;
+    /** Whether the last file's savepoint is still to be released (done in the next file's first round trip). */
+    private boolean savepointOpen;
+    /** One name for every file's savepoint: each is released before the next is set. */
+    private static final String SAVEPOINT = "s3loader_file";
 
     BatchTransaction(Connection c, DatabaseConfig config, PostgresSql sql, FileSource source, List<String> columns,
-                     String batchId, LoadBudget budget, CopyWatchdog watchdog) {
+                     String batchId, LoadBudget budget, CopyWatchdog watchdog, ReadAhead ahead) {
         this.c = c;
         this.config = config;
         this.sql = sql;
@@ -60,6 +76,12 @@ final class BatchTransaction {
         this.batchId = batchId;
         this.budget = budget;
         this.watchdog = watchdog;
+        this.ahead = ahead;
+    }
+
+    /** The order a batch's files are claimed and loaded in: one global order, so two batches never deadlock. */
+    static List<FileMessage> claimOrder(List<FileMessage> files) {
+        return files.stream().sorted(CLAIM_ORDER).toList();
     }
 
     /**
@@ -84,15 +106,38 @@ final class BatchTransaction {
         }
         Map<FileMessage, LoadResult> results = new LinkedHashMap<>();
         // Claims in one global order: two batches sharing files wait for each other instead of deadlocking.
-        for (FileMessage f : files.stream().sorted(CLAIM_ORDER).toList()) {
+        List<FileMessage> ordered = claimOrder(files);
+        List<FileMessage> toLoad = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        if (!budget.roomForAnotherFile()) {
+            outOfTime = true;
+            ordered.forEach(f -> results.put(f, new LoadResult.Retry(f, "not started: the batch's deadline was near")));
+        } else {
+            Set<String> claimed = claimAll(ordered);
+            if (claimed == null) {
+                return sameFor(ordered, f -> new LoadResult.Retry(f, "not loaded: the batch's deadline passed "
+                        + "while waiting for another worker's claim on one of its files"));
+            }
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < ordered.size(); i++) {
+                FileMessage f = ordered.get(i);
+                if (claimed.contains(id(f)) && seen.add(id(f))) {
+                    toLoad.add(f);
+                    positions.add(i);
+                } else {
+                    results.put(f, new LoadResult.AlreadyLoaded(f));
+                }
+            }
+        }
+        for (int i = 0; i < toLoad.size(); i++) {
+            FileMessage f = toLoad.get(i);
             if (outOfTime || !budget.roomForAnotherFile()) {
                 outOfTime = true;
                 results.put(f, new LoadResult.Retry(f, "not started: the batch's deadline was near"));
                 continue;
             }
             Instant started = budget.now();
-            statementTimeout(budget.workStatementTimeoutMillis());
-            results.put(f, loadOne(f));
+            results.put(f, loadOne(f, ahead.take(positions.get(i), budget)));
             budget.fileTook(started);
         }
         if (outOfTime) {
@@ -101,7 +146,16 @@ final class BatchTransaction {
                     + files.size() + " files go back to the queue");
         }
         boolean anyLoaded = results.values().stream().anyMatch(r -> r instanceof LoadResult.Loaded);
-        statementTimeout(budget.finishStatementTimeoutMillis());
+        StringBuilder finish = new StringBuilder();
+        if (savepointOpen) {
+            finish.append("RELEASE SAVEPOINT ").append(SAVEPOINT).append("; ");
+            savepointOpen = false;
+        }
+        finish.append("SET LOCAL statement_timeout = ").append(budget.finishStatementTimeoutMillis());
+        try (Statement s = c.createStatement()) {
+            s.execute(finish.toString());
+        }
+        settleClaims(toLoad, results);
         try (Statement s = c.createStatement()) {
             if (anyLoaded && config.mode() == LoadMode.MERGE) {
                 for (String q : sql.merge(columns)) {
@@ -115,75 +169,147 @@ final class BatchTransaction {
         return results;
     }
 
-    private LoadResult loadOne(FileMessage f) throws SQLException {
-        Savepoint sp = c.setSavepoint();
-        try {
-            if (!claim(f)) {
-                c.releaseSavepoint(sp);
-                return new LoadResult.AlreadyLoaded(f);
+    /** Every file with the same result, in the batch's claim order, after the transaction was rolled back. */
+    private static Map<FileMessage, LoadResult> sameFor(List<FileMessage> ordered,
+                                                 java.util.function.Function<FileMessage, LoadResult> result) {
+        Map<FileMessage, LoadResult> out = new LinkedHashMap<>();
+        ordered.forEach(f -> out.put(f, result.apply(f)));
+        return out;
+    }
+
+    /**
+     * Inserts the ledger rows of all the files in one statement, in claim order, and returns the
+     * ones this transaction claimed (the others the ledger holds already). A claim another
+     * transaction holds uncommitted makes it wait; when that wait outlives the work time the whole
+     * transaction is rolled back (nothing was loaded yet) and null returned.
+     */
+    private Set<String> claimAll(List<FileMessage> ordered) throws SQLException {
+        Set<String> claimed = new HashSet<>();
+        try (PreparedStatement p = c.prepareStatement(sql.claimAll())) {
+            p.setString(1, batchId);
+            p.setArray(2, c.createArrayOf("text", ordered.stream().map(FileMessage::key).toArray()));
+            p.setArray(3, c.createArrayOf("text", ordered.stream().map(FileMessage::etag).toArray()));
+            p.setArray(4, c.createArrayOf("int8", ordered.stream().map(FileMessage::size).toArray()));
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    claimed.add(rs.getString(1) + '\0' + rs.getString(2));
+                }
             }
         } catch (SQLException e) {
             if (!PgErrors.cancelled(e)) {
                 throw e;
             }
-            // The claim waited on another transaction's claim of the same file until the work time ran out.
-            c.rollback(sp);
+            c.rollback();
             outOfTime = true;
-            return new LoadResult.Retry(f, "not loaded: the batch's deadline passed while waiting for another "
-                    + "worker's claim on this file");
+            return null;
         }
-        Optional<FileSource.Opened> opened;
-        try {
-            opened = source.open(f);
-        } catch (RuntimeException e) {
-            c.rollback(sp);
-            return new LoadResult.Retry(f, "cannot read the file from S3: " + e.getMessage());
+        return claimed;
+    }
+
+    /** One statement: the row counts of the files loaded, and the claims of the files claimed but not loaded dropped. */
+    private void settleClaims(List<FileMessage> claimed, Map<FileMessage, LoadResult> results) throws SQLException {
+        if (claimed.isEmpty()) {
+            return;
         }
-        if (opened.isEmpty()) {
-            c.rollback(sp);
-            return new LoadResult.SourceChanged(f);
+        try (PreparedStatement p = c.prepareStatement(sql.settleClaims())) {
+            p.setArray(1, c.createArrayOf("text", claimed.stream().map(FileMessage::key).toArray()));
+            p.setArray(2, c.createArrayOf("text", claimed.stream().map(FileMessage::etag).toArray()));
+            p.setArray(3, c.createArrayOf("int8", claimed.stream()
+                    .map(f -> results.get(f) instanceof LoadResult.Loaded l ? (Long) l.rows() : null).toArray()));
+            p.execute();
         }
-        try (FileSource.Opened in = opened.get(); CopyWatchdog.Guard guard = watchdog.watch(in, budget)) {
+    }
+
+    private static String id(FileMessage f) {
+        return f.key() + '\0' + f.etag();
+    }
+
+    /**
+     * Starts a file: one round trip releases the previous file's savepoint, opens this one's and
+     * sets its statement_timeout (a number this code computed, never data).
+     */
+    private void beginFile() throws SQLException {
+        String begin = (savepointOpen ? "RELEASE SAVEPOINT " + SAVEPOINT + "; " : "") + "SAVEPOINT " + SAVEPOINT
+                + "; SET LOCAL statement_timeout = " + budget.workStatementTimeoutMillis();
+        try (Statement s = c.createStatement()) {
+            s.execute(begin);
+        }
+        savepointOpen = true;
+    }
+
+    /** Undoes the current file's COPY; its savepoint stays, released when the next file starts. */
+    private void rollbackFile() throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
+        }
+    }
+
+    private LoadResult loadOne(FileMessage f, ReadAhead.Body body) throws SQLException {
+        FileSource.Opened in;
+        if (body == null) {
+            Optional<FileSource.Opened> opened;
+            try {
+                opened = source.open(f);
+            } catch (RuntimeException e) {
+                return new LoadResult.Retry(f, "cannot read the file from S3: " + e.getMessage());
+            }
+            if (opened.isEmpty()) {
+                return new LoadResult.SourceChanged(f);
+            }
+            in = opened.get();
+        } else {
+            switch (body) {
+                case ReadAhead.Body.Read r -> in = source.inMemory(f, r.bytes());
+                case ReadAhead.Body.Gone g -> {
+                    return new LoadResult.SourceChanged(f);
+                }
+                case ReadAhead.Body.RequestFailed e -> {
+                    return new LoadResult.Retry(f, "cannot read the file from S3: " + e.cause().getMessage());
+                }
+                case ReadAhead.Body.ReadFailed e -> {
+                    return new LoadResult.Retry(f, "reading the file from S3 failed: " + e.cause().getMessage());
+                }
+                case ReadAhead.Body.OutOfTime t -> {
+                    outOfTime = true;
+                    return new LoadResult.Retry(f, "not loaded: the batch's deadline passed while the file was read from S3");
+                }
+            }
+        }
+        try (in; CopyWatchdog.Guard guard = watchdog.watch(in, budget)) {
+            beginFile();
             long rows = copy(in);
             if (rows == 0) {
                 // Nothing to load can be a producer's mistake as easily as a real empty export: a person decides.
-                c.rollback(sp);
+                rollbackFile();
                 String reason = f.size() == 0 ? "the file is empty (0 bytes): no rows to load"
                         : "the file holds no rows (only a header, or nothing but blank lines)";
                 return new LoadResult.Rejected(f, reason, Map.of("rows", "0", "bytes", Long.toString(f.size())));
             }
-            try (PreparedStatement p = c.prepareStatement(sql.recordRows())) {
-                p.setLong(1, rows);
-                p.setString(2, f.key());
-                p.setString(3, f.etag());
-                p.executeUpdate();
-            }
-            c.releaseSavepoint(sp);
             return new LoadResult.Loaded(f, rows);
         } catch (SQLException | IOException e) {
-            return failed(f, sp, opened.get(), e);
+            return failed(f, in, e);
         }
     }
 
     /** Settles a file whose COPY failed: its savepoint is rolled back; the cause decides what happens to it. */
-    private LoadResult failed(FileMessage f, Savepoint sp, FileSource.Opened in, Exception e) throws SQLException {
+    private LoadResult failed(FileMessage f, FileSource.Opened in, Exception e) throws SQLException {
         if (in.abortedForDeadline()) {
-            return outOfTime(f, sp);
+            return outOfTime(f);
         }
         if (in.readFailure().isPresent()) {
-            c.rollback(sp);
+            rollbackFile();
             return new LoadResult.Retry(f, "reading the file from S3 failed: " + in.readFailure().get().getMessage());
         }
         if (in.formatFailure().isPresent()) {
-            c.rollback(sp);
+            rollbackFile();
             return new LoadResult.Rejected(f, "not a valid gzip file: " + in.formatFailure().get().getMessage(),
                     Map.of("error", String.valueOf(in.formatFailure().get().getMessage())));
         }
         if (e instanceof SQLException q && PgErrors.cancelled(q)) {
-            return outOfTime(f, sp); // the statement_timeout, which ends with the work time
+            return outOfTime(f); // the statement_timeout, which ends with the work time
         }
         if (e instanceof SQLException q && PgErrors.fileFault(q) && !PgErrors.connectionLost(q)) {
-            c.rollback(sp);
+            rollbackFile();
             Map<String, String> detail = new LinkedHashMap<>(PgErrors.detail(q));
             if (config.format() == FileFormat.JSON && "doc".equals(detail.get("column"))) {
                 detail.remove("column"); // the staging column, not one of the table's
@@ -197,27 +323,16 @@ final class BatchTransaction {
         throw new SQLException("COPY failed: " + e.getMessage(), "08006", e);
     }
 
-    private LoadResult outOfTime(FileMessage f, Savepoint sp) throws SQLException {
-        c.rollback(sp);
+    private LoadResult outOfTime(FileMessage f) throws SQLException {
+        rollbackFile();
         outOfTime = true;
         return new LoadResult.Retry(f, "not loaded: the batch's deadline passed while the file was loading");
     }
 
     /** SET LOCAL statement_timeout: it ends with the transaction, so a pooled connection keeps no limit. */
     private void statementTimeout(long millis) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT set_config('statement_timeout', ?, true)")) {
-            p.setString(1, Long.toString(millis));
-            p.execute();
-        }
-    }
-
-    private boolean claim(FileMessage f) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(sql.claim())) {
-            p.setString(1, f.key());
-            p.setString(2, f.etag());
-            p.setLong(3, f.size());
-            p.setString(4, batchId);
-            return p.executeUpdate() == 1;
+        try (Statement s = c.createStatement()) {
+            s.execute("SET LOCAL statement_timeout = " + millis);
         }
     }
 

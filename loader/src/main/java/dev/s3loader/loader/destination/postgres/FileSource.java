@@ -29,9 +29,16 @@ final class FileSource {
 
     /** The object's content, or empty when that version is gone or was replaced. */
     Optional<Opened> open(FileMessage f) {
-        ResponseInputStream<?> raw;
+        return get(f).map(raw -> opened(f, raw, new Tracked(raw)));
+    }
+
+    /**
+     * The GetObject of exactly that version, its body not read yet; empty when the version is gone
+     * or was replaced. Throws what S3 throws otherwise (after the client's retries).
+     */
+    Optional<ResponseInputStream<?>> get(FileMessage f) {
         try {
-            raw = s3.getObject(b -> b.bucket(f.bucket()).key(f.key()).ifMatch(f.etag()));
+            return Optional.of(s3.getObject(b -> b.bucket(f.bucket()).key(f.key()).ifMatch(f.etag())));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
@@ -40,20 +47,30 @@ final class FileSource {
             }
             throw e;
         }
-        Tracked s3Stream = new Tracked(raw);
+    }
+
+    /** A file's content already read whole from S3 (by {@link ReadAhead}): decompressed as it is read, like a stream. */
+    Opened inMemory(FileMessage f, byte[] body) {
+        return opened(f, null, new Tracked(new java.io.ByteArrayInputStream(body)));
+    }
+
+    private Opened opened(FileMessage f, ResponseInputStream<?> raw, Tracked s3Stream) {
         if (!compression.gzip(f.key())) {
-            return Optional.of(new Opened(s3Stream, raw, s3Stream, null));
+            return new Opened(s3Stream, raw, s3Stream, null);
         }
         try {
             Tracked gzip = new Tracked(new GZIPInputStream(s3Stream, 64 * 1024));
-            return Optional.of(new Opened(gzip, raw, s3Stream, gzip));
+            return new Opened(gzip, raw, s3Stream, gzip);
         } catch (IOException e) {
             // The gzip header is read here already.
-            return Optional.of(new Opened(new Failing(e), raw, s3Stream, new Tracked(new Failing(e)).fail(e)));
+            return new Opened(new Failing(e), raw, s3Stream, new Tracked(new Failing(e)).fail(e));
         }
     }
 
-    /** A stream to COPY from, and which layer (if any) failed while it was read. */
+    /**
+     * A stream to COPY from, and which layer (if any) failed while it was read; {@code response} is
+     * null for a body already in memory.
+     */
     record Opened(InputStream stream, ResponseInputStream<?> response, Tracked s3, Tracked gzip)
             implements AutoCloseable {
         /** The S3 read itself failed: the network, not the file. */
@@ -72,7 +89,9 @@ final class FileSource {
          */
         void abortForDeadline() {
             s3.deadline = true;
-            response.abort();
+            if (response != null) {
+                response.abort();
+            }
             close();
         }
 

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -43,6 +45,11 @@ public final class PostgresDestination implements Destination {
     private final PostgresCredentials credentials;
     private final ConnectionPool pool;
     private final CopyWatchdog watchdog = new CopyWatchdog();
+    /**
+     * Reads small files ahead of the COPY (see {@link ReadAhead}); each batch in progress keeps at
+     * most {@link ReadAhead#AHEAD} reads going, so the threads are bounded by the batches at once.
+     */
+    private final ExecutorService readers;
     private volatile List<String> columns;
 
     public PostgresDestination(DatabaseConfig config, S3Client s3, Supplier<SecretsManagerClient> secrets) {
@@ -52,6 +59,17 @@ public final class PostgresDestination implements Destination {
         this.credentials = new PostgresCredentials(config.postgres(), secrets);
         this.pool = new ConnectionPool(credentials, config.postgres(), config.maxConcurrency(), config.postgres().connectTimeout(),
                 config.loadTimeout());
+        this.readers = Executors.newCachedThreadPool(Thread.ofPlatform().name("s3loader-pg-read-", 0).daemon(true).factory());
+    }
+
+    /**
+     * Every read of a file is a GetObject conditional on the etag ({@link FileSource}): a replaced or
+     * gone version is {@link LoadResult.SourceChanged}, and a file the ledger holds is only moved,
+     * by a copy conditional on the etag too. No HEAD per file is needed first.
+     */
+    @Override
+    public boolean checksTheVersionItself() {
+        return true;
     }
 
     @Override
@@ -64,12 +82,20 @@ public final class PostgresDestination implements Destination {
         if (!budget.roomForAnotherFile()) {
             return allRetry(files, "not started: the batch's deadline was too near to load anything");
         }
-        Optional<ConnectionPool.Lease> slot = pool.acquire(budget);
-        if (slot.isEmpty()) {
-            return allRetry(files, "not started: no database slot (MAX_CONCURRENCY) came free before the batch's deadline");
+        // Reading starts before the wait for a slot: a batch that waits has its first files in hand when it gets one.
+        try (ReadAhead ahead = new ReadAhead(source, readers, BatchTransaction.claimOrder(files))) {
+            Optional<ConnectionPool.Lease> slot = pool.acquire(budget);
+            if (slot.isEmpty()) {
+                return allRetry(files, "not started: no database slot (MAX_CONCURRENCY) came free before the batch's deadline");
+            }
+            return loadWith(slot.get(), files, batchId, budget, ahead, started);
         }
-        try (ConnectionPool.Lease lease = slot.get()) {
-            Map<FileMessage, LoadResult> results = loadIn(lease, files, batchId, budget);
+    }
+
+    private List<LoadResult> loadWith(ConnectionPool.Lease slot, List<FileMessage> files, String batchId, LoadBudget budget,
+                                      ReadAhead ahead, long started) {
+        try (ConnectionPool.Lease lease = slot) {
+            Map<FileMessage, LoadResult> results = loadIn(lease, files, batchId, budget, ahead);
             LOG.info(String.format("postgres batch %s: %d files, %d rows, %.2fs", batchId, files.size(),
                     results.values().stream().mapToLong(r -> r instanceof LoadResult.Loaded l ? l.rows() : 0).sum(),
                     (System.nanoTime() - started) / 1e9));
@@ -83,12 +109,12 @@ public final class PostgresDestination implements Destination {
     }
 
     private Map<FileMessage, LoadResult> loadIn(ConnectionPool.Lease lease, List<FileMessage> files, String batchId,
-                                                LoadBudget budget) {
+                                                LoadBudget budget, ReadAhead ahead) {
         Connection c = lease.connection();
         Map<FileMessage, LoadResult> results;
         try {
             List<String> cols = prepare(c, budget);
-            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog).run(files);
+            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog, ahead).run(files);
         } catch (SQLException e) {
             lease.broken(); // closing it rolls the transaction back
             throw failure("batch " + batchId + " was not loaded", e);
@@ -254,5 +280,6 @@ public final class PostgresDestination implements Destination {
     public void close() {
         pool.close();
         watchdog.close();
+        readers.shutdownNow();
     }
 }

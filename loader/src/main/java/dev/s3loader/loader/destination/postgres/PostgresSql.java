@@ -42,16 +42,31 @@ final class PostgresSql {
     }
 
     /**
-     * Claims a file: inserts its ledger row unless one exists. A concurrent uncommitted claim of the
-     * same (key, etag) makes this wait for that transaction, then do nothing if it committed.
+     * Claims a batch's files in one statement: batch id, then keys, etags and sizes as arrays, in the
+     * order given (the global claim order, so two batches sharing files never deadlock). Returns the
+     * (key, etag) of each row this statement inserted; a row another transaction holds uncommitted
+     * makes it wait, then skip the row if that transaction committed.
      */
-    String claim() {
-        return "INSERT INTO " + ledger + " (\"key\", \"etag\", \"size\", \"batch_id\") VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (\"key\", \"etag\") DO NOTHING";
+    String claimAll() {
+        return "INSERT INTO " + ledger + " (\"key\", \"etag\", \"size\", \"batch_id\") "
+                + "SELECT f.\"key\", f.\"etag\", f.\"size\", CAST(? AS text) "
+                + "FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) WITH ORDINALITY "
+                + "AS f(\"key\", \"etag\", \"size\", n) ORDER BY f.n "
+                + "ON CONFLICT (\"key\", \"etag\") DO NOTHING RETURNING \"key\", \"etag\"";
     }
 
-    String recordRows() {
-        return "UPDATE " + ledger + " SET \"row_count\" = ? WHERE \"key\" = ? AND \"etag\" = ?";
+    /**
+     * Ends a batch's claims in one statement: keys, etags and row counts as arrays; a file with a
+     * count gets it recorded, a file without one (not loaded: rejected, gone, or handed back) loses
+     * its claim, so that its next delivery loads it.
+     */
+    String settleClaims() {
+        return "WITH f AS (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) "
+                + "AS f(\"key\", \"etag\", \"rows\")), "
+                + "counted AS (UPDATE " + ledger + " l SET \"row_count\" = f.\"rows\" FROM f "
+                + "WHERE f.\"rows\" IS NOT NULL AND l.\"key\" = f.\"key\" AND l.\"etag\" = f.\"etag\") "
+                + "DELETE FROM " + ledger + " l USING f "
+                + "WHERE f.\"rows\" IS NULL AND l.\"key\" = f.\"key\" AND l.\"etag\" = f.\"etag\"";
     }
 
     /** Which of the given (key, etag) pairs the ledger holds: two text arrays, any number of files, one query. */

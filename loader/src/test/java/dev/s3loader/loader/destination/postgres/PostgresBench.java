@@ -43,6 +43,7 @@ public final class PostgresBench {
         int batch = Integer.getInteger("batch", 10);
         int concurrency = Integer.getInteger("concurrency", 4);
         String psql = System.getProperty("psql", "psql");
+        int repeat = Integer.getInteger("repeat", 3);
 
         EmbeddedPostgres pg = SharedServers.postgres();
         EmbeddedS3 s3server = SharedServers.s3();
@@ -69,11 +70,25 @@ public final class PostgresBench {
             long total = (long) files * rows;
             // Warm-up (JIT, connections, S3 client) on a throw-away table, not measured.
             destination(pg, db, s3, messages.subList(0, Math.min(messages.size(), 4 * batch)), batch, 1, "bench_warm");
-            report("postgres destination, 1 connection", total,
-                    destination(pg, db, s3, messages, batch, 1, "bench_dest_1"));
-            report("postgres destination, " + concurrency + " connections", total,
-                    destination(pg, db, s3, messages, batch, concurrency, "bench_dest_n"));
-            report("psql \\copy, 1 session", total, psql(pg, db, dir, files, psql));
+            // The three take turns, round after round: on a shared machine the load changes within a
+            // minute, and a ratio means something only between figures taken side by side.
+            String one = "postgres destination, 1 connection";
+            String many = "postgres destination, " + concurrency + " connections";
+            String copy = "psql \\copy, 1 session";
+            Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
+            for (int round = 1; round <= repeat; round++) {
+                System.out.printf("round %d of %d%n", round, repeat);
+                record(rates, one, total, destination(pg, db, s3, messages, batch, 1, "bench_dest_1"));
+                record(rates, many, total, destination(pg, db, s3, messages, batch, concurrency, "bench_dest_n"));
+                record(rates, copy, total, psql(pg, db, dir, files, psql));
+            }
+            System.out.printf("%nmedian of %d rounds:%n", repeat);
+            double base = median(rates.getOrDefault(copy, List.of()));
+            for (var e : rates.entrySet()) {
+                double m = median(e.getValue());
+                System.out.printf("%-40s %,10.0f rows/s%s%n", e.getKey(), m,
+                        Double.isNaN(base) ? "" : String.format("  %.2f x psql \\copy", m / base));
+            }
         } finally {
             try (Stream<Path> walk = Files.walk(dir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -146,11 +161,21 @@ public final class PostgresBench {
         return seconds;
     }
 
-    private static void report(String what, long rows, double seconds) {
+    private static void record(Map<String, List<Double>> rates, String what, long rows, double seconds) {
         if (Double.isNaN(seconds)) {
             return;
         }
-        System.out.printf("%-40s %10d rows in %6.2f s = %,10.0f rows/s%n", what, rows, seconds, rows / seconds);
+        rates.computeIfAbsent(what, k -> new ArrayList<>()).add(rows / seconds);
+        System.out.printf("  %-40s %10d rows in %6.2f s = %,10.0f rows/s%n", what, rows, seconds, rows / seconds);
+    }
+
+    private static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private static String csv(int file, int rows) {

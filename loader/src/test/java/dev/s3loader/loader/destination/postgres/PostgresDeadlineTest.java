@@ -78,6 +78,8 @@ class PostgresDeadlineTest {
     @Test
     void load_deadlinePassesWhileAFileStreams_doneFilesCommitTheRestRetry_secondDeliveryLoadsTheRest() throws Exception {
         // Arrange: six files; the fourth (in claim order) stalls, and the deadline passes while it does.
+        // It is larger than ReadAhead.MAX_BYTES, so it streams while it is COPYed (a small file is read
+        // ahead, and that stall is the next test's).
         table("t_dl_slow");
         TestClock clock = new TestClock();
         Deadline deadline = Deadline.in(Duration.ofMinutes(10), clock);
@@ -86,7 +88,9 @@ class PostgresDeadlineTest {
         for (int i = 0; i < 3; i++) {
             files.add(h.put("incoming/dl/a" + i + ".csv", csv(i * 10, 4)));
         }
-        files.add(h.put("incoming/dl/b-slow.csv", csv(100, 4)));
+        int slowRows = 80_000; // over a MiB of CSV
+        files.add(h.put("incoming/dl/b-slow.csv", csv(1000, slowRows)));
+        assertThat(files.get(3).size()).isGreaterThan(ReadAhead.MAX_BYTES);
         for (int i = 0; i < 2; i++) {
             files.add(h.put("incoming/dl/c" + i + ".csv", csv(200 + i * 10, 4)));
         }
@@ -108,10 +112,49 @@ class PostgresDeadlineTest {
         assertThat(((LoadResult.Retry) first.get(3)).reason()).contains("deadline");
         assertThat(second.subList(0, 3)).allMatch(r -> r instanceof LoadResult.AlreadyLoaded);
         assertThat(second.subList(3, 6)).allMatch(r -> r instanceof LoadResult.Loaded);
-        assertThat(h.count("SELECT count(*) FROM t_dl_slow")).isEqualTo(24);
-        assertThat(h.count("SELECT count(DISTINCT id) FROM t_dl_slow")).isEqualTo(24);
+        assertThat(h.count("SELECT count(*) FROM t_dl_slow")).isEqualTo(20 + slowRows);
+        assertThat(h.count("SELECT count(DISTINCT id) FROM t_dl_slow")).isEqualTo(20 + slowRows);
         assertThat(h.column("SELECT batch_id FROM t_dl_slow_ledger ORDER BY key"))
                 .containsExactly("dl-1", "dl-1", "dl-1", "dl-2", "dl-2", "dl-2");
+    }
+
+    @Test
+    void load_deadlinePassesWhileASmallFileIsReadAhead_itAndTheRestRetry_secondDeliveryLoadsThemOnce() throws Exception {
+        // Arrange: five small files (read ahead of their turn); the fourth's body stalls until aborted.
+        table("t_dl_ahead");
+        SlowBodies slow = new SlowBodies("/b-stall", () -> { });
+        List<FileMessage> files = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            files.add(h.put("incoming/dl-ahead/a" + i + ".csv", csv(i * 10, 4)));
+        }
+        files.add(h.put("incoming/dl-ahead/b-stall.csv", csv(100, 4)));
+        files.add(h.put("incoming/dl-ahead/c.csv", csv(200, 4)));
+
+        // Act: a deadline a few seconds away, on the real clock; then a second delivery without one.
+        List<LoadResult> first;
+        try (S3Client s3 = slow.client(); PostgresDestination d = destination("t_dl_ahead", s3)) {
+            Deadline deadline = Deadline.in(Duration.ofSeconds(6), Clock.systemUTC());
+            first = CompletableFuture.supplyAsync(() -> d.load(files, "ahead-1", deadline)).get(90, TimeUnit.SECONDS);
+        }
+        slow.release();
+        List<LoadResult> second;
+        try (PostgresDestination d = destination("t_dl_ahead", h.s3)) {
+            second = d.load(files, "ahead-2", Deadline.none());
+        }
+
+        // Assert: the stalled file and the one after it go back (the wait for the stalled read ended
+        // at the work time); what loaded before committed; the second delivery loads the rest, once.
+        assertThat(first.subList(3, 5)).allMatch(r -> r instanceof LoadResult.Retry);
+        assertThat(((LoadResult.Retry) first.get(3)).reason()).contains("deadline");
+        assertThat(first).allMatch(r -> r instanceof LoadResult.Loaded || r instanceof LoadResult.Retry);
+        for (int i = 0; i < 5; i++) {
+            assertThat(second.get(i)).isInstanceOf(first.get(i) instanceof LoadResult.Loaded
+                    ? LoadResult.AlreadyLoaded.class : LoadResult.Loaded.class);
+        }
+        assertThat(h.count("SELECT count(*) FROM t_dl_ahead")).isEqualTo(20);
+        assertThat(h.count("SELECT count(DISTINCT id) FROM t_dl_ahead")).isEqualTo(20);
+        assertThat(h.count("SELECT count(*) FROM t_dl_ahead_ledger")).isEqualTo(5);
+        assertThat(h.count("SELECT sum(row_count) FROM t_dl_ahead_ledger")).isEqualTo(20);
     }
 
     @Test

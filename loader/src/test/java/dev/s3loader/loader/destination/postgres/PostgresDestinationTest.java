@@ -84,6 +84,58 @@ class PostgresDestinationTest {
     }
 
     @Test
+    void batchOfTen_oneTransaction_threeRoundTripsPerFile_noHeadPerFile() {
+        // Arrange: a loader whose S3 client counts requests by operation; a first batch opens the
+        // connection and creates the ledger, so the measured one is a batch like every later one.
+        table("t_trips");
+        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> requests = new java.util.concurrent.ConcurrentHashMap<>();
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor counter = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                requests.computeIfAbsent(context.request().getClass().getSimpleName(),
+                        k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            }
+        };
+        List<FileMessage> warm = List.of(h.put("incoming/trips/warm.csv", csv(1000, 2)));
+        List<FileMessage> files = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            files.add(h.put("incoming/trips/f" + i + ".csv", csv(i * 5, 5)));
+        }
+        try (software.amazon.awssdk.services.s3.S3Client s3 = dev.s3loader.embedded.SharedServers.s3().newClientBuilder()
+                .overrideConfiguration(dev.s3loader.clients.AwsClients.retries().toBuilder()
+                        .addExecutionInterceptor(dev.s3loader.clients.NoExpectContinueInterceptor.INSTANCE)
+                        .addExecutionInterceptor(counter).build()).build();
+             Loader loader = new Loader(LoaderConfig.fromEnv(h.env("DB_TABLE", "t_trips", "DB_LEDGER_TABLE", "t_trips_ledger")),
+                     new Loader.Clients(s3, () -> null), line -> { }, java.time.Clock.systemUTC())) {
+            assertThat(loader.processor().process(deliveries(warm)).failedMessageIds()).isEmpty();
+            requests.clear();
+
+            // Act
+            BatchOutcome outcome;
+            int trips;
+            try (RoundTrips counted = new RoundTrips()) {
+                outcome = loader.processor().process(deliveries(files));
+                trips = counted.count();
+            }
+
+            // Assert: all loaded and moved, in one transaction (one batch id in the ledger) ...
+            assertThat(outcome.failedMessageIds()).isEmpty();
+            assertThat(outcome.processed()).isEqualTo(10);
+            assertThat(h.count("SELECT count(*) FROM t_trips")).isEqualTo(52);
+            assertThat(h.count("SELECT count(DISTINCT batch_id) FROM t_trips_ledger WHERE key LIKE 'incoming/trips/f%'")).isEqualTo(1);
+            assertThat(h.count("SELECT sum(row_count) FROM t_trips_ledger WHERE key LIKE 'incoming/trips/f%'")).isEqualTo(50);
+            // ... with at most three round trips per file (a savepoint, the COPY's start and its end) and a
+            // fixed few per batch (the connection check, statement timeouts, the claims, the row counts, COMMIT);
+            // one claim, GET, COPY, row count and savepoint release each per file made it 75 before ...
+            assertThat(trips).as("round trips to PostgreSQL for 10 files").isLessThanOrEqualTo(3 * 10 + 8);
+            // ... and S3 asked only what the load and the move need: no HEAD before the conditional GET.
+            assertThat(requests.getOrDefault("HeadObjectRequest", new java.util.concurrent.atomic.AtomicInteger()).get()).isZero();
+            assertThat(requests.get("GetObjectRequest").get()).isEqualTo(10);
+        }
+    }
+
+    @Test
     void crashAfterCommitBeforeMove_redelivery_movesWithoutLoadingAgain() {
         // Arrange: the load commits, then the worker "dies" before moving anything.
         table("t_crash");

@@ -159,6 +159,49 @@ class QueuePollerTest {
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
     }
 
+    @Test
+    void stop_withANextBatchPrefetched_finishesTheCurrentOne_andGivesTheNextBackAtOnce() throws Exception {
+        // Arrange: a 10-minute visibility, so a message not given back could not reappear during the test.
+        dropAndEnqueue("incoming/loading.csv");
+        dropAndEnqueue("incoming/prefetched.csv");
+        CountDownLatch moving = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        StepHook holdFirstMove = (step, file) -> {
+            if (step == Step.COPIED) {
+                moving.countDown();
+                awaitQuietly(release);
+            }
+        };
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, holdFirstMove,
+                Clock.systemUTC());
+        QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 1, Duration.ofMinutes(10), Duration.ofSeconds(1),
+                Duration.ZERO);
+        Thread thread = Thread.ofPlatform().start(poller);
+        assertThat(moving.await(60, TimeUnit.SECONDS)).as("the first batch's move started").isTrue();
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!depth().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE).equals("2")
+                && System.nanoTime() < until) {
+            paceOnTheServer();
+        }
+        assertThat(depth().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).as("both batches held")
+                .isEqualTo("2");
+
+        // Act
+        poller.stop();
+        release.countDown();
+        thread.join(Duration.ofSeconds(60));
+
+        // Assert: the loading file is moved; the prefetched one is visible again and untouched.
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(exists("processed/loading.csv")).isTrue();
+        assertThat(exists("incoming/prefetched.csv")).isTrue();
+        assertThat(exists("processed/prefetched.csv")).isFalse();
+        assertThat(sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(20).maxNumberOfMessages(10)).messages())
+                .extracting(m -> FileMessage.fromJson(m.body()).key()).containsExactly("incoming/prefetched.csv");
+    }
+
     /** A second's long poll on an empty queue of its own: paces a wait without touching the poller's queue. */
     private void paceOnTheServer() {
         String pace = sqs.createQueue(b -> b.queueName(bucket + "-pace")).queueUrl();

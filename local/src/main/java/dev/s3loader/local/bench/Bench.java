@@ -115,13 +115,6 @@ public final class Bench {
 
         Map<String, Object> seeding = new LinkedHashMap<>();
         long seededBytes = seed(data, files, sdk, rclone.isPresent(), large, seeding);
-        if (options.warmupFiles() > 0) {
-            if (copy) {
-                warmUp(data.resolve("warmup"), new SeedFiles(options.warmupFiles(), options.fileBytes(), options.destination()));
-            } else {
-                notes.add("--warmup applies to the copy destination only; s3loader ran cold");
-            }
-        }
 
         RequestMeter meter = new RequestMeter();
         PipelineWatch watch = new PipelineWatch();
@@ -221,29 +214,6 @@ public final class Bench {
             }
             return s.bytes();
         }
-    }
-
-    /**
-     * The servers run in this JVM, so the first mover meets them (and the SDK) cold and every later
-     * one warm: the pipeline, measured first, paid the just-in-time compiler's warm-up for the
-     * peers. It first moves some files on a scratch server of its own, unmeasured, then closes it.
-     */
-    private void warmUp(Path dir, SeedFiles files) {
-        out.printf("warm-up: the pipeline moves %,d files on a scratch server first (not measured)…%n", files.count());
-        try (EmbeddedS3 server = EmbeddedS3.onDisk(dir.resolve("s3"), 0); S3Client control = controlClient(server)) {
-            server.createBucket(BUCKET);
-            new Seeder(control, options.threads()).seed(BUCKET, "incoming/", files, "seed warm-up");
-        }
-        PipelineWatch watch = new PipelineWatch();
-        watch.begin(files.count(), Progress.silent());
-        try (LocalRuntime rt = new LocalRuntime(new LocalRuntime.Options(dir, 0, 0, 0, BUCKET, options.listInterval(),
-                dir.resolve("metrics")), overrides(), watch, List.of(), watch::startClock);
-             S3Client control = controlClient(rt.s3Server())) {
-            awaitDrained(watch, control, System.nanoTime(), options.timeout());
-        }
-        deleteTree(dir);
-        notes.add("warm-up: before the measured run the pipeline moved " + files.count() + " files on a scratch server in"
-                + " the same JVM (not measured; the peers run after s3loader on a warm JVM; --warmup 0 measures it cold)");
     }
 
     private List<Mover> largeRun(LocalRuntime rt, S3Client control, RequestMeter meter, PipelineWatch watch, long large,

@@ -13,16 +13,14 @@ import java.util.Set;
  */
 public record BenchOptions(int files, int fileBytes, long largeBytes, DestinationKind destination, Path out,
                            Path dataDir, boolean keepData, Set<String> peers, int threads, Duration listInterval,
-                           Duration timeout, String rclone, String psql, int warmupFiles) {
+                           Duration timeout, String rclone, String psql) {
     public static final String USAGE = """
             Usage: scripts/bench [--files N] [--size BYTES] [--large BYTES|0] [--destination copy|postgres]
                                  [--peers sdk,rclone,psql] [--threads 32] [--list-interval 2]
-                                 [--out DIR] [--data-dir DIR] [--keep-data] [--timeout SECONDS] [--warmup N]
+                                 [--out DIR] [--data-dir DIR] [--keep-data] [--timeout SECONDS]
               Sizes take a suffix: 1KiB, 4MiB, 2GiB (or k, m, g). Defaults: 10000 files of 1KiB,
               --large 2GiB (0 skips the large-file run), copy destination, every peer that applies,
-              --out target/bench, --warmup 3000 (copy: files the pipeline moves on a scratch server
-              first, unmeasured, so the JVM the servers share is warm for s3loader as it is for the
-              peers that follow; 0 measures s3loader cold). Environment: RCLONE, PSQL (binaries).
+              --out target/bench. Environment: RCLONE (rclone binary), PSQL (psql binary).
             """;
 
     public BenchOptions {
@@ -37,9 +35,6 @@ public record BenchOptions(int files, int fileBytes, long largeBytes, Destinatio
         }
         if (destination == DestinationKind.REDSHIFT) {
             throw new IllegalArgumentException("--destination must be copy or postgres (the bench has no Redshift peer)");
-        }
-        if (warmupFiles < 0) {
-            throw new IllegalArgumentException("--warmup must be 0 or more files, was " + warmupFiles);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, was " + threads);
@@ -58,7 +53,6 @@ public record BenchOptions(int files, int fileBytes, long largeBytes, Destinatio
         int threads = 32;
         long listSeconds = 2;
         long timeout = 3600;
-        Integer warmup = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--keep-data")) {
@@ -80,7 +74,6 @@ public record BenchOptions(int files, int fileBytes, long largeBytes, Destinatio
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--list-interval" -> listSeconds = Long.parseLong(v);
                 case "--timeout" -> timeout = Long.parseLong(v);
-                case "--warmup" -> warmup = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown argument: " + a);
             }
         }
@@ -98,8 +91,7 @@ public record BenchOptions(int files, int fileBytes, long largeBytes, Destinatio
         }
         return new BenchOptions(files, size, large, destination, out, data == null ? out.resolve("data") : data, keep,
                 peerSet, threads, Duration.ofSeconds(listSeconds), Duration.ofSeconds(timeout),
-                env.getOrDefault("RCLONE", "rclone"), env.getOrDefault("PSQL", "psql"),
-                warmup != null ? warmup : destination == DestinationKind.COPY ? 3000 : 0);
+                env.getOrDefault("RCLONE", "rclone"), env.getOrDefault("PSQL", "psql"));
     }
 
     /** 1024, 1KiB, 1k, 4MiB, 2GiB, 2g. */

@@ -38,7 +38,7 @@ class BenchTest {
         String peers = RclonePeer.version("rclone").isPresent() ? "sdk,rclone" : "sdk";
         BenchOptions options = BenchOptions.parse(new String[] {"--files", Integer.toString(FILES), "--size", "1KiB",
                 "--large", "6MiB", "--peers", peers, "--out", out.toString(), "--data-dir", data.toString(), "--keep-data",
-                "--timeout", "900", "--warmup", "50"}, Map.of());
+                "--timeout", "900"}, Map.of());
 
         // Act
         BenchResult result = new Bench(options, new PrintStream(PrintStream.nullOutputStream()), Map.of()).run("bench test");
@@ -47,7 +47,6 @@ class BenchTest {
 
         // Assert: the counts it reports, and the objects themselves on the server's disk.
         assertThat(result.pipeline().files()).isEqualTo(FILES);
-        assertThat(result.notes()).anyMatch(n -> n.startsWith("warm-up: before the measured run the pipeline moved 50 files"));
         assertThat(result.verified()).containsEntry("incoming", 0L).containsEntry("processed", (long) FILES)
                 .containsEntry("sdkProcessed", (long) FILES).containsEntry("sdkIncoming", 0L);
         SeedFiles seeded = new SeedFiles(FILES, 1024, DestinationKind.COPY);
@@ -139,9 +138,5 @@ class BenchTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--peers", "s5cmd"}, Map.of()))
                 .hasMessageContaining("s5cmd");
         assertThat(BenchOptions.parse(new String[] {"--large", "2GiB"}, Map.of()).largeBytes()).isEqualTo(2L << 30);
-        assertThat(BenchOptions.parse(new String[] {}, Map.of()).warmupFiles()).as("copy warms up by default").isEqualTo(3000);
-        assertThat(BenchOptions.parse(new String[] {"--destination", "postgres"}, Map.of()).warmupFiles()).isZero();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--warmup", "-1"}, Map.of()))
-                .hasMessageContaining("--warmup");
     }
 }

@@ -10,9 +10,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +32,12 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * to X messages a batch (as the event source mapping would), keeps them hidden while the batch
  * runs, deletes the ones that succeeded and leaves the rest to reappear. {@link #stop()} lets the
  * batch in hand finish.
+ *
+ * <p>While a batch loads, the poller already receives the next one (one short poll, on a thread of
+ * its own), so that the receive's round trip and the wait for a batch's slowest file do not leave
+ * the loader idle between batches. It still loads one batch at a time: a poller is one database
+ * connection for the database destinations, and the prefetched batch only waits, kept hidden by
+ * the same heartbeat. A stop or a hand-back gives a prefetched batch back to the queue at once.
  */
 public final class QueuePoller implements Runnable {
     private static final Logger LOG = Logger.getLogger(QueuePoller.class.getName());
@@ -41,11 +50,13 @@ public final class QueuePoller implements Runnable {
     private final Duration batchingWindow;
     private final Duration batchDeadline;
     private final ScheduledExecutorService heartbeat;
+    /** Receives the next batch while the current one loads. */
+    private final ExecutorService prefetch;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean givenUp;
-    /** The batch being loaded, or null; its heartbeat, and whether it was handed back. */
-    private volatile InHand inHand;
+    /** The batches this poller holds: the one loading and the one received to load next; each with its heartbeat. */
+    private final Set<InHand> held = ConcurrentHashMap.newKeySet();
 
     private static final class InHand {
         final List<Message> messages;
@@ -78,6 +89,7 @@ public final class QueuePoller implements Runnable {
         this.batchingWindow = batchingWindow;
         this.batchDeadline = batchDeadline;
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).factory());
+        this.prefetch = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("s3loader-prefetch").daemon(true).factory());
     }
 
     /** Takes no new batch; the batch in hand runs on. */
@@ -95,42 +107,53 @@ public final class QueuePoller implements Runnable {
     }
 
     /**
-     * Gives up the batch in hand: its heartbeat stops (and any extension under way is waited for, so
-     * none lands after this), then its messages become visible at once instead of after the
-     * visibility timeout. Stops the poller too. Returns the number of messages handed back.
+     * Gives up the batches in hand, the loading one and a prefetched one: their heartbeat stops (and
+     * any extension or prefetch under way is waited for, so none lands after this), then their
+     * messages become visible at once instead of after the visibility timeout. Stops the poller too.
+     * Returns the number of messages handed back.
      */
     public int handBack() {
         givenUp = true;
         stop();
-        InHand batch = inHand;
-        if (batch == null) {
-            return 0;
-        }
-        synchronized (batch) {
-            if (batch.handedBack) {
-                return 0;
-            }
-            batch.handedBack = true;
-            if (batch.keepHidden != null) {
+        // A prefetch under way finishes its short poll and, seeing givenUp, gives its messages back itself.
+        drain(prefetch);
+        List<InHand> mine = new ArrayList<>();
+        for (InHand batch : held) {
+            synchronized (batch) {
+                if (batch.handedBack) {
+                    continue;
+                }
+                batch.handedBack = true;
                 batch.keepHidden.cancel(false);
             }
+            mine.add(batch);
         }
-        drainHeartbeat();
-        release(batch.messages);
-        return batch.messages.size();
+        // Stopped heartbeats, and any extension under way waited for, so none lands after the release.
+        drain(heartbeat);
+        mine.forEach(b -> {
+            held.remove(b);
+            release(b.messages);
+        });
+        return mine.stream().mapToInt(b -> b.messages.size()).sum();
     }
 
     @Override
     public void run() {
+        Future<InHand> next = null;
         try {
             while (!stopping) {
                 try {
-                    List<Message> batch = receive();
-                    if (stopping && !batch.isEmpty()) {
+                    InHand batch = next != null ? await(next) : hold(receive(waitTime));
+                    next = null;
+                    if (batch == null) {
+                        continue;
+                    }
+                    if (stopping) {
                         // Received by the long poll that was waiting when the stop came: not ours to start.
-                        LOG.info("stopping: " + batch.size() + " message(s) received during the stop go back to the queue");
-                        release(batch);
-                    } else if (!batch.isEmpty()) {
+                        LOG.info("stopping: " + batch.messages.size() + " message(s) received during the stop go back to the queue");
+                        giveBack(batch);
+                    } else {
+                        next = prefetch.submit(() -> stopping ? null : hold(receive(Duration.ZERO)));
                         handle(batch);
                     }
                 } catch (RuntimeException e) {
@@ -139,14 +162,75 @@ public final class QueuePoller implements Runnable {
                 }
             }
         } finally {
+            if (next != null) {
+                try {
+                    InHand unstarted = await(next);
+                    if (unstarted != null && giveBack(unstarted)) {
+                        LOG.info("stopping: " + unstarted.messages.size() + " prefetched message(s) go back to the queue");
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "the last prefetch failed; nothing was received", e);
+                }
+            }
+            prefetch.shutdownNow();
             heartbeat.shutdownNow();
             stopped.countDown();
         }
     }
 
-    /** Up to X messages: one long poll, then more polls until X arrive or the batching window closes. */
-    List<Message> receive() {
-        List<Message> batch = new ArrayList<>(receive(Math.min(10, batchSize), waitTime));
+    private static InHand await(Future<InHand> next) {
+        try {
+            return next.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the next batch", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Takes received messages in hand: hidden by the heartbeat from now on, and given back by a
+     * hand-back. Null when there are none, or when the poller was given up meanwhile (then they are
+     * back in the queue already).
+     */
+    private InHand hold(List<Message> messages) {
+        if (messages.isEmpty()) {
+            return null;
+        }
+        InHand batch = new InHand(messages);
+        // A third of the visibility timeout: two extensions may fail before the messages reappear.
+        synchronized (batch) {
+            batch.keepHidden = heartbeat.scheduleAtFixedRate(() -> extend(batch),
+                    visibility.toMillis() / 3, visibility.toMillis() / 3, TimeUnit.MILLISECONDS);
+        }
+        held.add(batch);
+        if (givenUp) {
+            // handBack() ran between the receive and now, and may not have seen this batch.
+            giveBack(batch);
+            return null;
+        }
+        return batch;
+    }
+
+    /** Stops the batch's heartbeat and makes its messages visible again at once; once only (false if already). */
+    private boolean giveBack(InHand batch) {
+        synchronized (batch) {
+            if (batch.handedBack) {
+                return false;
+            }
+            batch.handedBack = true;
+            batch.keepHidden.cancel(false);
+        }
+        drain(heartbeat);
+        held.remove(batch);
+        release(batch.messages);
+        return true;
+    }
+
+    /** Up to X messages: one poll waiting up to {@code wait}, then more polls until X arrive or the batching window closes. */
+    List<Message> receive(Duration wait) {
+        List<Message> batch = new ArrayList<>(receive(Math.min(10, batchSize), wait));
         Set<String> seen = new HashSet<>();
         batch.forEach(m -> seen.add(m.messageId()));
         long windowEnds = System.nanoTime() + batchingWindow.toNanos();
@@ -166,19 +250,14 @@ public final class QueuePoller implements Runnable {
                 .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
     }
 
-    private void handle(List<Message> batch) {
-        InHand current = new InHand(batch);
-        // A third of the visibility timeout: two extensions may fail before the messages reappear.
+    private void handle(InHand current) {
         synchronized (current) {
-            current.keepHidden = heartbeat.scheduleAtFixedRate(() -> extend(current),
-                    visibility.toMillis() / 3, visibility.toMillis() / 3, TimeUnit.MILLISECONDS);
+            if (current.handedBack) {
+                // handBack() gave it back while it waited as the prefetched batch.
+                return;
+            }
         }
-        inHand = current;
-        if (givenUp) {
-            // handBack() ran between the receive and now, before it could see this batch.
-            handBack();
-            return;
-        }
+        List<Message> batch = current.messages;
         BatchOutcome outcome;
         try {
             Deadline deadline = batchDeadline == null ? Deadline.none() : Deadline.in(batchDeadline, Clock.systemUTC());
@@ -187,7 +266,7 @@ public final class QueuePoller implements Runnable {
             synchronized (current) {
                 current.keepHidden.cancel(false);
             }
-            inHand = null;
+            held.remove(current);
         }
         Set<String> failed = new HashSet<>(outcome.failedMessageIds());
         List<Message> done = batch.stream().filter(m -> !failed.contains(m.messageId())).toList();
@@ -208,16 +287,19 @@ public final class QueuePoller implements Runnable {
         changeVisibility(messages, Duration.ZERO);
     }
 
-    /** Waits for an extension already running on the heartbeat thread: the thread runs one task at a time. */
-    private void drainHeartbeat() {
+    /**
+     * Waits for the task already running on a single-thread executor (an extension on the heartbeat,
+     * a receive on the prefetch thread): each runs one task at a time, so none lands after this.
+     */
+    private void drain(ExecutorService executor) {
         try {
-            heartbeat.submit(() -> { }).get(visibility.toMillis(), TimeUnit.MILLISECONDS);
+            executor.submit(() -> { }).get(visibility.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The poller has ended and its heartbeat with it: nothing is running.
+            // The poller has ended and the executor with it: nothing is running.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.log(Level.WARNING, "heartbeat did not drain; an extension may still land", e);
+            LOG.log(Level.WARNING, "a heartbeat or prefetch did not drain; it may still land", e);
         }
     }
 

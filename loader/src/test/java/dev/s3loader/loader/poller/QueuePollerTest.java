@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchProcessor;
+import dev.s3loader.loader.Step;
 import dev.s3loader.loader.StepHook;
+import dev.s3loader.loader.destination.CopyDestination;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
 import dev.s3loader.loader.internal.ObjectCopier;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -102,5 +105,131 @@ class QueuePollerTest {
                 .attributes();
         assertThat(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).isEqualTo("0");
         assertThat(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).isEqualTo("0");
+    }
+
+    @Test
+    void run_slowMoveInTheCurrentBatch_nextBatchIsReceivedMeanwhile_andBothAreMoved() throws Exception {
+        // Arrange: batches of one file; the first file's move is held after its copy, before its delete.
+        dropAndEnqueue("incoming/first.csv");
+        dropAndEnqueue("incoming/second.csv");
+        CountDownLatch moving = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        StepHook holdFirstMove = (step, file) -> {
+            if (step == Step.COPIED) {
+                moving.countDown();
+                awaitQuietly(release);
+            }
+        };
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, holdFirstMove,
+                Clock.systemUTC());
+        QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 1, Duration.ofSeconds(30), Duration.ofSeconds(1),
+                Duration.ZERO);
+        Thread thread = Thread.ofPlatform().start(poller);
+        assertThat(moving.await(60, TimeUnit.SECONDS)).as("the first batch's move started").isTrue();
+
+        // Act: while that move is held, the poller should already hold the second message (both hidden).
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<QueueAttributeName, String> depth = depth();
+        while (!depth.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE).equals("2")
+                && System.nanoTime() < until) {
+            paceOnTheServer();
+            depth = depth();
+        }
+        Map<QueueAttributeName, String> whileHeld = depth;
+        release.countDown();
+        long drained = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!exists("processed/second.csv") && System.nanoTime() < drained) {
+            paceOnTheServer();
+        }
+        poller.stop();
+        thread.join(Duration.ofSeconds(60));
+
+        // Assert
+        assertThat(whileHeld).as("queue depth while the first batch's move was held")
+                .isEqualTo(Map.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0",
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "2"));
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(exists("processed/first.csv")).isTrue();
+        assertThat(exists("processed/second.csv")).isTrue();
+        assertThat(exists("incoming/first.csv")).isFalse();
+        assertThat(exists("incoming/second.csv")).isFalse();
+        assertThat(depth()).isEqualTo(Map.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0",
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
+    }
+
+    @Test
+    void stop_withANextBatchPrefetched_finishesTheCurrentOne_andGivesTheNextBackAtOnce() throws Exception {
+        // Arrange: a 10-minute visibility, so a message not given back could not reappear during the test.
+        dropAndEnqueue("incoming/loading.csv");
+        dropAndEnqueue("incoming/prefetched.csv");
+        CountDownLatch moving = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        StepHook holdFirstMove = (step, file) -> {
+            if (step == Step.COPIED) {
+                moving.countDown();
+                awaitQuietly(release);
+            }
+        };
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, holdFirstMove,
+                Clock.systemUTC());
+        QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 1, Duration.ofMinutes(10), Duration.ofSeconds(1),
+                Duration.ZERO);
+        Thread thread = Thread.ofPlatform().start(poller);
+        assertThat(moving.await(60, TimeUnit.SECONDS)).as("the first batch's move started").isTrue();
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!depth().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE).equals("2")
+                && System.nanoTime() < until) {
+            paceOnTheServer();
+        }
+        assertThat(depth().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).as("both batches held")
+                .isEqualTo("2");
+
+        // Act
+        poller.stop();
+        release.countDown();
+        thread.join(Duration.ofSeconds(60));
+
+        // Assert: the loading file is moved; the prefetched one is visible again and untouched.
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(exists("processed/loading.csv")).isTrue();
+        assertThat(exists("incoming/prefetched.csv")).isTrue();
+        assertThat(exists("processed/prefetched.csv")).isFalse();
+        assertThat(sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(20).maxNumberOfMessages(10)).messages())
+                .extracting(m -> FileMessage.fromJson(m.body()).key()).containsExactly("incoming/prefetched.csv");
+    }
+
+    /** A second's long poll on an empty queue of its own: paces a wait without touching the poller's queue. */
+    private void paceOnTheServer() {
+        String pace = sqs.createQueue(b -> b.queueName(bucket + "-pace")).queueUrl();
+        sqs.receiveMessage(b -> b.queueUrl(pace).waitTimeSeconds(1));
+    }
+
+    private Map<QueueAttributeName, String> depth() {
+        return sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+    }
+
+    private boolean exists(String key) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the move");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -35,6 +35,8 @@ final class IamActions {
             need("s3:ListObjects", ALWAYS, "listing", "s3:ListBucket"),
             need("s3:GetObject", ALWAYS,
                     "s3:ListBucket so that a missing key answers 404 NoSuchKey instead of 403", "s3:GetObject", "s3:ListBucket"),
+            need("s3:GetObjectAsBytes", ALWAYS, "the SDK's GetObject read into memory; authorised as GetObject",
+                    "s3:GetObject", "s3:ListBucket"),
             need("s3:HeadObject", ALWAYS,
                     "HEAD is authorised as GetObject; s3:ListBucket so that a missing key answers 404 instead of 403",
                     "s3:GetObject", "s3:ListBucket"),

@@ -44,10 +44,13 @@ public final class BenchReport {
         }
         if (!r.largeCopies().isEmpty()) {
             Mover ours = r.largeCopies().get(0);
+            Mover loader = loaderOnly(r);
             out.printf(Locale.ROOT, "%nlarge file, %s:%n", Bench.human(ours.bytes()));
             for (Mover m : r.largeCopies()) {
-                out.printf(Locale.ROOT, "  %-18s %8.1f s %8.1f MB/s  s3loader÷ %.2f  (%s)%n", m.name(), m.seconds(),
-                        m.megabytesPerSecond(), m == ours ? 1.0 : m.seconds() / ours.seconds(), m.command());
+                out.printf(Locale.ROOT, "  %-18s %8.1f s %8.1f MB/s  s3loader÷ %.2f%s  (%s)%n", m.name(), m.seconds(),
+                        m.megabytesPerSecond(), m == ours ? 1.0 : m.seconds() / ours.seconds(),
+                        loader == null || m == ours ? "" : String.format(Locale.ROOT, "  loader÷ %.2f", m.seconds() / loader.seconds()),
+                        m.command());
             }
         }
         out.printf(Locale.ROOT, "%nrequests per file, by API (counted by an SDK ExecutionInterceptor on the mover's clients;"
@@ -127,6 +130,10 @@ public final class BenchReport {
         for (Mover m : r.largeCopies()) {
             Map<String, Object> j = mover(m);
             j.put("s3loaderRatio", m.seconds() / r.largeCopies().get(0).seconds());
+            Mover loader = loaderOnly(r);
+            if (loader != null) {
+                j.put("loaderRatio", m.seconds() / loader.seconds());
+            }
             large.add(j);
         }
         root.put("largeFile", large);
@@ -257,5 +264,10 @@ public final class BenchReport {
             }
         }
         return b.toString();
+    }
+
+    /** The large file's loader-only row (batch start → processed/), if the run has one. */
+    private static Mover loaderOnly(BenchResult r) {
+        return r.largeCopies().stream().filter(m -> m.name().equals(Bench.LOADER_ONLY)).findFirst().orElse(null);
     }
 }

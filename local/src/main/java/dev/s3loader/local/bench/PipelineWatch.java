@@ -11,12 +11,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * each {@link Step#DELETED} is a file that has left incoming/ (its copy is in processed/). It counts
  * them, records the file's latency from when it was dropped (its LastModified, or the run's start
  * for a file already waiting then) to that moment, and notes when the expected count is reached.
+ * It also notes when the phase's first batch started loading ({@link Step#RECEIVED}), so that a
+ * one-file phase can tell the loader's own time from the wait for the lister.
  */
 final class PipelineWatch implements StepHook {
     private final AtomicLong moved = new AtomicLong();
     private volatile long expected = Long.MAX_VALUE;
     private volatile long startMillis;
     private volatile long doneNanos;
+    private volatile long firstReceivedNanos;
     private volatile LatencyHistogram latency = new LatencyHistogram();
     private volatile Progress progress = Progress.silent();
 
@@ -24,6 +27,7 @@ final class PipelineWatch implements StepHook {
     synchronized void begin(long expected, Progress progress) {
         this.moved.set(0);
         this.doneNanos = 0;
+        this.firstReceivedNanos = 0;
         this.latency = new LatencyHistogram();
         this.progress = progress;
         this.startMillis = System.currentTimeMillis();
@@ -37,6 +41,9 @@ final class PipelineWatch implements StepHook {
 
     @Override
     public void reached(Step step, FileMessage file) {
+        if (step == Step.RECEIVED && firstReceivedNanos == 0) {
+            firstReceivedNanos = System.nanoTime();
+        }
         if (step != Step.DELETED || file == null) {
             return;
         }
@@ -60,6 +67,11 @@ final class PipelineWatch implements StepHook {
     /** System.nanoTime() when the expected count was reached, or 0 before. */
     long doneNanos() {
         return doneNanos;
+    }
+
+    /** System.nanoTime() when the phase's first batch started loading, or 0 before. */
+    long firstReceivedNanos() {
+        return firstReceivedNanos;
     }
 
     boolean reachedExpected() {

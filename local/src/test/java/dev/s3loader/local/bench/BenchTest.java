@@ -89,6 +89,11 @@ class BenchTest {
         assertThat(sdk.path("name").asText()).isEqualTo("SDK v2 loop");
         assertThat(sdk.path("requests").path("S3 CopyObject").asLong()).isGreaterThanOrEqualTo(FILES);
         assertThat(json.path("largeFile").get(0).path("bytes").asLong()).isEqualTo(LARGE);
+        // The loader's own time for the large file, without the wait for the lister: within the drop-to-processed time.
+        JsonNode loaderOnly = json.path("largeFile").get(1);
+        assertThat(loaderOnly.path("name").asText()).isEqualTo(Bench.LOADER_ONLY);
+        assertThat(loaderOnly.path("seconds").asDouble()).isPositive()
+                .isLessThanOrEqualTo(json.path("largeFile").get(0).path("seconds").asDouble());
         assertThat(json.path("prices").path("region").asText()).isEqualTo("us-east-1");
         assertThat(json.path("prices").path("asOf").asText()).isNotBlank();
         JsonNode trace = json.path("backlog").get(0).path("points");

@@ -62,13 +62,13 @@ public final class StateStore {
             s3.putObject(put.build(), RequestBody.fromBytes(encoded));
             return true;
         } catch (S3Exception e) {
-            if ((e.statusCode() == 412 || e.statusCode() == 409) && holds(encoded)) {
-                // The SDK retried a write whose first attempt landed but whose answer was lost (an I/O
-                // error after the server stored it): the precondition now fails on this run's own write.
-                LOG.info("lister state write retried after its first attempt had landed; it is this run's state");
-                return true;
-            }
             if (e.statusCode() == 412 || e.statusCode() == 409) {
+                if (holds(encoded)) {
+                    // The SDK retried a write whose first attempt landed but whose answer was lost (an I/O
+                    // error after the server stored it): the precondition now fails on this run's own write.
+                    LOG.info("lister state write retried after its first attempt had landed; it is this run's state");
+                    return true;
+                }
                 LOG.warning("lister state changed by another writer since it was read; this run's state is dropped"
                         + " (its messages are harmless duplicates at worst)");
                 return false;

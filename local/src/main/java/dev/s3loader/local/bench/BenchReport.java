@@ -127,10 +127,10 @@ public final class BenchReport {
         }
         root.put("movers", movers);
         List<Map<String, Object>> large = new ArrayList<>();
+        Mover loader = loaderOnly(r);
         for (Mover m : r.largeCopies()) {
             Map<String, Object> j = mover(m);
             j.put("s3loaderRatio", m.seconds() / r.largeCopies().get(0).seconds());
-            Mover loader = loaderOnly(r);
             if (loader != null) {
                 j.put("loaderRatio", m.seconds() / loader.seconds());
             }

@@ -146,14 +146,8 @@ final class BatchTransaction {
                     + files.size() + " files go back to the queue");
         }
         boolean anyLoaded = results.values().stream().anyMatch(r -> r instanceof LoadResult.Loaded);
-        StringBuilder finish = new StringBuilder();
-        if (savepointOpen) {
-            finish.append("RELEASE SAVEPOINT ").append(SAVEPOINT).append("; ");
-            savepointOpen = false;
-        }
-        finish.append("SET LOCAL statement_timeout = ").append(budget.finishStatementTimeoutMillis());
         try (Statement s = c.createStatement()) {
-            s.execute(finish.toString());
+            s.execute(releaseOpenSavepoint() + setTimeout(budget.finishStatementTimeoutMillis()));
         }
         settleClaims(toLoad, results);
         try (Statement s = c.createStatement()) {
@@ -192,7 +186,7 @@ final class BatchTransaction {
             p.setArray(4, c.createArrayOf("int8", ordered.stream().map(FileMessage::size).toArray()));
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    claimed.add(rs.getString(1) + '\0' + rs.getString(2));
+                    claimed.add(id(rs.getString(1), rs.getString(2)));
                 }
             }
         } catch (SQLException e) {
@@ -221,7 +215,11 @@ final class BatchTransaction {
     }
 
     private static String id(FileMessage f) {
-        return f.key() + '\0' + f.etag();
+        return id(f.key(), f.etag());
+    }
+
+    private static String id(String key, String etag) {
+        return key + '\0' + etag;
     }
 
     /**
@@ -229,12 +227,25 @@ final class BatchTransaction {
      * sets its statement_timeout (a number this code computed, never data).
      */
     private void beginFile() throws SQLException {
-        String begin = (savepointOpen ? "RELEASE SAVEPOINT " + SAVEPOINT + "; " : "") + "SAVEPOINT " + SAVEPOINT
-                + "; SET LOCAL statement_timeout = " + budget.workStatementTimeoutMillis();
         try (Statement s = c.createStatement()) {
-            s.execute(begin);
+            s.execute(releaseOpenSavepoint() + "SAVEPOINT " + SAVEPOINT + "; "
+                    + setTimeout(budget.workStatementTimeoutMillis()));
         }
         savepointOpen = true;
+    }
+
+    /** The statement that releases the last file's savepoint, if one is open, to send ahead of the next statement. */
+    private String releaseOpenSavepoint() {
+        if (!savepointOpen) {
+            return "";
+        }
+        savepointOpen = false;
+        return "RELEASE SAVEPOINT " + SAVEPOINT + "; ";
+    }
+
+    /** SET LOCAL statement_timeout: it ends with the transaction, so a pooled connection keeps no limit. */
+    private static String setTimeout(long millis) {
+        return "SET LOCAL statement_timeout = " + millis;
     }
 
     /** Undoes the current file's COPY; its savepoint stays, released when the next file starts. */
@@ -329,10 +340,9 @@ final class BatchTransaction {
         return new LoadResult.Retry(f, "not loaded: the batch's deadline passed while the file was loading");
     }
 
-    /** SET LOCAL statement_timeout: it ends with the transaction, so a pooled connection keeps no limit. */
     private void statementTimeout(long millis) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("SET LOCAL statement_timeout = " + millis);
+            s.execute(setTimeout(millis));
         }
     }
 

@@ -54,7 +54,8 @@ import java.util.logging.Logger;
  * is for files that can never load, and a long outage waits in the queue, the dead-letter queue
  * and the lister's re-dispatch. Each move copies first and deletes the source last, both
  * conditional on the etag, so a worker that dies between any two steps leaves work that the next
- * delivery finishes exactly once.
+ * delivery finishes exactly once. The batch's sources are deleted together, after all its copies,
+ * in one DeleteObjects whose every key carries its etag as the condition.
  *
  * <p>With a PROCESSED_KEY_TEMPLATE the processed/ key depends on a time, and that time must be the
  * same on every retry of a version, or a retry after a crash between the copy and the delete would
@@ -150,10 +151,8 @@ public final class BatchProcessor {
         Map<FileMessage, Work> byFile = new LinkedHashMap<>();
         toLoad.forEach(w -> byFile.put(w.file(), w));
         Map<FileMessage, Instant> loadTimes = loadTimes(results);
-        parallel(results, r -> {
-            settle(r, byFile.get(r.file()), loadTimes, tally);
-            return null;
-        });
+        List<Copied> copied = parallel(results, r -> settle(r, byFile.get(r.file()), loadTimes, tally));
+        deleteSources(copied, tally);
         hook.reached(Step.BEFORE_ACK, null);
 
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -190,12 +189,13 @@ public final class BatchProcessor {
         // The template's part before the key has a fixed width, so this holds for every time.
         if (layout.processedKey(present.file().key(), present.file().lastModified()).isEmpty()) {
             int bytes = Layout.utf8Length(layout.processed()) + layout.processedTemplate().prefixWidth() + Layout.utf8Length(rel);
-            settle(new LoadResult.Rejected(present.file(), "key too long for processed/: it would be " + bytes
+            Copied copied = settle(new LoadResult.Rejected(present.file(), "key too long for processed/: it would be " + bytes
                     + " bytes there (" + layout.processed() + (layout.partitioned() ? " + PROCESSED_KEY_TEMPLATE '"
                     + layout.processedTemplate().text() + "'" : "") + " + the " + Layout.utf8Length(rel)
                     + "-byte key below " + layout.incoming() + "), over S3's " + Layout.MAX_KEY_BYTES + "-byte limit",
                     Map.of("keyBytes", Integer.toString(Layout.utf8Length(present.file().key())),
                             "processedKeyBytes", Integer.toString(bytes))), present, Map.of(), tally);
+            deleteSources(copied == null ? List.of() : List.of(copied), tally);
             return null;
         }
         return present;
@@ -245,35 +245,42 @@ public final class BatchProcessor {
         }
     }
 
-    private void settle(LoadResult r, Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
+    /** A file copied to processed/ or failed/ whose source is still to be deleted. */
+    private record Copied(Work work, boolean toFailed) {
+    }
+
+    /** Settles one result up to its copy; returns the copy whose source is to be deleted, or null. */
+    private Copied settle(LoadResult r, Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
         try {
-            switch (r) {
+            return switch (r) {
                 case LoadResult.Loaded l -> toProcessed(w, loadTimes, tally);
                 case LoadResult.AlreadyLoaded a -> toProcessed(w, loadTimes, tally);
-                case LoadResult.SourceChanged c -> tally.skipped.incrementAndGet();
+                case LoadResult.SourceChanged c -> {
+                    tally.skipped.incrementAndGet();
+                    yield null;
+                }
                 case LoadResult.Rejected x -> toFailed(w, x.reason(), x.detail(), tally);
-                case LoadResult.Retry t -> handBack(w, t.reason(), null, tally);
-            }
+                case LoadResult.Retry t -> {
+                    handBack(w, t.reason(), null, tally);
+                    yield null;
+                }
+            };
         } catch (RuntimeException e) {
             handBack(w, "could not move the file: " + e.getMessage(), e, tally);
+            return null;
         }
     }
 
     /** A loaded version goes to processed/ and nowhere else: a failed move is retried, never sent to failed/. */
-    private void toProcessed(Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
+    private Copied toProcessed(Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
         FileMessage m = w.file();
         Instant at = keyTime == ProcessedKeyTime.LOAD ? loadTimes.get(m) : m.lastModified();
         if (at == null) {
             handBack(w, "the ledger gave no load time for the processed/ key (PROCESSED_KEY_TIME=load)", null, tally);
-            return;
+            return null;
         }
         String target = layout.processedKey(m.key(), at).orElseThrow();
-        if (move(m, m.bucket(), target) == FileMover.Outcome.DONE) {
-            tally.processed.incrementAndGet();
-            tally.bytes.addAndGet(m.size());
-        } else {
-            tally.skipped.incrementAndGet();
-        }
+        return copy(w, m.bucket(), target, false, tally);
     }
 
     /**
@@ -281,7 +288,7 @@ public final class BatchProcessor {
      * stays where it is, in one place, and the reason is in this log line and comes back with the
      * next delivery. A file whose key does not fit failed/ either stays in incoming/ with its report.
      */
-    private void toFailed(Work w, String reason, Map<String, String> detail, Tally tally) {
+    private Copied toFailed(Work w, String reason, Map<String, String> detail, Tally tally) {
         FileMessage m = w.file();
         var target = layout.failedKey(m.key());
         LOG.warning("moving " + m.key() + " to failed/: " + reason);
@@ -291,26 +298,52 @@ public final class BatchProcessor {
         mover.writeReport(m, layout.errorReportKey(m.key()), report);
         if (target.isEmpty()) {
             tally.failed.incrementAndGet();
-            return;
+            return null;
         }
-        if (move(m, m.bucket(), target.get()) == FileMover.Outcome.DONE) {
-            tally.failed.incrementAndGet();
-        } else {
-            tally.skipped.incrementAndGet();
-        }
+        return copy(w, m.bucket(), target.get(), true, tally);
     }
 
-    private FileMover.Outcome move(FileMessage m, String bucket, String target) {
-        FileMover.Outcome copied = mover.copy(m, bucket, target);
-        if (copied != FileMover.Outcome.DONE) {
-            return copied;
+    /** The first half of a move: the copy. A version replaced or gone since its message is done here. */
+    private Copied copy(Work w, String bucket, String target, boolean toFailed, Tally tally) {
+        FileMessage m = w.file();
+        if (mover.copy(m, bucket, target) != FileMover.Outcome.DONE) {
+            tally.skipped.incrementAndGet();
+            return null;
         }
         hook.reached(Step.COPIED, m);
-        FileMover.Outcome deleted = mover.deleteSource(m);
-        if (deleted == FileMover.Outcome.DONE) {
-            hook.reached(Step.DELETED, m);
+        return new Copied(w, toFailed);
+    }
+
+    /**
+     * The second half of every move of the batch, last: the sources, each deleted only if it is
+     * still the version copied, together ({@link FileMover#deleteSources}).
+     */
+    private void deleteSources(List<Copied> copied, Tally tally) {
+        Map<FileMessage, Copied> byFile = new LinkedHashMap<>();
+        for (Copied c : copied) {
+            if (c != null) {
+                byFile.put(c.work().file(), c);
+            }
         }
-        return deleted;
+        if (byFile.isEmpty()) {
+            return;
+        }
+        mover.deleteSources(List.copyOf(byFile.keySet())).forEach((m, deletion) -> {
+            Copied c = byFile.get(m);
+            if (deletion.failure() != null) {
+                handBack(c.work(), "could not move the file: " + deletion.failure().getMessage(), deletion.failure(), tally);
+            } else if (deletion.outcome() == FileMover.Outcome.DONE) {
+                hook.reached(Step.DELETED, m);
+                if (c.toFailed()) {
+                    tally.failed.incrementAndGet();
+                } else {
+                    tally.processed.incrementAndGet();
+                    tally.bytes.addAndGet(m.size());
+                }
+            } else {
+                tally.skipped.incrementAndGet();
+            }
+        });
     }
 
     /** Back to the queue: after maxReceiveCount receives SQS moves it to the dead-letter queue, never to failed/. */

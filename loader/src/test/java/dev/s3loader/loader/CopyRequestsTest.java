@@ -103,7 +103,7 @@ class CopyRequestsTest {
     }
 
     @Test
-    void copyIsTheMove_noHeadPerFile_oneCopyOneDelete() {
+    void copyIsTheMove_noHeadPerFile_oneCopyPerFile_oneDeleteForTheBatch() {
         List<FileMessage> files = List.of(drop("incoming/move/a.csv", "a"), drop("incoming/move/b c.csv", "b"),
                 drop("incoming/move/c.csv", "c"));
         CALLS.clear();
@@ -119,7 +119,52 @@ class CopyRequestsTest {
         assertThat(content(bucket, "incoming/move/b c.csv")).isNull();
         assertThat(calls("HeadObjectRequest")).as("HEAD requests for 3 files").isZero();
         assertThat(calls("CopyObjectRequest")).isEqualTo(3);
-        assertThat(calls("DeleteObjectRequest")).isEqualTo(3);
+        assertThat(calls("DeleteObjectsRequest")).as("one conditional DeleteObjects for the batch").isEqualTo(1);
+        assertThat(calls("DeleteObjectRequest")).isZero();
+    }
+
+    /**
+     * The batch's one DeleteObjects is conditional per key: a version replaced after its copy stays
+     * in incoming/ (its new version has a message of its own), one deleted by someone else counts as
+     * done, the others are deleted. Keys that an XML body cannot carry as they are (a control
+     * character, a CR, which XML parsers turn into a LF) are deleted one by one.
+     */
+    @Test
+    void batchDelete_isConditionalPerKey_replacedVersionStays_xmlUnsafeKeysOneByOne() {
+        String replacedKey = "incoming/race/replaced.csv";
+        String goneKey = "incoming/race/gone by now.csv";
+        List<FileMessage> files = List.of(drop("incoming/race/a +%41 \u00e9.csv", "a"), drop(replacedKey, "old"),
+                drop(goneKey, "g"), drop("incoming/race/cr\rtab\tctl\u0001.csv", "c"));
+        StepHook race = (step, file) -> {
+            if (step == Step.COPIED && file.key().equals(replacedKey)) {
+                s3.putObject(b -> b.bucket(bucket).key(replacedKey), RequestBody.fromString("new version"));
+            }
+            if (step == Step.COPIED && file.key().equals(goneKey)) {
+                s3.deleteObject(b -> b.bucket(bucket).key(goneKey));
+            }
+        };
+        CALLS.clear();
+
+        BatchOutcome out;
+        try (Loader loader = new Loader(LoaderConfig.fromEnv(Map.of("BUCKET", bucket, "DESTINATION", "copy")),
+                new Loader.Clients(countedS3, () -> {
+                    throw new IllegalStateException("not used");
+                }), line -> { }, Clock.systemUTC(), race)) {
+            out = loader.processor().process(files.stream().map(CopyRequestsTest::delivery).toList());
+        }
+
+        assertThat(out.failedMessageIds()).isEmpty();
+        assertThat(out.processed()).isEqualTo(3);
+        assertThat(out.skipped()).isEqualTo(1);
+        assertThat(content(bucket, replacedKey)).isEqualTo("new version");
+        assertThat(content(bucket, "incoming/race/a +%41 \u00e9.csv")).isNull();
+        assertThat(content(bucket, "processed/race/a +%41 \u00e9.csv")).isEqualTo("a");
+        assertThat(content(bucket, "incoming/race/cr\rtab\tctl\u0001.csv")).isNull();
+        assertThat(content(bucket, "processed/race/cr\rtab\tctl\u0001.csv")).isEqualTo("c");
+        assertThat(content(bucket, "processed/race/gone by now.csv")).isEqualTo("g");
+        assertThat(calls("DeleteObjectsRequest")).isEqualTo(1);
+        // The XML-unsafe key, and the replaced one, whose batch error is confirmed by its own conditional delete.
+        assertThat(calls("DeleteObjectRequest")).isEqualTo(2);
     }
 
     @Test

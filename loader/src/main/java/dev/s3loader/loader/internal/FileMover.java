@@ -2,8 +2,17 @@ package dev.s3loader.loader.internal;
 
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -13,6 +22,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * ({@link dev.s3loader.loader.BatchProcessor}).
  */
 public final class FileMover {
+    private static final Logger LOG = Logger.getLogger(FileMover.class.getName());
+    /** S3's limit on the keys of one DeleteObjects. */
+    static final int MAX_KEYS_PER_DELETE = 1000;
     /** How a source object compares with the version a message names. */
     public enum Source { PRESENT, CHANGED, GONE }
 
@@ -25,6 +37,10 @@ public final class FileMover {
 
     /** What a conditional step found: done, or the named version was replaced or removed. */
     public enum Outcome { DONE, CHANGED, GONE }
+
+    /** One file's part of {@link #deleteSources}: its outcome, or why it could not be deleted (then outcome is null). */
+    public record Deletion(Outcome outcome, RuntimeException failure) {
+    }
 
     private final S3Client s3;
     private final ObjectCopier copier;
@@ -72,6 +88,95 @@ public final class FileMover {
             Outcome o = outcome(e);
             return o == Outcome.GONE ? Outcome.DONE : o;
         }
+    }
+
+    /**
+     * Deletes the sources of several copied files, each if it is still the named version: one
+     * DeleteObjects per bucket and {@value #MAX_KEYS_PER_DELETE} keys, each key with its ETag as the
+     * condition, so a batch of small files spends one request on its deletes instead of one per file.
+     * Only a key the answer lists as deleted counts as done here. Any other answer for a key (a
+     * precondition failed, a key already gone, a throttled or refused key), and a request that fails
+     * as a whole, is settled by that key's own conditional {@link #deleteSource}, whose outcomes are
+     * the lifecycle's: the batch request can only save requests, never decide differently. A key an
+     * XML body cannot carry as it is (a control character; a CR, which XML parsers read as a LF) is
+     * deleted on its own from the start.
+     *
+     * @return each file's deletion, in the order given
+     */
+    public Map<FileMessage, Deletion> deleteSources(List<FileMessage> files) {
+        Map<FileMessage, Deletion> outcomes = new HashMap<>();
+        Map<String, List<FileMessage>> batchable = new LinkedHashMap<>();
+        List<FileMessage> oneByOne = new ArrayList<>();
+        for (FileMessage m : files) {
+            if (files.size() > 1 && xmlSafe(m.key())) {
+                batchable.computeIfAbsent(m.bucket(), b -> new ArrayList<>()).add(m);
+            } else {
+                oneByOne.add(m);
+            }
+        }
+        for (List<FileMessage> inBucket : batchable.values()) {
+            for (int from = 0; from < inBucket.size(); from += MAX_KEYS_PER_DELETE) {
+                List<FileMessage> chunk = inBucket.subList(from, Math.min(inBucket.size(), from + MAX_KEYS_PER_DELETE));
+                Map<String, FileMessage> deleted = deleteTogether(chunk);
+                for (FileMessage m : chunk) {
+                    if (deleted.containsKey(m.key())) {
+                        outcomes.put(m, new Deletion(Outcome.DONE, null));
+                    } else {
+                        oneByOne.add(m);
+                    }
+                }
+            }
+        }
+        for (FileMessage m : oneByOne) {
+            try {
+                outcomes.put(m, new Deletion(deleteSource(m), null));
+            } catch (RuntimeException e) {
+                outcomes.put(m, new Deletion(null, e));
+            }
+        }
+        Map<FileMessage, Deletion> ordered = new LinkedHashMap<>();
+        files.forEach(m -> ordered.put(m, outcomes.get(m)));
+        return ordered;
+    }
+
+    /** The keys of one bucket's chunk that S3 deleted; none when the request as a whole failed. */
+    private Map<String, FileMessage> deleteTogether(List<FileMessage> chunk) {
+        Map<String, FileMessage> byKey = new HashMap<>();
+        List<ObjectIdentifier> ids = new ArrayList<>(chunk.size());
+        for (FileMessage m : chunk) {
+            byKey.put(m.key(), m);
+            ids.add(ObjectIdentifier.builder().key(m.key()).eTag(m.etag()).build());
+        }
+        String bucket = chunk.getFirst().bucket();
+        try {
+            var response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(false)));
+            Map<String, FileMessage> deleted = new HashMap<>();
+            response.deleted().forEach(d -> {
+                FileMessage m = byKey.get(d.key());
+                if (m != null) {
+                    deleted.put(d.key(), m);
+                }
+            });
+            if (response.hasErrors() && !response.errors().isEmpty()) {
+                LOG.info(response.errors().size() + " of " + chunk.size() + " keys not deleted together (first: "
+                        + response.errors().getFirst().code() + "); each is settled by its own conditional delete");
+            }
+            return deleted;
+        } catch (SdkException e) {
+            LOG.log(Level.WARNING, "DeleteObjects of " + chunk.size() + " keys failed; each key is deleted on its own", e);
+            return Map.of();
+        }
+    }
+
+    /** Whether XML 1.0 carries every character of the key unchanged (no control character, no CR). */
+    static boolean xmlSafe(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x20 || c == 0xFFFE || c == 0xFFFF) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Writes an error report; reports live under a prefix no file can reach, so this never overwrites a file. */

@@ -164,33 +164,6 @@ public final class BatchProcessor {
                 tally.skipped.get());
     }
 
-    /**
-     * Tells the destination which files the batch in {@code deliveries} will load, before it is
-     * processed: the poller's next batch, received while the current one loads. Only where the
-     * load gets exactly these files (no HEAD first may drop one); a message that does not parse is
-     * left to {@link #process}, which reports it.
-     */
-    public void prefetch(List<Delivery> deliveries) {
-        if (layout.partitioned() || !destination.checksTheVersionItself()) {
-            return;
-        }
-        Map<String, FileMessage> versions = new LinkedHashMap<>();
-        for (Delivery d : deliveries) {
-            try {
-                for (FileMessage m : QueueMessage.files(d.body())) {
-                    if (layout.isIncoming(m.key()) && layout.processedKey(m.key(), null).isPresent()) {
-                        versions.putIfAbsent(m.bucket() + '\0' + m.key() + '\0' + m.etag(), m);
-                    }
-                }
-            } catch (MalformedMessageException e) {
-                // process() hands it back with the reason.
-            }
-        }
-        if (!versions.isEmpty()) {
-            destination.prefetch(List.copyOf(versions.values()));
-        }
-    }
-
     /** The work if it is to be loaded; otherwise it is settled here. */
     private Work check(Work w, Tally tally) {
         if (!layout.partitioned() && destination.checksTheVersionItself()

@@ -16,13 +16,6 @@ public interface Destination extends AutoCloseable {
      */
     List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline);
 
-    /**
-     * A hint, never needed for correctness: these files are likely the next batch's, which will load
-     * after the current one (a poller received it early). A destination may start reading them now.
-     */
-    default void prefetch(List<FileMessage> files) {
-    }
-
     /** Loads the batch with no deadline. */
     default List<LoadResult> load(List<FileMessage> files, String batchId) {
         return load(files, batchId, Deadline.none());

@@ -37,9 +37,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * its own), so that the receive's round trip and the wait for a batch's slowest file do not leave
  * the loader idle between batches. It still loads one batch at a time: a poller is one database
  * connection for the database destinations, and the prefetched batch only waits, kept hidden by
- * the same heartbeat, while the destination may already read its first files
- * ({@link BatchProcessor#prefetch}). A stop or a hand-back gives a prefetched batch back to the
- * queue at once.
+ * the same heartbeat. A stop or a hand-back gives a prefetched batch back to the queue at once.
  */
 public final class QueuePoller implements Runnable {
     private static final Logger LOG = Logger.getLogger(QueuePoller.class.getName());
@@ -155,7 +153,7 @@ public final class QueuePoller implements Runnable {
                         LOG.info("stopping: " + batch.messages.size() + " message(s) received during the stop go back to the queue");
                         giveBack(batch);
                     } else {
-                        next = prefetch.submit(() -> stopping ? null : readAhead(hold(receive(Duration.ZERO))));
+                        next = prefetch.submit(() -> stopping ? null : hold(receive(Duration.ZERO)));
                         handle(batch);
                     }
                 } catch (RuntimeException e) {
@@ -213,18 +211,6 @@ public final class QueuePoller implements Runnable {
             return null;
         }
         return batch;
-    }
-
-    /** Lets the destination start reading the next batch's first files while the current one loads. */
-    private InHand readAhead(InHand next) {
-        if (next != null) {
-            try {
-                processor.prefetch(next.messages.stream().map(QueuePoller::delivery).toList());
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not start reading the next batch early; it reads when it loads", e);
-            }
-        }
-        return next;
     }
 
     /** Stops the batch's heartbeat and makes its messages visible again at once; once only (false if already). */

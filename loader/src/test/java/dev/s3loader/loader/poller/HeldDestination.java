@@ -5,7 +5,6 @@ import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.model.FileMessage;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,28 +14,6 @@ final class HeldDestination implements Destination {
     final CountDownLatch started = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     final AtomicReference<Deadline> deadline = new AtomicReference<>();
-    /** The files of each {@link #prefetch} hint, in order. */
-    final List<List<FileMessage>> prefetched = new CopyOnWriteArrayList<>();
-    private final boolean checksTheVersionItself;
-
-    HeldDestination() {
-        this(false);
-    }
-
-    /** @param checksTheVersionItself as a destination whose reads are conditional on the etag (then it gets hints) */
-    HeldDestination(boolean checksTheVersionItself) {
-        this.checksTheVersionItself = checksTheVersionItself;
-    }
-
-    @Override
-    public boolean checksTheVersionItself() {
-        return checksTheVersionItself;
-    }
-
-    @Override
-    public void prefetch(List<FileMessage> files) {
-        prefetched.add(List.copyOf(files));
-    }
 
     @Override
     public List<LoadResult> load(List<FileMessage> files, String batchId, Deadline deadline) {

@@ -15,7 +15,6 @@ import dev.s3loader.model.Layout;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -158,42 +157,6 @@ class QueuePollerTest {
         assertThat(exists("incoming/second.csv")).isFalse();
         assertThat(depth()).isEqualTo(Map.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0",
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
-    }
-
-    /** The next batch, received while the current one loads, is named to the destination then, so it can start reading it. */
-    @Test
-    void run_nextBatchReceivedWhileTheCurrentLoads_isHintedToTheDestinationBeforeItLoads() throws Exception {
-        dropAndEnqueue("incoming/now.csv");
-        dropAndEnqueue("incoming/next.csv");
-        HeldDestination held = new HeldDestination(true);
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(held, mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
-                Clock.systemUTC());
-        QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 1, Duration.ofSeconds(30), Duration.ofSeconds(1),
-                Duration.ZERO);
-        Thread thread = Thread.ofPlatform().start(poller);
-        assertThat(held.started.await(60, TimeUnit.SECONDS)).as("the first batch started loading").isTrue();
-
-        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (held.prefetched.isEmpty() && System.nanoTime() < until) {
-            paceOnTheServer();
-        }
-        List<List<FileMessage>> hintsWhileTheFirstLoads = List.copyOf(held.prefetched);
-        held.release.countDown();
-        long drained = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!(exists("processed/now.csv") && exists("processed/next.csv")) && System.nanoTime() < drained) {
-            paceOnTheServer();
-        }
-        poller.stop();
-        thread.join(Duration.ofSeconds(60));
-
-        assertThat(hintsWhileTheFirstLoads).hasSize(1);
-        assertThat(hintsWhileTheFirstLoads.getFirst()).hasSize(1);
-        String hinted = hintsWhileTheFirstLoads.getFirst().getFirst().key();
-        assertThat(hinted).isIn("incoming/now.csv", "incoming/next.csv");
-        assertThat(exists("processed/now.csv")).isTrue();
-        assertThat(exists("processed/next.csv")).isTrue();
     }
 
     @Test

@@ -50,8 +50,6 @@ public final class PostgresDestination implements Destination {
      * most {@link ReadAhead#AHEAD} reads going, so the threads are bounded by the batches at once.
      */
     private final ExecutorService readers;
-    /** The first reads of each poller's next batch, started while its current batch loads. */
-    private final Prefetched prefetched;
     private volatile List<String> columns;
 
     public PostgresDestination(DatabaseConfig config, S3Client s3, Supplier<SecretsManagerClient> secrets) {
@@ -62,14 +60,6 @@ public final class PostgresDestination implements Destination {
         this.pool = new ConnectionPool(credentials, config.postgres(), config.maxConcurrency(), config.postgres().connectTimeout(),
                 config.loadTimeout());
         this.readers = Executors.newCachedThreadPool(Thread.ofPlatform().name("s3loader-pg-read-", 0).daemon(true).factory());
-        // One next batch per connection (a poller is one connection).
-        this.prefetched = new Prefetched(source, readers, ReadAhead.AHEAD * config.maxConcurrency());
-    }
-
-    /** Starts reading the first small files of a batch that will load after the current one. */
-    @Override
-    public void prefetch(List<FileMessage> files) {
-        prefetched.start(BatchTransaction.claimOrder(files));
     }
 
     /**
@@ -93,7 +83,7 @@ public final class PostgresDestination implements Destination {
             return allRetry(files, "not started: the batch's deadline was too near to load anything");
         }
         // Reading starts before the wait for a slot: a batch that waits has its first files in hand when it gets one.
-        try (ReadAhead ahead = new ReadAhead(source, readers, BatchTransaction.claimOrder(files), prefetched)) {
+        try (ReadAhead ahead = new ReadAhead(source, readers, BatchTransaction.claimOrder(files))) {
             Optional<ConnectionPool.Lease> slot = pool.acquire(budget);
             if (slot.isEmpty()) {
                 return allRetry(files, "not started: no database slot (MAX_CONCURRENCY) came free before the batch's deadline");
@@ -290,7 +280,6 @@ public final class PostgresDestination implements Destination {
     public void close() {
         pool.close();
         watchdog.close();
-        prefetched.close();
         readers.shutdownNow();
     }
 }

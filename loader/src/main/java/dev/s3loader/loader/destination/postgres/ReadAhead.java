@@ -22,8 +22,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
  * AHEAD x MAX_BYTES whatever its size (a container holds POLLERS batches); a larger file is
  * streamed by the loading thread as before. Reading starts before the claims, so a redelivered
  * file the ledger already holds may be read once for nothing: its read is abandoned when it is
- * passed over. A file whose read was started before its batch began loading ({@link Prefetched},
- * the poller's next batch) is taken over, not read again.
+ * passed over.
  */
 final class ReadAhead implements AutoCloseable {
     /** Files up to this size are read ahead whole; larger ones stream (memory stays flat in file size). */
@@ -35,7 +34,6 @@ final class ReadAhead implements AutoCloseable {
 
     private final FileSource source;
     private final ExecutorService readers;
-    private final Prefetched prefetched;
     private final List<FileMessage> files;
     private final List<Slot> slots = new ArrayList<>();
     private int next;
@@ -62,7 +60,7 @@ final class ReadAhead implements AutoCloseable {
     }
 
     /** One file's read: its future, and the response to abort when the batch's time runs out. */
-    static final class Slot {
+    private static final class Slot {
         final FileMessage file;
         volatile Future<Body> body;
         volatile ResponseInputStream<?> response;
@@ -96,13 +94,11 @@ final class ReadAhead implements AutoCloseable {
      * Starts reading the first files at once (before the batch has its connection, so the reads
      * overlap the wait for a slot and the claims).
      *
-     * @param files      the batch's files in the order they will be loaded
-     * @param prefetched reads started earlier, taken over for the files they are for
+     * @param files the batch's files in the order they will be loaded
      */
-    ReadAhead(FileSource source, ExecutorService readers, List<FileMessage> files, Prefetched prefetched) {
+    ReadAhead(FileSource source, ExecutorService readers, List<FileMessage> files) {
         this.source = source;
         this.readers = readers;
-        this.prefetched = prefetched;
         this.files = files;
         files.forEach(f -> slots.add(new Slot(f)));
         for (int i = 0; i < files.size() && i < AHEAD; i++) {
@@ -117,26 +113,11 @@ final class ReadAhead implements AutoCloseable {
     private void start(int i) {
         Slot s = slots.get(i);
         if (small(s.file) && s.body == null) {
-            Slot early = prefetched.take(s.file);
-            if (early != null) {
-                slots.set(i, early);
-            } else {
-                s.body = readers.submit(() -> read(source, s));
-            }
+            s.body = readers.submit(() -> read(s));
         }
     }
 
-    /** Starts reading a small file now, for a batch that has not begun loading; null for a large one. */
-    static Slot startEarly(FileSource source, ExecutorService readers, FileMessage f) {
-        if (!small(f)) {
-            return null;
-        }
-        Slot s = new Slot(f);
-        s.body = readers.submit(() -> read(source, s));
-        return s;
-    }
-
-    private static Body read(FileSource source, Slot s) {
+    private Body read(Slot s) {
         if (s.aborted) {
             return new Body.OutOfTime();
         }

@@ -135,54 +135,6 @@ class PostgresDestinationTest {
         }
     }
 
-    /**
-     * The poller's next batch, received while the current one loads: its first files are read then,
-     * so with one connection a batch no longer begins by waiting for its reads, and they are not read
-     * again when it loads.
-     */
-    @Test
-    void prefetchedBatch_firstFilesReadBeforeItsLoad_notReadAgain() throws InterruptedException {
-        table("t_early");
-        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> requests = new java.util.concurrent.ConcurrentHashMap<>();
-        software.amazon.awssdk.core.interceptor.ExecutionInterceptor counter = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
-            @Override
-            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
-                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
-                requests.computeIfAbsent(context.request().getClass().getSimpleName(),
-                        k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-            }
-        };
-        List<FileMessage> files = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            files.add(h.put("incoming/early/f" + i + ".csv", csv(i * 5, 5)));
-        }
-        try (software.amazon.awssdk.services.s3.S3Client s3 = dev.s3loader.embedded.SharedServers.s3().newClientBuilder()
-                .overrideConfiguration(dev.s3loader.clients.AwsClients.retries().toBuilder()
-                        .addExecutionInterceptor(dev.s3loader.clients.NoExpectContinueInterceptor.INSTANCE)
-                        .addExecutionInterceptor(counter).build()).build();
-             Loader loader = new Loader(LoaderConfig.fromEnv(h.env("DB_TABLE", "t_early", "DB_LEDGER_TABLE", "t_early_ledger")),
-                     new Loader.Clients(s3, () -> null), line -> { }, java.time.Clock.systemUTC())) {
-            java.util.function.IntSupplier gets = () ->
-                    requests.getOrDefault("GetObjectRequest", new java.util.concurrent.atomic.AtomicInteger()).get();
-
-            loader.processor().prefetch(deliveries(files));
-            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-            while (gets.getAsInt() < 8 && System.nanoTime() < until) {
-                Thread.sleep(10);
-            }
-            assertThat(gets.getAsInt()).as("GETs started before the batch loads").isEqualTo(8);
-            assertThat(h.count("SELECT count(*) FROM t_early")).isZero();
-
-            BatchOutcome outcome = loader.processor().process(deliveries(files));
-
-            assertThat(outcome.failedMessageIds()).isEmpty();
-            assertThat(outcome.processed()).isEqualTo(10);
-            assertThat(h.count("SELECT count(*) FROM t_early")).isEqualTo(50);
-            assertThat(gets.getAsInt()).as("GETs in all: each file read once").isEqualTo(10);
-            assertThat(h.keys("processed/early/")).hasSize(10);
-        }
-    }
-
     @Test
     void crashAfterCommitBeforeMove_redelivery_movesWithoutLoadingAgain() {
         // Arrange: the load commits, then the worker "dies" before moving anything.

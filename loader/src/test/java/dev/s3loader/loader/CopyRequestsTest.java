@@ -184,6 +184,32 @@ class CopyRequestsTest {
         assertThat(calls("CopyObjectRequest")).isEqualTo(4);
     }
 
+    /**
+     * Keys are data in the DeleteObjects body too: a key with a trailing blank, or one that differs
+     * from another only in its case or in blanks, deletes itself and never its neighbour, even with
+     * the same content (the same etag, so the condition alone would not protect it).
+     */
+    @Test
+    void batchDelete_keysThatDifferOnlyInBlanksOrCase_deleteOnlyThemselves() {
+        List<FileMessage> files = List.of(drop("incoming/ws/a.csv ", "same"), drop("incoming/ws/ a.csv", "same"),
+                drop("incoming/ws/A.CSV", "same"), drop("incoming/ws/<a>&amp;'\".csv", "same"));
+        drop("incoming/ws/a.csv", "same");
+        CALLS.clear();
+
+        BatchOutcome out;
+        try (Loader loader = loader(Map.of())) {
+            out = loader.processor().process(files.stream().map(CopyRequestsTest::delivery).toList());
+        }
+
+        assertThat(out.processed()).isEqualTo(4);
+        assertThat(calls("DeleteObjectsRequest")).isEqualTo(1);
+        assertThat(content(bucket, "incoming/ws/a.csv")).as("the neighbour no message named").isEqualTo("same");
+        for (FileMessage f : files) {
+            assertThat(content(bucket, f.key())).as(f.key()).isNull();
+            assertThat(content(bucket, "processed/" + f.key().substring("incoming/".length()))).as(f.key()).isEqualTo("same");
+        }
+    }
+
     /** The 412 of the conditional copy is the "overwritten" of the lifecycle: done, the new version untouched. */
     @Test
     void versionReplacedSinceTheMessage_412_newVersionStaysInIncomingAndTheMessageIsDone() {

@@ -4,9 +4,11 @@ import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -107,8 +109,10 @@ public final class FileMover {
         Map<FileMessage, Deletion> outcomes = new HashMap<>();
         Map<String, List<FileMessage>> batchable = new LinkedHashMap<>();
         List<FileMessage> oneByOne = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         for (FileMessage m : files) {
-            if (files.size() > 1 && xmlSafe(m.key())) {
+            // A key named twice (two versions) is answered once by key: each of them goes on its own.
+            if (files.size() > 1 && xmlSafe(m.key()) && seen.add(m.bucket() + '\0' + m.key())) {
                 batchable.computeIfAbsent(m.bucket(), b -> new ArrayList<>()).add(m);
             } else {
                 oneByOne.add(m);

@@ -111,7 +111,7 @@ public final class FileMover {
         List<FileMessage> oneByOne = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (FileMessage m : files) {
-            // A key named twice (two versions) is answered once by key: each of them goes on its own.
+            // The answer names keys, not versions: a key named again (another version) goes on its own.
             if (files.size() > 1 && xmlSafe(m.key()) && seen.add(m.bucket() + '\0' + m.key())) {
                 batchable.computeIfAbsent(m.bucket(), b -> new ArrayList<>()).add(m);
             } else {

@@ -121,9 +121,9 @@ public final class FileMover {
         for (List<FileMessage> inBucket : batchable.values()) {
             for (int from = 0; from < inBucket.size(); from += MAX_KEYS_PER_DELETE) {
                 List<FileMessage> chunk = inBucket.subList(from, Math.min(inBucket.size(), from + MAX_KEYS_PER_DELETE));
-                Map<String, FileMessage> deleted = deleteTogether(chunk);
+                Set<String> deleted = deleteTogether(chunk);
                 for (FileMessage m : chunk) {
-                    if (deleted.containsKey(m.key())) {
+                    if (deleted.contains(m.key())) {
                         outcomes.put(m, new Deletion(Outcome.DONE, null));
                     } else {
                         oneByOne.add(m);
@@ -144,31 +144,22 @@ public final class FileMover {
     }
 
     /** The keys of one bucket's chunk that S3 deleted; none when the request as a whole failed. */
-    private Map<String, FileMessage> deleteTogether(List<FileMessage> chunk) {
-        Map<String, FileMessage> byKey = new HashMap<>();
-        List<ObjectIdentifier> ids = new ArrayList<>(chunk.size());
-        for (FileMessage m : chunk) {
-            byKey.put(m.key(), m);
-            ids.add(ObjectIdentifier.builder().key(m.key()).eTag(m.etag()).build());
-        }
+    private Set<String> deleteTogether(List<FileMessage> chunk) {
+        List<ObjectIdentifier> ids = chunk.stream()
+                .map(m -> ObjectIdentifier.builder().key(m.key()).eTag(m.etag()).build()).toList();
         String bucket = chunk.getFirst().bucket();
         try {
             var response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(false)));
-            Map<String, FileMessage> deleted = new HashMap<>();
-            response.deleted().forEach(d -> {
-                FileMessage m = byKey.get(d.key());
-                if (m != null) {
-                    deleted.put(d.key(), m);
-                }
-            });
-            if (response.hasErrors() && !response.errors().isEmpty()) {
+            if (!response.errors().isEmpty()) {
                 LOG.info(response.errors().size() + " of " + chunk.size() + " keys not deleted together (first: "
                         + response.errors().getFirst().code() + "); each is settled by its own conditional delete");
             }
+            Set<String> deleted = new HashSet<>();
+            response.deleted().forEach(d -> deleted.add(d.key()));
             return deleted;
         } catch (SdkException e) {
             LOG.log(Level.WARNING, "DeleteObjects of " + chunk.size() + " keys failed; each key is deleted on its own", e);
-            return Map.of();
+            return Set.of();
         }
     }
 

@@ -74,11 +74,15 @@ class CopyRequestsTest {
     }
 
     private Loader loader(Map<String, String> extra) {
+        return loader(extra, StepHook.NONE);
+    }
+
+    private Loader loader(Map<String, String> extra, StepHook hook) {
         Map<String, String> env = new HashMap<>(Map.of("BUCKET", bucket, "DESTINATION", "copy"));
         env.putAll(extra);
         return new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(countedS3, () -> {
             throw new IllegalStateException("not used");
-        }), line -> { }, Clock.systemUTC());
+        }), line -> { }, Clock.systemUTC(), hook);
     }
 
     private FileMessage drop(String key, String content) {
@@ -146,10 +150,7 @@ class CopyRequestsTest {
         CALLS.clear();
 
         BatchOutcome out;
-        try (Loader loader = new Loader(LoaderConfig.fromEnv(Map.of("BUCKET", bucket, "DESTINATION", "copy")),
-                new Loader.Clients(countedS3, () -> {
-                    throw new IllegalStateException("not used");
-                }), line -> { }, Clock.systemUTC(), race)) {
+        try (Loader loader = loader(Map.of(), race)) {
             out = loader.processor().process(files.stream().map(CopyRequestsTest::delivery).toList());
         }
 

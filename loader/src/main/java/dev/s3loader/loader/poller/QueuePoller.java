@@ -6,6 +6,7 @@ import dev.s3loader.loader.Delivery;
 import dev.s3loader.loader.destination.Deadline;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -38,9 +39,17 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * the loader idle between batches. It still loads one batch at a time: a poller is one database
  * connection for the database destinations, and the prefetched batch only waits, kept hidden by
  * the same heartbeat. A stop or a hand-back gives a prefetched batch back to the queue at once.
+ *
+ * <p>A batch's deadline counts from its own receive, not from the start of its load: SQS hides a
+ * message at most 12 hours after it was received and refuses an extension beyond that, so a
+ * prefetched batch that waited out a long predecessor has only what is left of its time. One with
+ * less than half its deadline left is handed back instead of started (its next receive, here or on
+ * another worker, brings a whole deadline); the heartbeat never asks for visibility past the cap.
  */
 public final class QueuePoller implements Runnable {
     private static final Logger LOG = Logger.getLogger(QueuePoller.class.getName());
+    /** SQS's cap on how long a message stays hidden, counted from the receive that returned it. */
+    static final Duration SQS_VISIBILITY_CAP = Duration.ofHours(12);
     private final SqsClient sqs;
     private final BatchProcessor processor;
     private final String queueUrl;
@@ -49,6 +58,7 @@ public final class QueuePoller implements Runnable {
     private final Duration waitTime;
     private final Duration batchingWindow;
     private final Duration batchDeadline;
+    private final Clock clock;
     private final ScheduledExecutorService heartbeat;
     /** Receives the next batch while the current one loads. */
     private final ExecutorService prefetch;
@@ -60,11 +70,14 @@ public final class QueuePoller implements Runnable {
 
     private static final class InHand {
         final List<Message> messages;
+        /** Taken before the receive was sent: never later than SQS's own receipt. */
+        final Instant receivedAt;
         ScheduledFuture<?> keepHidden;
         boolean handedBack;
 
-        InHand(List<Message> messages) {
+        InHand(List<Message> messages, Instant receivedAt) {
             this.messages = messages;
+            this.receivedAt = receivedAt;
         }
     }
 
@@ -80,6 +93,12 @@ public final class QueuePoller implements Runnable {
      */
     public QueuePoller(SqsClient sqs, BatchProcessor processor, String queueUrl, int batchSize, Duration visibility,
                        Duration waitTime, Duration batchingWindow, Duration batchDeadline) {
+        this(sqs, processor, queueUrl, batchSize, visibility, waitTime, batchingWindow, batchDeadline, Clock.systemUTC());
+    }
+
+    /** @param clock what batch deadlines are read on (tests pass one they move) */
+    public QueuePoller(SqsClient sqs, BatchProcessor processor, String queueUrl, int batchSize, Duration visibility,
+                       Duration waitTime, Duration batchingWindow, Duration batchDeadline, Clock clock) {
         this.sqs = sqs;
         this.processor = processor;
         this.queueUrl = queueUrl;
@@ -88,6 +107,7 @@ public final class QueuePoller implements Runnable {
         this.waitTime = waitTime;
         this.batchingWindow = batchingWindow;
         this.batchDeadline = batchDeadline;
+        this.clock = clock;
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).factory());
         this.prefetch = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("s3loader-prefetch").daemon(true).factory());
     }
@@ -143,9 +163,17 @@ public final class QueuePoller implements Runnable {
         try {
             while (!stopping) {
                 try {
-                    InHand batch = next != null ? await(next) : hold(receive(waitTime));
+                    boolean prefetched = next != null;
+                    InHand batch = prefetched ? await(next) : receiveAndHold(waitTime);
                     next = null;
                     if (batch == null) {
+                        continue;
+                    }
+                    if (prefetched && !stopping && tooLateToStart(batch)) {
+                        LOG.info(batch.messages.size() + " prefetched message(s) waited " + Duration.between(
+                                batch.receivedAt, clock.instant()).toSeconds() + " s of their " + batchDeadline.toSeconds()
+                                + " s deadline; they go back to the queue to be received with a whole deadline");
+                        giveBack(batch);
                         continue;
                     }
                     if (stopping) {
@@ -153,7 +181,7 @@ public final class QueuePoller implements Runnable {
                         LOG.info("stopping: " + batch.messages.size() + " message(s) received during the stop go back to the queue");
                         giveBack(batch);
                     } else {
-                        next = prefetch.submit(() -> stopping ? null : hold(receive(Duration.ZERO)));
+                        next = prefetch.submit(() -> stopping ? null : receiveAndHold(Duration.ZERO));
                         handle(batch);
                     }
                 } catch (RuntimeException e) {
@@ -189,16 +217,31 @@ public final class QueuePoller implements Runnable {
         }
     }
 
+    /** Less than half the batch's deadline left: started now, it would likely hand most of its files back. */
+    private boolean tooLateToStart(InHand batch) {
+        return batchDeadline != null && deadline(batch).lessThan(batchDeadline.dividedBy(2));
+    }
+
+    /** The batch's deadline: its own receive plus the batch deadline (which stays below SQS's cap). */
+    private Deadline deadline(InHand batch) {
+        return batchDeadline == null ? Deadline.none() : new Deadline(batch.receivedAt.plus(batchDeadline), clock);
+    }
+
+    private InHand receiveAndHold(Duration wait) {
+        Instant receivedAt = clock.instant();
+        return hold(receive(wait), receivedAt);
+    }
+
     /**
      * Takes received messages in hand: hidden by the heartbeat from now on, and given back by a
      * hand-back. Null when there are none, or when the poller was given up meanwhile (then they are
      * back in the queue already).
      */
-    private InHand hold(List<Message> messages) {
+    private InHand hold(List<Message> messages, Instant receivedAt) {
         if (messages.isEmpty()) {
             return null;
         }
-        InHand batch = new InHand(messages);
+        InHand batch = new InHand(messages, receivedAt);
         // A third of the visibility timeout: two extensions may fail before the messages reappear.
         synchronized (batch) {
             batch.keepHidden = heartbeat.scheduleAtFixedRate(() -> extend(batch),
@@ -260,8 +303,7 @@ public final class QueuePoller implements Runnable {
         List<Message> batch = current.messages;
         BatchOutcome outcome;
         try {
-            Deadline deadline = batchDeadline == null ? Deadline.none() : Deadline.in(batchDeadline, Clock.systemUTC());
-            outcome = processor.process(batch.stream().map(QueuePoller::delivery).toList(), deadline);
+            outcome = processor.process(batch.stream().map(QueuePoller::delivery).toList(), deadline(current));
         } finally {
             synchronized (current) {
                 current.keepHidden.cancel(false);
@@ -279,7 +321,12 @@ public final class QueuePoller implements Runnable {
                 return;
             }
         }
-        changeVisibility(current.messages, visibility);
+        // SQS refuses an extension past its cap (and does not shorten it for us): ask only for what is left.
+        Duration left = Duration.between(clock.instant(), current.receivedAt.plus(SQS_VISIBILITY_CAP));
+        if (left.toSeconds() <= 0) {
+            return;
+        }
+        changeVisibility(current.messages, left.compareTo(visibility) < 0 ? left : visibility);
     }
 
     /** Visible again at once, for another worker: used when this worker will not finish them. */

@@ -7,6 +7,9 @@ import dev.s3loader.loader.BatchProcessor;
 import dev.s3loader.loader.Step;
 import dev.s3loader.loader.StepHook;
 import dev.s3loader.loader.destination.CopyDestination;
+import dev.s3loader.loader.destination.Deadline;
+import dev.s3loader.loader.destination.Destination;
+import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
 import dev.s3loader.loader.internal.ObjectCopier;
@@ -15,19 +18,29 @@ import dev.s3loader.model.Layout;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 
 /**
  * The poller on a real ElasticMQ queue and S3Proxy bucket, with a destination the test holds until
@@ -200,6 +213,129 @@ class QueuePollerTest {
         assertThat(exists("processed/prefetched.csv")).isFalse();
         assertThat(sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(20).maxNumberOfMessages(10)).messages())
                 .extracting(m -> FileMessage.fromJson(m.body()).key()).containsExactly("incoming/prefetched.csv");
+    }
+
+    @Test
+    void run_prefetchedBatchWaitsOutMostOfItsDeadline_isHandedBackAndReceivedAgain_andNoLoadOutlivesItsReceive()
+            throws Exception {
+        // Arrange: batches of one file, a one-hour batch deadline on a clock the test moves; the first
+        // batch's load is held while the second waits as the prefetched batch.
+        dropAndEnqueue("incoming/first.csv");
+        dropAndEnqueue("incoming/second.csv");
+        MovableClock clock = new MovableClock();
+        Receipts receipts = new Receipts(clock);
+        RecordingDestination destination = new RecordingDestination();
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(destination, mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, clock), workers, 5, StepHook.NONE, clock);
+        var builder = SharedServers.sqs().newClientBuilder();
+        try (SqsClient pollerSqs = builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+                .addExecutionInterceptor(receipts).build()).build()) {
+            QueuePoller poller = new QueuePoller(pollerSqs, processor, queueUrl, 1, Duration.ofMinutes(10),
+                    Duration.ofSeconds(1), Duration.ZERO, Duration.ofHours(1), clock);
+            Thread thread = Thread.ofPlatform().start(poller);
+            assertThat(destination.firstStarted.await(60, TimeUnit.SECONDS)).as("the first batch started").isTrue();
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!depth().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE).equals("2")
+                    && System.nanoTime() < until) {
+                paceOnTheServer();
+            }
+            assertThat(receipts.of("incoming/second.csv")).as("the second batch was prefetched").hasSize(1);
+
+            // Act: the first load takes 50 of the second batch's 60 minutes, then ends.
+            clock.advance(Duration.ofMinutes(50));
+            destination.releaseFirst.countDown();
+            long drained = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!exists("processed/second.csv") && System.nanoTime() < drained) {
+                paceOnTheServer();
+            }
+            poller.stop();
+            thread.join(Duration.ofSeconds(60));
+            assertThat(thread.isAlive()).isFalse();
+        }
+
+        // Assert: each load ends by its own receive plus the deadline; the stale prefetched batch was not
+        // started but handed back and received afresh; each file loaded once and settled.
+        for (String key : List.of("incoming/first.csv", "incoming/second.csv")) {
+            assertThat(destination.deadlines.get(key)).as("deadlines of the loads of " + key).hasSize(1);
+            List<Instant> received = receipts.of(key);
+            assertThat(destination.deadlines.get(key).getFirst()).as("the deadline of " + key + "'s load")
+                    .isBeforeOrEqualTo(received.getLast().plus(Duration.ofHours(1)));
+        }
+        assertThat(receipts.of("incoming/second.csv")).as("receives of the prefetched file").hasSize(2);
+        assertThat(exists("processed/first.csv")).isTrue();
+        assertThat(exists("processed/second.csv")).isTrue();
+        assertThat(exists("incoming/second.csv")).isFalse();
+        assertThat(depth()).isEqualTo(Map.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0",
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
+    }
+
+    /** A clock the test moves: hours pass in an instant. */
+    private static final class MovableClock extends Clock {
+        private final AtomicReference<Instant> now =
+                new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+
+        void advance(Duration d) {
+            now.updateAndGet(t -> t.plus(d));
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** When (on the test's clock) SQS handed each file's message to the poller. */
+    private static final class Receipts implements ExecutionInterceptor {
+        private final Clock clock;
+        private final Map<String, List<Instant>> byKey = new ConcurrentHashMap<>();
+
+        Receipts(Clock clock) {
+            this.clock = clock;
+        }
+
+        List<Instant> of(String key) {
+            return byKey.getOrDefault(key, List.of());
+        }
+
+        @Override
+        public void afterExecution(Context.AfterExecution context,
+                                   ExecutionAttributes attributes) {
+            if (context.response() instanceof ReceiveMessageResponse r) {
+                r.messages().forEach(m -> byKey.computeIfAbsent(FileMessage.fromJson(m.body()).key(),
+                        k -> new CopyOnWriteArrayList<>()).add(clock.instant()));
+            }
+        }
+    }
+
+    /** Loads every file; holds the first load until the test releases it; records each load's deadline. */
+    private static final class RecordingDestination implements Destination {
+        final CountDownLatch firstStarted = new CountDownLatch(1);
+        final CountDownLatch releaseFirst = new CountDownLatch(1);
+        final Map<String, List<Instant>> deadlines = new ConcurrentHashMap<>();
+
+        @Override
+        public List<LoadResult> load(List<FileMessage> files,
+                String batchId, Deadline deadline) {
+            files.forEach(f -> deadlines.computeIfAbsent(f.key(), k -> new CopyOnWriteArrayList<>())
+                    .add(deadline.at()));
+            if (firstStarted.getCount() > 0) {
+                firstStarted.countDown();
+                awaitQuietly(releaseFirst);
+            }
+            return files.stream().<LoadResult>map(
+                    f -> new LoadResult.Loaded(f, 1)).toList();
+        }
     }
 
     /** A second's long poll on an empty queue of its own: paces a wait without touching the poller's queue. */

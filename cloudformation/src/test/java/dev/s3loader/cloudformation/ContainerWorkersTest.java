@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.PollerConfig;
 import dev.s3loader.model.WorkerConfig;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,7 +121,12 @@ class ContainerWorkersTest {
         Map<String, Object> queue = task.remove("Queue");
 
         assertThat(task).as("[%s] the task role's data statements, by Sid", scenario).isEqualTo(loader);
-        assertThat(strings(queue.get("Resource"))).containsExactly((String) ev.getAtt("LoadQueue", "Arn", "t"));
+        List<String> queues = new ArrayList<>(List.of((String) ev.getAtt("LoadQueue", "Arn", "t")));
+        if (ev.exists("EventQueue")) {
+            queues.add((String) ev.getAtt("EventQueue", "Arn", "t"));
+        }
+        assertThat(strings(queue.get("Resource"))).as("[%s] the load queue, and the events' with EventFastPath", scenario)
+                .containsExactlyElementsOf(queues);
         assertThat(String.valueOf(ev.properties("ContainerTaskRole").get("AssumeRolePolicyDocument")))
                 .contains("Service=ecs-tasks.amazonaws.com");
     }
@@ -177,6 +183,8 @@ class ContainerWorkersTest {
         notRead.removeAll(recording.read);
         assertThat(notRead).as("[%s] set but never read", scenario).containsExactly("AWS_REGION");
         assertThat(poller.queueUrl()).isEqualTo(ev.ref("LoadQueue", "t"));
+        assertThat(poller.eventQueueUrl()).as("[%s] the events' queue, with EventFastPath", scenario)
+                .isEqualTo(ev.exists("EventQueue") ? java.util.Optional.of(ev.ref("EventQueue", "t")) : java.util.Optional.empty());
         assertThat(Long.parseLong(CfnEvaluator.scalar(container.get("StopTimeout"))))
                 .as("ECS kills the task after StopTimeout: the grace must end before, with time to hand back")
                 .isGreaterThanOrEqualTo(worker.stopGrace().toSeconds() + 10);

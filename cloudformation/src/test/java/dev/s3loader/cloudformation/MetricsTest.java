@@ -160,7 +160,8 @@ class MetricsTest {
         Set<String> functions = new TreeSet<>();
         T.resourcesOfType("AWS::Lambda::Function").forEach(f -> functions.add((String) ev.ref(f, "test")));
         Set<String> queues = new TreeSet<>();
-        T.resourcesOfType("AWS::SQS::Queue").forEach(q -> queues.add((String) ev.getAtt(q, "QueueName", "test")));
+        T.resourcesOfType("AWS::SQS::Queue").stream().filter(ev::exists)
+                .forEach(q -> queues.add((String) ev.getAtt(q, "QueueName", "test")));
         return new Published(lister.get("METRICS_NAMESPACE"), lister.get("PIPELINE_NAME"), dimension, names, functions, queues);
     }
 

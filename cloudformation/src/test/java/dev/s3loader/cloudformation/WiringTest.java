@@ -58,8 +58,8 @@ class WiringTest {
     void eventSourceMapping_feedsTheLoader_withBatchesOfX_cappedConcurrency_andPartialBatchFailures() {
         CfnEvaluator ev = Scenario.of("m", "BatchSize", "200", "MaximumBatchingWindowInSeconds", "30", "MaxConcurrency", "7")
                 .evaluate(T);
-        List<String> mappings = T.resourcesOfType("AWS::Lambda::EventSourceMapping");
-        assertThat(mappings).hasSize(1);
+        List<String> mappings = T.resourcesOfType("AWS::Lambda::EventSourceMapping").stream().filter(ev::exists).toList();
+        assertThat(mappings).as("without EventFastPath, one mapping: the load queue's").hasSize(1);
         Map<String, Object> esm = ev.properties(mappings.get(0));
 
         assertThat(esm).containsEntry("EventSourceArn", ev.getAtt("LoadQueue", "Arn", "test"))

@@ -129,6 +129,18 @@ public final class EmbeddedSqs implements AutoCloseable {
         return new Queues(queueUrl, dlqUrl, dlqArn);
     }
 
+    /**
+     * Creates {@code name} beside {@code queues}, redriven to the same dead-letter queue (as the
+     * template's event queue is); returns its URL. Idempotent for the same arguments.
+     */
+    public String createQueueBeside(Queues queues, String name, int maxReceiveCount, Duration visibilityTimeout) {
+        String redrivePolicy = "{\"deadLetterTargetArn\":\"" + queues.deadLetterQueueArn() + "\",\"maxReceiveCount\":\""
+                + maxReceiveCount + "\"}";
+        return adminClient.createQueue(b -> b.queueName(name).attributes(Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT, Long.toString(visibilityTimeout.toSeconds()),
+                QueueAttributeName.REDRIVE_POLICY, redrivePolicy))).queueUrl();
+    }
+
     @Override
     public void close() {
         adminClient.close();

@@ -71,8 +71,8 @@ public final class LocalPipeline implements AutoCloseable {
                 this::writeLoaderMetrics, clock, hook);
         for (int i = 0; i < pollerConfig.pollers(); i++) {
             pollers.add(new QueuePoller(clients.sqs(), loader.processor(), pollerConfig.queueUrl(),
-                    pollerConfig.batchSize(), pollerConfig.visibilityTimeout(), pollerConfig.waitTime(),
-                    pollerConfig.batchingWindow()));
+                    pollerConfig.eventQueueUrl(), pollerConfig.batchSize(), pollerConfig.visibilityTimeout(),
+                    pollerConfig.waitTime(), pollerConfig.batchingWindow(), null, clock));
         }
         beforeStart.run();
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("s3loader-lister").factory());

@@ -32,8 +32,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * local Redshift Data API for {@code redshift}) on loopback; creates the bucket, the queue with its
  * dead-letter queue and the sample table; and runs the pipeline against them. With
  * {@code EVENT_FAST_PATH=true} the S3 server sends S3's event notification for every object
- * created under {@code incoming/} to the queue, as the stack's bucket notification does on AWS. The lister, loader
- * and poller read the same variables as on AWS; this class only fills in the local endpoints.
+ * created under {@code incoming/} to an event queue beside the load queue (EVENT_QUEUE_URL), as
+ * the stack's bucket notification does on AWS. The lister, loader and poller read the same
+ * variables as on AWS; this class only fills in the local endpoints.
  */
 public final class LocalRuntime implements AutoCloseable {
     /** The table local mode loads CSV files into unless DB_TABLE names another. */
@@ -115,8 +116,12 @@ public final class LocalRuntime implements AutoCloseable {
         env.put("QUEUE_URL", queues.queueUrl());
         ListerConfig lister = ListerConfig.fromEnv(env);
         if (lister.eventFastPath()) {
-            // What the stack's bucket notification does on AWS: every object created under incoming/ is sent at once.
-            s3Server.events().toQueue(bucket, lister.layout().incoming(), sqs, queues.queueUrl());
+            // What the stack's bucket notification does on AWS: every object created under incoming/ is sent at once,
+            // to a queue of its own, so that the lister's count of its own messages in QUEUE_URL stays true.
+            String events = sqsServer.createQueueBeside(queues, "s3loader-events", loader.maxReceiveCount(),
+                    new Env(env).seconds("VISIBILITY_TIMEOUT_SECONDS", Duration.ofSeconds(60), 10, 43_200));
+            env.put("EVENT_QUEUE_URL", events);
+            s3Server.events().toQueue(bucket, lister.layout().incoming(), sqs, events);
         }
         // The queue is new on every start, so nothing recorded as in flight is really in it any more.
         s3.deleteObject(b -> b.bucket(bucket).key(lister.layout().listerStateKey()));

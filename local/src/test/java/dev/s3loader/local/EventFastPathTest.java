@@ -47,14 +47,18 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
- * The event fast path against the embedded servers: S3's own event notification messages on the
- * load queue, next to the lister's, and the lister as the reconciler.
+ * The event fast path against the embedded servers: S3's own event notification messages on a
+ * queue of their own beside the lister's, and the lister as the reconciler.
  */
 class EventFastPathTest {
     S3Client s3;
     SqsClient sqs;
     String bucket;
     String queueUrl;
+    /** Where S3 sends its event notifications: a queue of their own, as the stack and local mode wire it. */
+    String eventQueueUrl;
+    /** The queue each received message came from, by receipt handle. */
+    final Map<String, String> receivedFrom = new java.util.concurrent.ConcurrentHashMap<>();
 
     static final Layout LAYOUT = Layout.defaults();
     /** Keys S3's event encoding must carry byte for byte: space, +, %, unicode, control characters, CR, TAB, trailing spaces. */
@@ -72,6 +76,7 @@ class EventFastPathTest {
         bucket = "ev-" + UUID.randomUUID().toString().substring(0, 12);
         s3.createBucket(b -> b.bucket(bucket));
         queueUrl = sqs.createQueue(b -> b.queueName(bucket)).queueUrl();
+        eventQueueUrl = sqs.createQueue(b -> b.queueName(bucket + "-events")).queueUrl();
     }
 
     @AfterEach
@@ -157,22 +162,31 @@ class EventFastPathTest {
     }
 
     void eventsOn() {
-        SharedServers.s3().events().toQueue(bucket, LAYOUT.incoming(), sqs, queueUrl);
+        SharedServers.s3().events().toQueue(bucket, LAYOUT.incoming(), sqs, eventQueueUrl);
     }
 
+    /** Everything in both queues, the lister's and the events'. */
     List<Message> receiveAll() {
+        List<Message> all = new ArrayList<>(receiveAll(queueUrl));
+        all.addAll(receiveAll(eventQueueUrl));
+        return all;
+    }
+
+    List<Message> receiveAll(String queue) {
         List<Message> all = new ArrayList<>();
         for (int empty = 0; empty < 2; ) {
-            List<Message> got = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)
+            List<Message> got = sqs.receiveMessage(b -> b.queueUrl(queue).maxNumberOfMessages(10).waitTimeSeconds(1)
                     .visibilityTimeout(60)).messages();
             all.addAll(got);
+            got.forEach(m -> receivedFrom.put(m.receiptHandle(), queue));
             empty = got.isEmpty() ? empty + 1 : 0;
         }
         return all;
     }
 
     void delete(List<Message> messages) {
-        messages.forEach(m -> sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle())));
+        messages.forEach(m -> sqs.deleteMessage(b -> b.queueUrl(receivedFrom.get(m.receiptHandle()))
+                .receiptHandle(m.receiptHandle())));
     }
 
     static List<Delivery> deliveries(List<Message> messages) {
@@ -385,5 +399,43 @@ class EventFastPathTest {
         }
         assertThat(get("processed/young.csv")).isEqualTo("young");
         assertThat(get("processed/missed event.csv")).isEqualTo("missed");
+    }
+
+    @Test
+    void fastPath_listerMessageLostWhileEventTrafficFillsTheQueue_isDispatchedAgain_andEveryFileLoadsOnce() {
+        // Arrange: the grace is 5 minutes, a lost message is looked for after 10.
+        Map<String, String> env = env("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "5", "REQUEUE_AFTER_MINUTES", "10");
+        put("incoming/missed event.csv", "missed");
+        Instant now = Instant.now();
+        // The event was missed: the first run past the grace sends the file (the grace plus a schedule period).
+        lister(env, Clock.fixed(now.plus(Duration.ofMinutes(6)), ZoneOffset.UTC)).runOnce();
+        List<Message> sent = receiveAll(queueUrl);
+        assertThat(sent).as("the lister's message for the missed event").singleElement()
+                .satisfies(m -> assertThat(FileMessage.fromJson(m.body()).key()).isEqualTo("incoming/missed event.csv"));
+        // ... and that message is lost (deleted without its file moving: a crash, a purge, an operator).
+        delete(sent);
+        // Meanwhile files keep arriving, each with its event, and the fleet is behind: the events wait.
+        eventsOn();
+        for (int i = 0; i < 3; i++) {
+            put("incoming/busy " + i + ".csv", "busy " + i);
+        }
+
+        // Act: the first run after REQUEUE_AFTER_MINUTES.
+        lister(env, Clock.fixed(now.plus(Duration.ofMinutes(17)), ZoneOffset.UTC)).runOnce();
+
+        // Assert: the lost message is found and the file sent again; then everything loads exactly once.
+        List<Message> all = receiveAll();
+        assertThat(all.stream().filter(m -> !isEvent(m)).map(m -> FileMessage.fromJson(m.body()).key()))
+                .as("keys of the lister's messages in the second run").contains("incoming/missed event.csv");
+        assertThat(state().entries().get("incoming/missed event.csv").attempts()).as("dispatches of the lost file")
+                .isEqualTo(2);
+        try (Loader loader = loader(env)) {
+            assertThat(loader.processor().process(deliveries(all)).failedMessageIds()).isEmpty();
+        }
+        assertThat(get("processed/missed event.csv")).isEqualTo("missed");
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("processed/busy " + i + ".csv")).isEqualTo("busy " + i);
+        }
+        assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix("incoming/")).contents()).isEmpty();
     }
 }

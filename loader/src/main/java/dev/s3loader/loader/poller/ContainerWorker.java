@@ -3,6 +3,7 @@ package dev.s3loader.loader.poller;
 import dev.s3loader.loader.BatchProcessor;
 import dev.s3loader.model.PollerConfig;
 import dev.s3loader.model.WorkerConfig;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,9 @@ public final class ContainerWorker {
     public ContainerWorker(SqsClient sqs, BatchProcessor processor, PollerConfig poller, WorkerConfig worker) {
         this.worker = worker;
         for (int i = 0; i < poller.pollers(); i++) {
-            pollers.add(new QueuePoller(sqs, processor, poller.queueUrl(), poller.batchSize(), poller.visibilityTimeout(),
-                    poller.waitTime(), poller.batchingWindow(), worker.batchDeadline()));
+            pollers.add(new QueuePoller(sqs, processor, poller.queueUrl(), poller.eventQueueUrl(), poller.batchSize(),
+                    poller.visibilityTimeout(), poller.waitTime(), poller.batchingWindow(), worker.batchDeadline(),
+                    Clock.systemUTC()));
         }
     }
 

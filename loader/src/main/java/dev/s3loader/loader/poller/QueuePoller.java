@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +46,11 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * prefetched batch that waited out a long predecessor has only what is left of its time. One with
  * less than half its deadline left is handed back instead of started (its next receive, here or on
  * another worker, brings a whole deadline); the heartbeat never asks for visibility past the cap.
+ *
+ * <p>With the event fast path, S3's event notifications have a queue of their own (so that the
+ * lister's count of its messages in its queue stays true): each receive first takes what waits
+ * there, without waiting, then long-polls the lister's queue. A batch comes from one queue and is
+ * extended, deleted or given back there.
  */
 public final class QueuePoller implements Runnable {
     private static final Logger LOG = Logger.getLogger(QueuePoller.class.getName());
@@ -53,6 +59,7 @@ public final class QueuePoller implements Runnable {
     private final SqsClient sqs;
     private final BatchProcessor processor;
     private final String queueUrl;
+    private final Optional<String> eventQueueUrl;
     private final int batchSize;
     private final Duration visibility;
     private final Duration waitTime;
@@ -69,13 +76,15 @@ public final class QueuePoller implements Runnable {
     private final Set<InHand> held = ConcurrentHashMap.newKeySet();
 
     private static final class InHand {
+        final String queue;
         final List<Message> messages;
         /** Taken before the receive was sent: never later than SQS's own receipt. */
         final Instant receivedAt;
         ScheduledFuture<?> keepHidden;
         boolean handedBack;
 
-        InHand(List<Message> messages, Instant receivedAt) {
+        InHand(String queue, List<Message> messages, Instant receivedAt) {
+            this.queue = queue;
             this.messages = messages;
             this.receivedAt = receivedAt;
         }
@@ -99,9 +108,18 @@ public final class QueuePoller implements Runnable {
     /** @param clock what batch deadlines are read on (tests pass one they move) */
     public QueuePoller(SqsClient sqs, BatchProcessor processor, String queueUrl, int batchSize, Duration visibility,
                        Duration waitTime, Duration batchingWindow, Duration batchDeadline, Clock clock) {
+        this(sqs, processor, queueUrl, Optional.empty(), batchSize, visibility, waitTime, batchingWindow, batchDeadline,
+                clock);
+    }
+
+    /** @param eventQueueUrl the queue S3 sends its event notifications to, with the event fast path */
+    public QueuePoller(SqsClient sqs, BatchProcessor processor, String queueUrl, Optional<String> eventQueueUrl,
+                       int batchSize, Duration visibility, Duration waitTime, Duration batchingWindow,
+                       Duration batchDeadline, Clock clock) {
         this.sqs = sqs;
         this.processor = processor;
         this.queueUrl = queueUrl;
+        this.eventQueueUrl = eventQueueUrl;
         this.batchSize = batchSize;
         this.visibility = visibility;
         this.waitTime = waitTime;
@@ -152,7 +170,7 @@ public final class QueuePoller implements Runnable {
         drain(heartbeat);
         mine.forEach(b -> {
             held.remove(b);
-            release(b.messages);
+            release(b.queue, b.messages);
         });
         return mine.stream().mapToInt(b -> b.messages.size()).sum();
     }
@@ -227,9 +245,17 @@ public final class QueuePoller implements Runnable {
         return batchDeadline == null ? Deadline.none() : new Deadline(batch.receivedAt.plus(batchDeadline), clock);
     }
 
+    /** Events first, without waiting (they are the fast path); then the lister's queue, waiting up to {@code wait}. */
     private InHand receiveAndHold(Duration wait) {
         Instant receivedAt = clock.instant();
-        return hold(receive(wait), receivedAt);
+        if (eventQueueUrl.isPresent()) {
+            List<Message> events = receive(eventQueueUrl.get(), Duration.ZERO);
+            if (!events.isEmpty()) {
+                return hold(eventQueueUrl.get(), events, receivedAt);
+            }
+            receivedAt = clock.instant();
+        }
+        return hold(queueUrl, receive(queueUrl, wait), receivedAt);
     }
 
     /**
@@ -237,11 +263,11 @@ public final class QueuePoller implements Runnable {
      * hand-back. Null when there are none, or when the poller was given up meanwhile (then they are
      * back in the queue already).
      */
-    private InHand hold(List<Message> messages, Instant receivedAt) {
+    private InHand hold(String queue, List<Message> messages, Instant receivedAt) {
         if (messages.isEmpty()) {
             return null;
         }
-        InHand batch = new InHand(messages, receivedAt);
+        InHand batch = new InHand(queue, messages, receivedAt);
         // A third of the visibility timeout: two extensions may fail before the messages reappear.
         synchronized (batch) {
             batch.keepHidden = heartbeat.scheduleAtFixedRate(() -> extend(batch),
@@ -267,18 +293,18 @@ public final class QueuePoller implements Runnable {
         }
         drain(heartbeat);
         held.remove(batch);
-        release(batch.messages);
+        release(batch.queue, batch.messages);
         return true;
     }
 
     /** Up to X messages: one poll waiting up to {@code wait}, then more polls until X arrive or the batching window closes. */
-    List<Message> receive(Duration wait) {
-        List<Message> batch = new ArrayList<>(receive(Math.min(10, batchSize), wait));
+    private List<Message> receive(String queue, Duration wait) {
+        List<Message> batch = new ArrayList<>(receive(queue, Math.min(10, batchSize), wait));
         Set<String> seen = new HashSet<>();
         batch.forEach(m -> seen.add(m.messageId()));
         long windowEnds = System.nanoTime() + batchingWindow.toNanos();
         while (!batch.isEmpty() && batch.size() < batchSize && System.nanoTime() < windowEnds && !stopping) {
-            for (Message m : receive(Math.min(10, batchSize - batch.size()), Duration.ZERO)) {
+            for (Message m : receive(queue, Math.min(10, batchSize - batch.size()), Duration.ZERO)) {
                 if (seen.add(m.messageId())) {
                     batch.add(m);
                 }
@@ -287,8 +313,8 @@ public final class QueuePoller implements Runnable {
         return batch;
     }
 
-    private List<Message> receive(int max, Duration wait) {
-        return sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(max)
+    private List<Message> receive(String queue, int max, Duration wait) {
+        return sqs.receiveMessage(r -> r.queueUrl(queue).maxNumberOfMessages(max)
                 .waitTimeSeconds((int) wait.toSeconds()).visibilityTimeout((int) visibility.toSeconds())
                 .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
     }
@@ -312,7 +338,7 @@ public final class QueuePoller implements Runnable {
         }
         Set<String> failed = new HashSet<>(outcome.failedMessageIds());
         List<Message> done = batch.stream().filter(m -> !failed.contains(m.messageId())).toList();
-        delete(done);
+        delete(current.queue, done);
     }
 
     private void extend(InHand current) {
@@ -326,12 +352,12 @@ public final class QueuePoller implements Runnable {
         if (left.toSeconds() <= 0) {
             return;
         }
-        changeVisibility(current.messages, left.compareTo(visibility) < 0 ? left : visibility);
+        changeVisibility(current.queue, current.messages, left.compareTo(visibility) < 0 ? left : visibility);
     }
 
     /** Visible again at once, for another worker: used when this worker will not finish them. */
-    private void release(List<Message> messages) {
-        changeVisibility(messages, Duration.ZERO);
+    private void release(String queue, List<Message> messages) {
+        changeVisibility(queue, messages, Duration.ZERO);
     }
 
     /**
@@ -350,7 +376,7 @@ public final class QueuePoller implements Runnable {
         }
     }
 
-    private void changeVisibility(List<Message> batch, Duration timeout) {
+    private void changeVisibility(String queue, List<Message> batch, Duration timeout) {
         try {
             for (int from = 0; from < batch.size(); from += 10) {
                 List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
@@ -359,7 +385,7 @@ public final class QueuePoller implements Runnable {
                     entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
                             .receiptHandle(chunk.get(i).receiptHandle()).visibilityTimeout((int) timeout.toSeconds()).build());
                 }
-                var response = sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(entries));
+                var response = sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queue).entries(entries));
                 response.failed().forEach(f -> LOG.warning("could not set the visibility of a message to " + timeout.toSeconds()
                         + " s: " + f.code() + " " + f.message()));
             }
@@ -369,7 +395,7 @@ public final class QueuePoller implements Runnable {
         }
     }
 
-    private void delete(List<Message> done) {
+    private void delete(String queue, List<Message> done) {
         for (int from = 0; from < done.size(); from += 10) {
             List<Message> chunk = done.subList(from, Math.min(done.size(), from + 10));
             List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
@@ -377,7 +403,7 @@ public final class QueuePoller implements Runnable {
                 entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(i))
                         .receiptHandle(chunk.get(i).receiptHandle()).build());
             }
-            var response = sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
+            var response = sqs.deleteMessageBatch(r -> r.queueUrl(queue).entries(entries));
             // A message not deleted comes back after its visibility timeout; the work is done, so that is harmless.
             response.failed().forEach(f -> LOG.warning("could not delete message: " + f.code() + " " + f.message()));
         }

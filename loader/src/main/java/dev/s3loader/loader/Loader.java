@@ -28,6 +28,7 @@ public final class Loader implements AutoCloseable {
     private final Destination destination;
     private final ExecutorService workers;
     private final ExecutorService parts;
+    private final Preflight preflight;
 
     /**
      * The clients a loader may need; the Data API and Secrets Manager clients are built only by the
@@ -54,6 +55,7 @@ public final class Loader implements AutoCloseable {
         ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts);
         FileMover mover = new FileMover(clients.s3(), copier);
         this.destination = destination(config, clients, mover, copier, workers);
+        this.preflight = new Preflight(clients.s3(), config, destination, clock);
         this.processor = new BatchProcessor(destination, mover, config.layout(), config.processedKeyTime(),
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
                 config.maxReceiveCount(), hook, clock);
@@ -85,6 +87,11 @@ public final class Loader implements AutoCloseable {
 
     public BatchProcessor processor() {
         return processor;
+    }
+
+    /** The checks this loader answers a preflight request with, run with its own clients and destination. */
+    public Preflight preflight() {
+        return preflight;
     }
 
     @Override

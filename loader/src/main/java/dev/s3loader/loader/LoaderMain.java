@@ -26,6 +26,10 @@ public final class LoaderMain {
 
     public static void main(String[] args) throws InterruptedException {
         Map<String, String> env = System.getenv();
+        if (args.length > 0) {
+            System.exit(command(args, env));
+            return;
+        }
         LoaderConfig config;
         PollerConfig poller;
         WorkerConfig worker;
@@ -59,5 +63,30 @@ public final class LoaderMain {
                 worker.batchDeadline().toSeconds(), worker.stopGrace().toSeconds());
         workers.start();
         workers.awaitTermination();
+    }
+
+    /**
+     * {@code LoaderMain preflight}: the checks the Lambda loader answers a preflight request with,
+     * from this task's role and network, without touching the queue; prints the answer's JSON on
+     * one line (what {@code s3loader check} reads) and exits 0 when every item holds, 1 when one
+     * does not, 2 on a bad setting or argument.
+     */
+    static int command(String[] args, Map<String, String> env) {
+        if (!(args.length == 1 && args[0].equals("preflight"))) {
+            System.err.println("s3loader loader: unknown arguments " + String.join(" ", args) + " (the only command is: preflight)");
+            return 2;
+        }
+        LoaderConfig config;
+        try {
+            config = LoaderConfig.fromEnv(env);
+        } catch (ConfigException e) {
+            System.err.println("s3loader loader: " + e.getMessage());
+            return 2;
+        }
+        try (Loader loader = Loader.onAws(config)) {
+            var items = loader.preflight().run();
+            System.out.println(dev.s3loader.model.PreflightAnswer.toJson(items));
+            return items.stream().allMatch(dev.s3loader.model.CheckItem::ok) ? 0 : 1;
+        }
     }
 }

@@ -34,7 +34,7 @@ class LoaderHandlerTest {
         loader = new Loader(LoaderConfig.fromEnv(Map.of("BUCKET", bucket)), new Loader.Clients(s3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC());
-        handler = new LoaderHandler(loader.processor());
+        handler = new LoaderHandler(loader);
     }
 
     @AfterAll
@@ -59,8 +59,8 @@ class LoaderHandlerTest {
 
     @Test
     void handleRequest_nullOrEmptyEvent_reportsNoFailures() {
-        assertThat(handler.handleRequest(null, null).getBatchItemFailures()).isEmpty();
-        assertThat(handler.handleRequest(new SQSEvent(), null).getBatchItemFailures()).isEmpty();
+        assertThat(handler.handle(null, null).getBatchItemFailures()).isEmpty();
+        assertThat(handler.handle(new SQSEvent(), null).getBatchItemFailures()).isEmpty();
     }
 
     @Test
@@ -74,11 +74,46 @@ class LoaderHandlerTest {
         SQSEvent event = new SQSEvent();
         event.setRecords(records);
 
-        SQSBatchResponse response = handler.handleRequest(event, null);
+        SQSBatchResponse response = handler.handle(event, null);
 
         assertThat(response.getBatchItemFailures()).extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                 .containsExactlyInAnyOrder("m2", "m4");
         assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/h/one.csv")).asUtf8String()).isEqualTo("1");
         assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/h/two words.csv")).asUtf8String()).isEqualTo("2");
+    }
+
+    private static String invoke(String event) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        handler.handleRequest(new java.io.ByteArrayInputStream(event.getBytes(java.nio.charset.StandardCharsets.UTF_8)), out, null);
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void handleRequest_preflightRequest_answersTheItemsAndLeavesNothing() throws Exception {
+        String answer = invoke(dev.s3loader.model.PreflightAnswer.REQUEST);
+
+        var items = dev.s3loader.model.PreflightAnswer.fromJson(answer);
+        assertThat(items).extracting(dev.s3loader.model.CheckItem::name)
+                .containsExactly("s3 internal prefix", "s3 incoming listing"); // the copy is the move: no destination of its own
+        assertThat(items).allMatch(dev.s3loader.model.CheckItem::ok);
+        assertThat(answer).startsWith("{\"s3loader\":\"preflight\",\"ok\":true,\"items\":[");
+        assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix("_s3loader/preflight/")).keyCount()).isZero();
+    }
+
+    @Test
+    void handleRequest_sqsEventJson_answersBatchItemFailuresAsLambdaExpects() throws Exception {
+        String good = drop("incoming/h/stream.csv", "3");
+        String event = "{\"Records\":[{\"messageId\":\"s1\",\"receiptHandle\":\"r1\",\"body\":"
+                + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(good)
+                + ",\"attributes\":{\"ApproximateReceiveCount\":\"1\",\"SentTimestamp\":\"1545082649183\"},"
+                + "\"messageAttributes\":{},\"md5OfBody\":\"x\",\"eventSource\":\"aws:sqs\","
+                + "\"eventSourceARN\":\"arn:aws:sqs:us-east-1:123456789012:q\",\"awsRegion\":\"us-east-1\"},"
+                + "{\"messageId\":\"s2\",\"body\":\"{not json\",\"attributes\":{\"ApproximateReceiveCount\":\"1\"}}]}";
+
+        String answer = invoke(event);
+
+        assertThat(answer).isEqualTo("{\"batchItemFailures\":[{\"itemIdentifier\":\"s2\"}]}");
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/h/stream.csv")).asUtf8String()).isEqualTo("3");
+        assertThat(invoke("{}")).isEqualTo("{\"batchItemFailures\":[]}");
     }
 }

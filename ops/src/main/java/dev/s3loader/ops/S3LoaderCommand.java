@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "s3loader", mixinStandardHelpOptions = true, version = "s3loader 0.1.0",
         description = "Operates an s3loader pipeline on AWS or against scripts/local.",
-        subcommands = {StatusCommand.class, RequeueCommand.class, UnstickCommand.class, RedriveCommand.class, AuditCommand.class})
+        subcommands = {StatusCommand.class, CheckCommand.class, RequeueCommand.class, UnstickCommand.class, RedriveCommand.class, AuditCommand.class})
 public final class S3LoaderCommand implements Runnable {
     public static final int OK = 0;
     public static final int FOUND = 1;
@@ -60,7 +60,7 @@ public final class S3LoaderCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: status, requeue, unstick, redrive, audit");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: status, check, requeue, unstick, redrive, audit");
     }
 
     /** Gives each verb the environment and output it runs with (tests pass their own). */

@@ -41,6 +41,18 @@ public final class CopyDestination implements Destination {
         return true;
     }
 
+    /**
+     * Nothing is written to the archive to probe it: a probe object there would reach whatever reads
+     * the archive. The copies are conditional copies with the loader's role, so the item names what
+     * the role needs there.
+     */
+    @Override
+    public List<dev.s3loader.model.CheckItem> preflight() {
+        return List.of(dev.s3loader.model.CheckItem.ok("copy destination", "copies into s3://" + bucket + "/" + prefix
+                + " (not probed: the loader's role needs s3:PutObject there, and s3:PutObjectTagging for parts above "
+                + "the multipart threshold)"));
+    }
+
     private LoadResult copy(FileMessage f) {
         // The archive takes the same partitioned key as processed/ (f carries the source's LastModified).
         String target = prefix + layout.processedTemplate().render(layout.relative(f.key()), f.lastModified());

@@ -41,6 +41,14 @@ public interface Destination extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no load times");
     }
 
+    /**
+     * The destination's part of the preflight ({@link dev.s3loader.loader.Preflight}): reachable, and
+     * what a load needs there, checked without loading or changing anything. Nothing by default.
+     */
+    default List<dev.s3loader.model.CheckItem> preflight() {
+        return List.of();
+    }
+
     @Override
     default void close() {
     }

@@ -5,11 +5,15 @@ import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.sun.management.GarbageCollectionNotificationInfo;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -44,14 +48,24 @@ public final class HandlerProbe {
         watchGcs();
         long launched = Long.parseLong(args[1]);
         String handlerClass = args[0].equals("lister") ? "dev.s3loader.lister.ListerHandler" : "dev.s3loader.loader.LoaderHandler";
-        @SuppressWarnings("unchecked")
-        RequestHandler<Object, Object> handler = (RequestHandler<Object, Object>) Class.forName(handlerClass)
-                .getDeclaredConstructor().newInstance();
+        Object instance = Class.forName(handlerClass).getDeclaredConstructor().newInstance();
         long constructed = System.currentTimeMillis() - launched;
-        Object answer = handler.handleRequest(event(args), new LambdaContext());
+        String outcome;
+        if (instance instanceof RequestStreamHandler stream) {
+            // The loader reads the event's JSON itself: hand it the bytes Lambda would.
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            stream.handleRequest(new ByteArrayInputStream(sqsEventJson(args[2]).getBytes(StandardCharsets.UTF_8)), answer,
+                    new LambdaContext());
+            String text = answer.toString(StandardCharsets.UTF_8);
+            outcome = "failures=" + (text.split("itemIdentifier", -1).length - 1);
+        } else {
+            @SuppressWarnings("unchecked")
+            RequestHandler<Object, Object> handler = (RequestHandler<Object, Object>) instance;
+            Object answer = handler.handleRequest(event(args), new LambdaContext());
+            outcome = answer instanceof SQSBatchResponse r ? "failures=" + r.getBatchItemFailures().size()
+                    : "summary=" + String.valueOf(answer).replace(' ', '_');
+        }
         long handled = System.currentTimeMillis() - launched;
-        String outcome = answer instanceof SQSBatchResponse r ? "failures=" + r.getBatchItemFailures().size()
-                : "summary=" + String.valueOf(answer).replace(' ', '_');
         long poolPeaks = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
                 .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
         System.out.printf("PROBE constructed=%d handled=%d %s livePeak=%d poolPeaks=%d rssPeak=%d gcs=%d maxHeap=%d%n",
@@ -75,6 +89,22 @@ public final class HandlerProbe {
         SQSEvent e = new SQSEvent();
         e.setRecords(List.of(m));
         return e;
+    }
+
+    /** One SQS record as the event source mapping writes it (the fields the loader reads, the rest as documented). */
+    private static String sqsEventJson(String body) {
+        StringBuilder b = new StringBuilder("{\"Records\":[{\"messageId\":\"probe-1\",\"receiptHandle\":\"probe\",\"body\":\"");
+        for (char c : body.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append("\",\"attributes\":{\"ApproximateReceiveCount\":\"1\"},\"messageAttributes\":{},")
+                .append("\"eventSource\":\"aws:sqs\",\"awsRegion\":\"us-east-1\"}]}").toString();
     }
 
     /** Live heap = heap in use right after a collection; its maximum over the run is what the work needs. */

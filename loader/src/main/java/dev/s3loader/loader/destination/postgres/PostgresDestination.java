@@ -277,6 +277,11 @@ public final class PostgresDestination implements Destination {
     }
 
     @Override
+    public List<dev.s3loader.model.CheckItem> preflight() {
+        return new PostgresPreflight(config, pool, credentials, java.time.Clock.systemUTC()).run();
+    }
+
+    @Override
     public void close() {
         pool.close();
         watchdog.close();

@@ -68,6 +68,7 @@ public final class RedshiftDestination implements Destination {
     private final LoadErrors loadErrors;
     private final Semaphore permits;
     private final Duration queryTimeout;
+    private final RedshiftPreflight preflight;
     private volatile List<String> columns;
 
     /**
@@ -94,6 +95,12 @@ public final class RedshiftDestination implements Destination {
         this.queryTimeout = this.config.loadTimeout();
         this.loadErrors = new LoadErrors(api, queryTimeout, firstPause.multipliedBy(4));
         this.permits = new Semaphore(this.config.maxConcurrency(), true);
+        this.preflight = new RedshiftPreflight(this.config, api, s3, config.bucket(), config.layout().manifestPrefix());
+    }
+
+    @Override
+    public List<dev.s3loader.model.CheckItem> preflight() {
+        return preflight.run();
     }
 
     @Override

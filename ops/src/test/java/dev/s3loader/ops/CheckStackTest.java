@@ -1,0 +1,183 @@
+package dev.s3loader.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.s3loader.lister.internal.LastRunStore;
+import dev.s3loader.model.Layout;
+import dev.s3loader.model.ListerRun;
+import java.io.File;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * {@code s3loader check --stack} against moto_server, which answers every control-plane call the
+ * check makes (CloudFormation DescribeStacks and ListStackResources, SQS GetQueueAttributes, Lambda
+ * GetEventSourceMapping and Invoke, EventBridge DescribeRule, S3): a stack whose event source
+ * mapping is disabled is reported on one line with the command that enables it. moto cannot run
+ * the function (it needs Docker), so Invoke answers a function error: the loader item reports it.
+ */
+class CheckStackTest {
+    private static Process moto;
+    private static String endpoint;
+    private static String savedKey;
+    private static String savedSecret;
+
+    private static final String TEMPLATE = """
+            {"Resources": {
+              "DeadLetterQueue": {"Type": "AWS::SQS::Queue"},
+              "LoadQueue": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy":
+                  {"deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}, "maxReceiveCount": 5}}},
+              "LoaderRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+              "LoaderFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "java21",
+                  "Handler": "dev.s3loader.loader.LoaderHandler::handleRequest", "Role": {"Fn::GetAtt": ["LoaderRole", "Arn"]},
+                  "Code": {"ZipFile": "x"}}},
+              "LoaderEventSourceMapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+                  "EventSourceArn": {"Fn::GetAtt": ["LoadQueue", "Arn"]}, "FunctionName": {"Ref": "LoaderFunction"},
+                  "Enabled": %s, "FunctionResponseTypes": ["ReportBatchItemFailures"]}},
+              "ListerScheduleRule": {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(1 minute)", "State": "ENABLED"}},
+              "Bucket": {"Type": "AWS::S3::Bucket"}},
+             "Outputs": {
+              "QueueUrl": {"Value": {"Ref": "LoadQueue"}}, "DeadLetterQueueUrl": {"Value": {"Ref": "DeadLetterQueue"}},
+              "BucketName": {"Value": {"Ref": "Bucket"}}, "LoaderFunctionName": {"Value": {"Ref": "LoaderFunction"}}}}
+            """;
+
+    @BeforeAll
+    static void startMoto() throws Exception {
+        String executable = onPath("moto_server");
+        assumeTrue(executable != null, "moto_server is not installed (pip install 'moto[server]')");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = Files.createTempFile("moto", ".log");
+        moto = new ProcessBuilder(executable, "-H", "127.0.0.1", "-p", String.valueOf(port)).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        endpoint = "http://127.0.0.1:" + port;
+        for (int i = 0; ; i++) {
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create(endpoint + "/moto-api/").toURL().openConnection();
+                c.getResponseCode();
+                break;
+            } catch (IOException e) {
+                if (i > 600 || !moto.isAlive()) {
+                    throw new IllegalStateException("moto_server did not start: " + Files.readString(log), e);
+                }
+                Thread.sleep(100);
+            }
+        }
+        savedKey = System.getProperty("aws.accessKeyId");
+        savedSecret = System.getProperty("aws.secretAccessKey");
+        System.setProperty("aws.accessKeyId", "testing");
+        System.setProperty("aws.secretAccessKey", "testing");
+    }
+
+    @AfterAll
+    static void stopMoto() {
+        if (moto != null) {
+            moto.destroy();
+            restore("aws.accessKeyId", savedKey);
+            restore("aws.secretAccessKey", savedSecret);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
+    }
+
+    private static String onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            File f = new File(dir, name);
+            if (f.canExecute()) {
+                return f.getAbsolutePath();
+            }
+        }
+        return null;
+    }
+
+    /** Creates the stack in moto and records a fresh lister run in its bucket. */
+    private static String stack(boolean mappingEnabled) {
+        String name = "p" + UUID.randomUUID().toString().substring(0, 8);
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+        try (CloudFormationClient cfn = CloudFormationClient.builder().endpointOverride(URI.create(endpoint))
+                .region(Region.US_EAST_1).credentialsProvider(credentials).build()) {
+            cfn.createStack(b -> b.stackName(name).templateBody(TEMPLATE.formatted(mappingEnabled)));
+            String bucket = cfn.describeStacks(b -> b.stackName(name)).stacks().get(0).outputs().stream()
+                    .filter(o -> o.outputKey().equals("BucketName")).findFirst().orElseThrow().outputValue();
+            try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).forcePathStyle(true)
+                    .region(Region.US_EAST_1).credentialsProvider(credentials).build()) {
+                Instant now = Instant.now();
+                new LastRunStore(s3, bucket, Layout.defaults().listerLastRunKey()).write(ListerRun.ok(now.minusSeconds(1), now,
+                        new ListerRun.Figures(0, 0, 0, 0, 0, 0, 0, 0, 0, true)));
+            }
+        }
+        return name;
+    }
+
+    private static StatusCommandTest.Run check(String stack, String... more) {
+        Map<String, String> env = new HashMap<>();
+        env.put("AWS_REGION", "us-east-1");
+        env.put("AWS_ENDPOINT_URL", endpoint);
+        env.put("AWS_ENDPOINT_URL_CLOUDFORMATION", endpoint);
+        env.put("AWS_ENDPOINT_URL_S3", endpoint);
+        env.put("AWS_ENDPOINT_URL_SQS", endpoint);
+        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("check", "--stack", stack),
+                java.util.Arrays.stream(more)).toArray(String[]::new);
+        return StatusCommandTest.run(env, args);
+    }
+
+    @Test
+    void check_stackWithDisabledMapping_namesTheMappingAndTheCommand() {
+        String stack = stack(false);
+
+        StatusCommandTest.Run r = check(stack);
+
+        assertThat(r.status()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("s3loader check of stack " + stack,
+                "  ok       queue redrive policy: after 5 receives a message goes to arn:aws:sqs:us-east-1:",
+                "  ok       lister last run: ok, ended at ",
+                "  ok       lister schedule: " + stack + "-ListerScheduleRule-")
+                .containsPattern("  PROBLEM  event source mapping: ([0-9a-f-]+) is Disabled: nothing is loaded from the queue -- do: "
+                        + "aws lambda update-event-source-mapping --uuid \\1 --enabled")
+                .containsPattern("  PROBLEM  loader function: " + stack + "-LoaderFunction-\\S+ failed \\(Handled\\): ");
+    }
+
+    @Test
+    void check_stackWithEnabledMapping_wiringHolds() {
+        String stack = stack(true);
+
+        StatusCommandTest.Run r = check(stack, "--json");
+
+        assertThat(r.out()).contains("{\"name\":\"event source mapping\",\"ok\":true,", "Enabled, ReportBatchItemFailures");
+        assertThat(r.out()).doesNotContain("\"ok\":false,\"detail\":\"cannot describe");
+    }
+
+    @Test
+    void check_unknownStack_exitsTwoWithOneLine() {
+        StatusCommandTest.Run r = check("no-such-stack");
+
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("s3loader check: --stack: ").doesNotContain("\n");
+    }
+}

@@ -235,9 +235,9 @@ class QueuePollerTest {
                     Duration.ofSeconds(1), Duration.ZERO, Duration.ofHours(1), clock);
             Thread thread = Thread.ofPlatform().start(poller);
             assertThat(destination.firstStarted.await(60, TimeUnit.SECONDS)).as("the first batch started").isTrue();
+            // Waits on the poller's own client having seen the receive (the queue's count may show it a moment before).
             long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!depth().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE).equals("2")
-                    && System.nanoTime() < until) {
+            while (receipts.of("incoming/second.csv").isEmpty() && System.nanoTime() < until) {
                 paceOnTheServer();
             }
             assertThat(receipts.of("incoming/second.csv")).as("the second batch was prefetched").hasSize(1);
@@ -268,6 +268,102 @@ class QueuePollerTest {
         assertThat(exists("incoming/second.csv")).isFalse();
         assertThat(depth()).isEqualTo(Map.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0",
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
+    }
+
+    @Test
+    void heartbeat_nearSqsTwelveHourCap_asksOnlyForWhatIsLeft_andNothingPastIt() throws Exception {
+        // Arrange: a 3 s visibility (a heartbeat a second) on a clock the test moves; the load is held.
+        dropAndEnqueue("incoming/long.csv");
+        MovableClock clock = new MovableClock();
+        Extensions extensions = new Extensions();
+        HeldDestination held = new HeldDestination();
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(held, mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, clock), workers, 5, StepHook.NONE, clock);
+        var builder = SharedServers.sqs().newClientBuilder();
+        try (SqsClient pollerSqs = builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+                .addExecutionInterceptor(extensions).build()).build()) {
+            QueuePoller poller = new QueuePoller(pollerSqs, processor, queueUrl, 10, Duration.ofSeconds(3),
+                    Duration.ofSeconds(1), Duration.ZERO, null, clock);
+            Thread thread = Thread.ofPlatform().start(poller);
+            assertThat(held.started.await(60, TimeUnit.SECONDS)).as("the batch started").isTrue();
+
+            // Act: 12 hours less 2 s after the receive, then past the 12 hours.
+            clock.advance(Duration.ofHours(12).minusSeconds(2));
+            int before = extensions.requested.size();
+            awaitMore(extensions, before);
+            List<Integer> nearTheCap = List.copyOf(extensions.requested.subList(before, extensions.requested.size()));
+            clock.advance(Duration.ofSeconds(10));
+            int past = extensions.requested.size();
+            // Two long polls on the server: the heartbeat ticks meanwhile, and must ask for nothing.
+            paceOnTheServer();
+            paceOnTheServer();
+            int afterTheCap = extensions.requested.size() - past;
+            held.release.countDown();
+            poller.stop();
+            thread.join(Duration.ofSeconds(60));
+
+            // Assert
+            assertThat(nearTheCap).as("timeouts asked for 2 s before the cap").isNotEmpty().allMatch(t -> t <= 2);
+            assertThat(afterTheCap).as("extensions asked for past the cap").isLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void run_eventQueueBesideTheListersQueue_loadsFromBoth_andSettlesEachOnItsOwnQueue() throws Exception {
+        // Arrange: one lister message on the load queue, one message on the events' queue.
+        String eventQueue = sqs.createQueue(b -> b.queueName(bucket + "-events")).queueUrl();
+        dropAndEnqueue("incoming/listed.csv");
+        s3.putObject(b -> b.bucket(bucket).key("incoming/evented.csv"), RequestBody.fromString("data"));
+        var head = s3.headObject(b -> b.bucket(bucket).key("incoming/evented.csv"));
+        sqs.sendMessage(b -> b.queueUrl(eventQueue).messageBody(
+                new FileMessage(bucket, "incoming/evented.csv", head.eTag(), 4, Instant.now()).toJson()));
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
+                Clock.systemUTC());
+        QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, java.util.Optional.of(eventQueue), 10,
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ZERO, Duration.ofHours(1), Clock.systemUTC());
+
+        // Act
+        Thread thread = Thread.ofPlatform().start(poller);
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!(exists("processed/listed.csv") && exists("processed/evented.csv")) && System.nanoTime() < until) {
+            paceOnTheServer();
+        }
+        poller.stop();
+        thread.join(Duration.ofSeconds(60));
+
+        // Assert: both moved, and each message deleted from the queue it came from.
+        assertThat(exists("processed/listed.csv")).isTrue();
+        assertThat(exists("processed/evented.csv")).isTrue();
+        assertThat(depth()).isEqualTo(Map.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0",
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
+        assertThat(sqs.getQueueAttributes(b -> b.queueUrl(eventQueue).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes())
+                .isEqualTo(Map.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0",
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
+    }
+
+    /** Waits (on the server's long polls, at most a minute) until the heartbeat asks for more extensions. */
+    private void awaitMore(Extensions extensions, int than) {
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (extensions.requested.size() <= than && System.nanoTime() < until) {
+            paceOnTheServer();
+        }
+    }
+
+    /** The visibility timeouts the poller asked for, seen on the wire (a hand-back's 0 excluded). */
+    private static final class Extensions implements ExecutionInterceptor {
+        final List<Integer> requested = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            if (context.request() instanceof software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequest r) {
+                r.entries().stream().map(e -> e.visibilityTimeout()).filter(t -> t > 0).forEach(requested::add);
+            }
+        }
     }
 
     /** A clock the test moves: hours pass in an instant. */

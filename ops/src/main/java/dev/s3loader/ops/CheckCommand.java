@@ -65,6 +65,10 @@ final class CheckCommand implements Callable<Integer> {
             description = "the loader function to invoke (default: the stack's LoaderFunctionName output)")
     String function;
 
+    @Option(names = "--redshift-endpoint", paramLabel = "URL",
+            description = "--local with DESTINATION=redshift: the local Data API (scripts/local prints it; default: $AWS_ENDPOINT_URL_REDSHIFT_DATA)")
+    String redshiftEndpoint;
+
     CheckCommand(Map<String, String> env, PrintStream out) {
         this.env = env;
         this.out = out;
@@ -148,6 +152,13 @@ final class CheckCommand implements Callable<Integer> {
             settings.putIfAbsent("DB_SSL_MODE", "disable");
             settings.putIfAbsent("DB_TABLE", "demo_rows"); // scripts/local's sample table (LocalRuntime.SAMPLE_TABLE)
         }
+        if ("redshift".equalsIgnoreCase(env.getOrDefault("DESTINATION", ""))) {
+            // scripts/local's redshift (LocalRuntime): its workgroup, database, sample table and COPY role.
+            settings.putIfAbsent("REDSHIFT_WORKGROUP", "local");
+            settings.putIfAbsent("DB_NAME", "postgres");
+            settings.putIfAbsent("DB_TABLE", "demo_rows");
+            settings.putIfAbsent("REDSHIFT_IAM_ROLE", "arn:aws:iam::000000000000:role/s3loader-local-copy");
+        }
         LoaderConfig config;
         try {
             config = LoaderConfig.fromEnv(settings);
@@ -158,7 +169,7 @@ final class CheckCommand implements Callable<Integer> {
             List<CheckItem> wired = new QueueWiring(sqs, s3, Clock.systemUTC()).items(connection.queueUrl(env, sqs),
                     connection.deadLetterQueueUrl(env, sqs), bucket, layout, staleAfter);
             List<CheckItem> loader;
-            try (Loader l = new Loader(config, new Loader.Clients(s3, () -> connection.redshiftData(env, null)), line -> { },
+            try (Loader l = new Loader(config, new Loader.Clients(s3, () -> connection.redshiftData(env, redshiftEndpoint)), line -> { },
                     Clock.systemUTC())) {
                 loader = l.preflight().run();
             }

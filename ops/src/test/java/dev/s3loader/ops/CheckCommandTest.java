@@ -200,4 +200,25 @@ class CheckCommandTest {
         assertThat(stale.status()).isEqualTo(2);
         assertThat(stale.err().strip()).isEqualTo("s3loader check: --stale-after must be between 1 and 10080 minutes, got 0");
     }
+
+    @Test
+    void check_localRedshift_dataApiPrivilegesAndCopyRoleHold() throws Exception {
+        listerRan(Instant.now());
+        String table = "chk_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        RedshiftAuditFixture.Server.API.endpoint(); // started (and its database created) before the table goes in
+        try (Connection c = SharedServers.postgres().dataSource(RedshiftAuditFixture.DATABASE).getConnection();
+             Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + table + " (id int)");
+        }
+
+        StatusCommandTest.Run r = check(env("DESTINATION", "redshift", "DB_NAME", RedshiftAuditFixture.DATABASE, "DB_TABLE", table,
+                "DB_LEDGER_TABLE", table + "_ledger"), "--redshift-endpoint", RedshiftAuditFixture.Server.API.endpoint().toString());
+
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("  ok       redshift data api: workgroup local, database " + RedshiftAuditFixture.DATABASE,
+                "  ok       table: " + table + ": postgres may INSERT",
+                "  ok       temporary tables: ",
+                "  ok       copy role: COPY read s3://" + bucket + "/_s3loader/manifests/preflight-");
+        assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix("_s3loader/manifests/")).keyCount()).isZero();
+    }
 }

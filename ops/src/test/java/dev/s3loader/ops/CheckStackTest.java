@@ -40,7 +40,8 @@ class CheckStackTest {
     private static String savedSecret;
 
     private static final String TEMPLATE = """
-            {"Resources": {
+            {"Parameters": {"EventFastPath": {"Type": "String", "Default": "false"}},
+             "Resources": {
               "DeadLetterQueue": {"Type": "AWS::SQS::Queue"},
               "LoadQueue": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy":
                   {"deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}, "maxReceiveCount": 5}}},
@@ -118,11 +119,16 @@ class CheckStackTest {
 
     /** Creates the stack in moto and records a fresh lister run in its bucket. */
     private static String stack(boolean mappingEnabled) {
+        return stack(mappingEnabled, false);
+    }
+
+    private static String stack(boolean mappingEnabled, boolean fastPath) {
         String name = "p" + UUID.randomUUID().toString().substring(0, 8);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
         try (CloudFormationClient cfn = CloudFormationClient.builder().endpointOverride(URI.create(endpoint))
                 .region(Region.US_EAST_1).credentialsProvider(credentials).build()) {
-            cfn.createStack(b -> b.stackName(name).templateBody(TEMPLATE.formatted(mappingEnabled)));
+            cfn.createStack(b -> b.stackName(name).templateBody(TEMPLATE.formatted(mappingEnabled))
+                    .parameters(p -> p.parameterKey("EventFastPath").parameterValue(String.valueOf(fastPath))));
             String bucket = cfn.describeStacks(b -> b.stackName(name)).stacks().get(0).outputs().stream()
                     .filter(o -> o.outputKey().equals("BucketName")).findFirst().orElseThrow().outputValue();
             try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).forcePathStyle(true)
@@ -179,5 +185,31 @@ class CheckStackTest {
 
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("s3loader check: --stack: ").doesNotContain("\n");
+    }
+
+    @Test
+    void check_fastPathWithoutNotification_isAProblem_untilTheBucketNotifiesTheQueue() {
+        String stack = stack(true, true);
+        StatusCommandTest.Run before = check(stack);
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+        try (CloudFormationClient cfn = CloudFormationClient.builder().endpointOverride(URI.create(endpoint))
+                .region(Region.US_EAST_1).credentialsProvider(credentials).build();
+             S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).forcePathStyle(true)
+                     .region(Region.US_EAST_1).credentialsProvider(credentials).build();
+             var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder().endpointOverride(URI.create(endpoint))
+                     .region(Region.US_EAST_1).credentialsProvider(credentials).build()) {
+            Map<String, String> outputs = new HashMap<>();
+            cfn.describeStacks(b -> b.stackName(stack)).stacks().get(0).outputs().forEach(o -> outputs.put(o.outputKey(), o.outputValue()));
+            String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(outputs.get("QueueUrl"))
+                    .attributeNamesWithStrings("QueueArn")).attributesAsStrings().get("QueueArn");
+            s3.putBucketNotificationConfiguration(b -> b.bucket(outputs.get("BucketName")).notificationConfiguration(n -> n
+                    .queueConfigurations(q -> q.queueArn(queueArn).eventsWithStrings("s3:ObjectCreated:*")
+                            .filter(f -> f.key(k -> k.filterRules(r -> r.name("prefix").value("incoming/")))))));
+        }
+        StatusCommandTest.Run after = check(stack);
+
+        assertThat(before.out()).contains("  PROBLEM  bucket notification: EventFastPath is on but s3://")
+                .contains("-- do: add the stack's EventNotificationConfiguration output to the bucket's notification configuration");
+        assertThat(after.out()).contains("  ok       bucket notification: s3://").contains(" of s3:ObjectCreated:* under incoming/");
     }
 }

@@ -1,6 +1,10 @@
 package dev.s3loader.local.bench;
 
 import dev.s3loader.embedded.EmbeddedS3;
+import dev.s3loader.embedded.lambda.LambdaFunction;
+import dev.s3loader.embedded.lambda.LambdaRuntimeApi.Answer;
+import dev.s3loader.embedded.lambda.LambdaRuntimeApi.Status;
+import dev.s3loader.embedded.lambda.SqsEventSourceMapping;
 import dev.s3loader.model.FileMessage;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -24,13 +28,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * batch of one file copied to processed/), median and max over the runs, with Lambda's flags and
  * with a plain JVM; and the container worker (LoaderMain) from launch to polling and to its first
  * batch done;</li>
+ * <li>per handler, the shaded jar under AWS's runtime interface client (rows "ric", started as
+ * {@link LambdaFunction} starts it): Lambda's Init Duration (launch to the runtime's first request
+ * for an event) and launch to its answer to the first event, the runtime client deserialising the
+ * event and serialising the answer;</li>
  * <li>the lister's clients alone with the url-connection and the CRT HTTP clients (first S3 call).</li>
  * </ol>
  * Not measurable here: SnapStart (a restored snapshot skips everything up to "constructed"), and
- * the Lambda runtime's own start and event deserialisation.
+ * Lambda's own placement of the execution environment before the JVM starts.
  */
 public final class ColdStartBench {
     private static final int WAITING_FILES = 10;
+    /** The rows measured under AWS's runtime interface client. */
+    private static final String RIC = "ric";
 
     private ColdStartBench() {
     }
@@ -56,6 +66,10 @@ public final class ColdStartBench {
                 constructed.put(handler + " " + flags, new ArrayList<>());
                 handled.put(handler + " " + flags, new ArrayList<>());
             }
+        }
+        for (String handler : List.of("lister", "loader")) {
+            constructed.put(handler + " " + RIC, new ArrayList<>());
+            handled.put(handler + " " + RIC, new ArrayList<>());
         }
         try (ProbeStack stack = new ProbeStack(EmbeddedS3.inMemory())) {
             int n = 0;
@@ -85,6 +99,23 @@ public final class ColdStartBench {
                                 r + 1, runs, row, t[0], t[1]);
                     }
                 }
+                for (String handler : List.of("lister", "loader")) {
+                    String row = handler + " " + RIC;
+                    long[] t;
+                    try {
+                        t = handler.equals("lister") ? listerUnderRuntimeClient(stack, listerJar, "cold-rl" + n)
+                                : loaderUnderRuntimeClient(stack, loaderJar, "cold-rd" + n);
+                    } catch (IllegalStateException e) {
+                        failures.computeIfAbsent(row, k -> new ArrayList<>()).add(firstCause(e.getMessage()));
+                        System.err.printf("run %d/%d %-18s FAILED:%n%s%n", r + 1, runs, row, e.getMessage());
+                        continue;
+                    } finally {
+                        n++;
+                    }
+                    constructed.get(row).add(t[0]);
+                    handled.get(row).add(t[1]);
+                    System.err.printf("run %d/%d %-18s init %5d ms, first event handled %5d ms%n", r + 1, runs, row, t[0], t[1]);
+                }
             }
             System.out.printf("%ncold start to first handled event, %d fresh JVMs per row (%s), ms from JVM launch%n",
                     runs, System.getProperty("java.version"));
@@ -102,9 +133,78 @@ public final class ColdStartBench {
                     + " enqueuing them; loader: the SQS handler, a batch of one file copied to processed/ (DESTINATION=copy);");
             System.out.println("container: LoaderMain, 'constructed' = polling started, 'first handled' = the file seen in"
                     + " processed/ (polled every 5 ms). SnapStart is not measurable locally.");
+            System.out.println(RIC + ": the shaded jar under AWS's runtime interface client " + ricVersion() + " (AWSLambda <handler>,"
+                    + " lambda flags, the jar unzipped as the task root, a local Runtime API): 'constructed' = Lambda's Init"
+                    + " Duration (launch to the runtime's first /invocation/next), 'first handled' = launch to the"
+                    + " runtime's /response for the first event (the documented scheduled event; an SQS event built from"
+                    + " the received message), the runtime client deserialising and serialising.");
             System.out.println();
             clients(runs, stack);
         }
+    }
+
+    /**
+     * One cold start under AWS's runtime interface client: milliseconds from launch to the
+     * runtime's first request for an event (Init Duration) and to its answer to the first one.
+     */
+    private static long[] listerUnderRuntimeClient(ProbeStack stack, Path jar, String name) {
+        stack.s3Server.createBucket(name);
+        String queueUrl = stack.queue(name);
+        for (int i = 0; i < WAITING_FILES; i++) {
+            stack.put(name, "incoming/file-" + i + ".csv", "a,b\n1,2\n");
+        }
+        Map<String, String> env = stack.awsEnv();
+        env.put("BUCKET", name);
+        env.put("QUEUE_URL", queueUrl);
+        try (LambdaFunction fn = LambdaFunction.builder(jar, "dev.s3loader.lister.ListerHandler::handleRequest")
+                .name("cold-lister").env(env).start()) {
+            Answer a = fn.invoke(resource("/events/scheduled-event.json"));
+            if (a.status() != Status.RESPONSE || !a.body().contains("\"EnqueuedFiles\":" + WAITING_FILES)) {
+                throw new IllegalStateException("the lister did not enqueue the waiting files: " + a + "\n" + fn.output());
+            }
+            return new long[] {fn.initDurationMs(), a.answeredAtMs() - fn.launchedAtMs()};
+        }
+    }
+
+    private static long[] loaderUnderRuntimeClient(ProbeStack stack, Path jar, String name) {
+        stack.s3Server.createBucket(name);
+        String queueUrl = stack.queue(name);
+        FileMessage m = stack.put(name, "incoming/cold start.csv", "a,b\n1,2\n");
+        stack.sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(m.toJson()));
+        SqsEventSourceMapping mapping = new SqsEventSourceMapping(stack.sqs, queueUrl, "us-east-1");
+        var batch = mapping.receiveBatch(1);
+        Map<String, String> env = stack.awsEnv();
+        env.put("BUCKET", name);
+        env.put("DESTINATION", "copy");
+        try (LambdaFunction fn = LambdaFunction.builder(jar, "dev.s3loader.loader.LoaderHandler::handleRequest")
+                .name("cold-loader").env(env).start()) {
+            Answer a = fn.invoke(mapping.event(batch));
+            if (!mapping.apply(batch, a).isEmpty() || !stack.exists(name, "processed/cold start.csv")) {
+                throw new IllegalStateException("the loader did not move the file: " + a + "\n" + fn.output());
+            }
+            return new long[] {fn.initDurationMs(), a.answeredAtMs() - fn.launchedAtMs()};
+        }
+    }
+
+    private static String resource(String name) {
+        try (var in = ColdStartBench.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String ricVersion() {
+        var props = new java.util.Properties();
+        try (var in = ColdStartBench.class.getResourceAsStream(
+                "/META-INF/maven/com.amazonaws/aws-lambda-java-runtime-interface-client/pom.properties")) {
+            if (in != null) {
+                props.load(in);
+            }
+        } catch (java.io.IOException e) {
+            // No version to show.
+        }
+        return props.getProperty("version", "?");
     }
 
     /** The exception the probe's handler threw, from the probe's output. */

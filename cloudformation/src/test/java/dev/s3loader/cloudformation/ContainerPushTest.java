@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * over TLS with a self-signed certificate (blob uploads, monolithic or chunked, and manifests),
  * checks every blob's digest and answers
  * the manifest's. It builds the image (jlink, Jib) in a nested Maven run, minutes on a busy
- * machine, so it runs only with -Ds3loader.push.test=true (scripts/container --check passes it).
+ * machine, so it runs only with -Ds3loader.push.test=true.
  */
 class ContainerPushTest {
     @TempDir

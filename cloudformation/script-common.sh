@@ -5,6 +5,8 @@ S3LOADER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 S3LOADER_TEMPLATE="$S3LOADER_ROOT/cloudformation/s3loader.yaml"
 # Written by scripts/package, read by scripts/deploy.
 S3LOADER_ARTIFACTS_FILE="${S3LOADER_ARTIFACTS_FILE:-$S3LOADER_ROOT/cloudformation/target/artifacts.env}"
+# Written by scripts/container --push (ContainerImageUri=REPO@sha256:...), read by scripts/deploy.
+S3LOADER_IMAGE_FILE="${S3LOADER_IMAGE_FILE:-$S3LOADER_ROOT/cloudformation/target/image.env}"
 
 say() { printf '==> %s\n' "$*"; }
 detail() { printf '    %s\n' "$*"; }
@@ -143,4 +145,49 @@ template_condition() {
 
 sha256_hex() {
     if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -c1-64; else shasum -a 256 | cut -c1-64; fi
+}
+
+# ECS creates its service-linked role with the first cluster made in the console, not through
+# CloudFormation: an account's first stack with container workers fails ("Unable to assume the
+# service linked role") without it. Found by its documented path, whatever its name's case.
+ensure_ecs_service_linked_role() {
+    local roles out
+    if ! roles="$(aws iam list-roles --path-prefix /aws-service-role/ecs.amazonaws.com/ \
+            --query 'Roles[].RoleName' --output text 2>&1)"; then
+        warn "cannot check for the ECS service-linked role (iam:ListRoles): $(printf '%s' "$roles" | head -1)" \
+            "If the stack fails with 'Unable to assume the service linked role', create it once:" \
+            "  aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com"
+        return 0
+    fi
+    case "$roles" in *AWSServiceRole*) return 0 ;; esac
+    say "creating the ECS service-linked role (AWSServiceRoleForECS; once per account)"
+    if ! out="$(aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com 2>&1)"; then
+        # Made meanwhile by someone else: "has been taken" (IAM), "already exists" (moto).
+        case "$out" in
+            *"has been taken"*|*EntityAlreadyExists*|*"already exists"*) return 0 ;;
+        esac
+        die "cannot create the ECS service-linked role (iam:CreateServiceLinkedRole):" "$out" \
+            "Have an administrator run once: aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com"
+    fi
+}
+
+# Removes from bucket $1's notification configuration the queue entries that send to any of the
+# queue ARNs $2.. (the stack's, about to be deleted), keeping every other entry: S3 refuses any
+# later change of a configuration naming a queue that no longer exists. Nothing to remove, no call.
+remove_queue_notifications() {
+    local bucket="$1" arn filter="" kept
+    shift
+    [ "$#" -gt 0 ] || return 0
+    for arn in "$@"; do filter="$filter${filter:+ && }QueueArn!='$arn'"; done
+    [ "$(aws s3api get-bucket-notification-configuration --bucket "$bucket" \
+        --query "length(QueueConfigurations[?!($filter)] || \`[]\`)" --output text)" != 0 ] || return 0
+    kept="$(aws s3api get-bucket-notification-configuration --bucket "$bucket" --output json --query "{
+        QueueConfigurations: QueueConfigurations[?$filter],
+        TopicConfigurations: TopicConfigurations,
+        LambdaFunctionConfigurations: LambdaFunctionConfigurations,
+        EventBridgeConfiguration: EventBridgeConfiguration}")" || return 1
+    # Absent parts come back as null; S3 takes a missing member, not a null one.
+    say "removing from s3://$bucket's event notifications the entries that sent to: $*"
+    kept="$(printf '%s' "$kept" | tr '\n' ' ' | sed -E 's/"(QueueConfigurations|TopicConfigurations|LambdaFunctionConfigurations|EventBridgeConfiguration)": null,? ?//g; s/, *}$/}/')"
+    aws s3api put-bucket-notification-configuration --bucket "$bucket" --notification-configuration "$kept"
 }

@@ -35,13 +35,26 @@ final class CfnEvaluator {
             "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix");
     private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
 
+    /** Where the stack is deployed: the pseudo parameters that differ between AWS partitions. */
+    record Partition(String region, String name, String urlSuffix) {
+        static final Partition AWS = new Partition(REGION, "aws", "amazonaws.com");
+        static final Partition CHINA = new Partition("cn-north-1", "aws-cn", "amazonaws.com.cn");
+    }
+
     final CfnTemplate template;
     final Map<String, String> parameters;
+    final Partition partition;
     private final Map<String, Boolean> conditions = new HashMap<>();
 
     /** @param overrides parameter values; every other parameter takes its default */
     CfnEvaluator(CfnTemplate template, Map<String, String> overrides) {
+        this(template, overrides, Partition.AWS);
+    }
+
+    /** @param overrides parameter values; every other parameter takes its default */
+    CfnEvaluator(CfnTemplate template, Map<String, String> overrides, Partition partition) {
         this.template = template;
+        this.partition = partition;
         Map<String, String> values = new LinkedHashMap<>();
         for (String name : overrides.keySet()) {
             if (!template.parameters().containsKey(name)) {
@@ -266,7 +279,7 @@ final class CfnEvaluator {
                 yield v;
             }
             case "Fn::Base64" -> Base64.getEncoder().encodeToString(scalar(resolve(arg, where)).getBytes(StandardCharsets.UTF_8));
-            case "Fn::GetAZs" -> List.of(REGION + "a", REGION + "b", REGION + "c");
+            case "Fn::GetAZs" -> List.of(partition.region() + "a", partition.region() + "b", partition.region() + "c");
             default -> throw new AssertionError(where + ": " + fn + " is not supported by this evaluator");
         };
     }
@@ -275,11 +288,11 @@ final class CfnEvaluator {
         if (PSEUDO.contains(name)) {
             return switch (name) {
                 case "AWS::AccountId" -> ACCOUNT;
-                case "AWS::Region" -> REGION;
-                case "AWS::Partition" -> "aws";
+                case "AWS::Region" -> partition.region();
+                case "AWS::Partition" -> partition.name();
                 case "AWS::StackName" -> STACK;
-                case "AWS::StackId" -> "arn:aws:cloudformation:" + REGION + ":" + ACCOUNT + ":stack/" + STACK + "/0000";
-                case "AWS::URLSuffix" -> "amazonaws.com";
+                case "AWS::StackId" -> "arn:" + partition.name() + ":cloudformation:" + partition.region() + ":" + ACCOUNT + ":stack/" + STACK + "/0000";
+                case "AWS::URLSuffix" -> partition.urlSuffix();
                 case "AWS::NotificationARNs" -> List.of();
                 default -> NO_VALUE;
             };

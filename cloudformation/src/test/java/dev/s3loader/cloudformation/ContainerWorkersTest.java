@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ContainerWorkersTest {
     private static final CfnTemplate T = CfnTemplate.main();
-    static final String IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/s3loader-loader:0.1.0";
+    static final String DIGEST = "sha256:" + "0a1b2c3d4e5f6789".repeat(4);
+    static final String IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/s3loader-loader@" + DIGEST;
     static final String MAIN = "dev.s3loader.loader.LoaderMain";
     private static final Set<String> LAMBDA_ONLY_STATEMENTS = Set.of("EventSourceMapping", "VpcNetworkInterfaces", "Logs");
 
@@ -50,7 +51,7 @@ class ContainerWorkersTest {
     @Test
     void resources_existOnlyWhenContainerWorkersIsAboveZero() {
         assertThat(containerResources()).containsExactlyInAnyOrder("ContainerLogGroup", "ContainerCluster",
-                "ContainerExecutionRole", "ContainerTaskRole", "ContainerTaskDefinition", "ContainerService");
+                "ContainerExecutionRole", "ContainerTaskRole", "ContainerTaskDefinition", "ContainerService", "ContainerTasksAlarm");
         for (Scenario off : Scenario.all()) {
             CfnEvaluator ev = off.evaluate(T);
             assertThat(containerResources()).as("[%s] created", off).noneMatch(ev::exists);
@@ -133,8 +134,7 @@ class ContainerWorkersTest {
 
     @Test
     void executionRole_pullsOnlyTheImagesRepository_andWritesOnlyItsLogGroup() {
-        for (String image : List.of(IMAGE, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/s3loader-loader@sha256:0a1b",
-                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/s3loader-loader")) {
+        for (String image : List.of(IMAGE)) {
             CfnEvaluator ev = withWorkers(Scenario.of("image")).with("ContainerImageUri", image).evaluate(T);
             Map<Object, Map<String, Object>> bySid = new TreeMap<>();
             statements(ev, "ContainerExecutionRole").forEach(s -> bySid.put(s.get("Sid"), s));
@@ -205,5 +205,80 @@ class ContainerWorkersTest {
         assertThat(nobody.brokenRules())
                 .containsExactly("SomeoneLoads: LambdaLoaderEnabled false needs ContainerWorkers above 0, or nothing loads.");
         assertThat(Scenario.of("defaults").evaluate(T).properties("LoaderEventSourceMapping").get("Enabled")).isEqualTo("true");
+    }
+
+    /** ECS resolves a tag once, when a deployment starts: a re-pushed tag would roll nothing (README, Container workers). */
+    @Test
+    void imageUri_aDigestIsAccepted_aTagOrNoReferenceIsRejectedNamingThePush() {
+        for (String image : List.of(IMAGE, "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/s3loader-loader@" + DIGEST)) {
+            assertThat(withWorkers(Scenario.of("digest")).with("ContainerImageUri", image).evaluate(T).brokenRules()).as(image).isEmpty();
+        }
+        for (String image : List.of("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/s3loader-loader:0.1.0",
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/s3loader-loader",
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/s3loader-loader@sha256:0a1b")) {
+            assertThatThrownBy(() -> withWorkers(Scenario.of("tag")).with("ContainerImageUri", image).evaluate(T))
+                    .as(image).hasMessageContaining("ContainerImageUri");
+        }
+        assertThat((String) T.parameter("ContainerImageUri").get("ConstraintDescription"))
+                .contains("@sha256:").contains("scripts/container --push");
+    }
+
+    /** In China the registry is ACCOUNT.dkr.ecr.REGION.amazonaws.com.cn (AWS::URLSuffix amazonaws.com.cn). */
+    @Test
+    void executionRole_inTheChinaPartition_pullsOnlyTheImagesRepository() {
+        for (String image : List.of("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team/s3loader-loader@" + DIGEST)) {
+            Scenario s = withWorkers(Scenario.of("china")).with("ContainerImageUri", image);
+            CfnEvaluator ev = new CfnEvaluator(T, s.parameters(), CfnEvaluator.Partition.CHINA);
+            Map<Object, Map<String, Object>> bySid = new TreeMap<>();
+            statements(ev, "ContainerExecutionRole").forEach(st -> bySid.put(st.get("Sid"), st));
+
+            assertThat(strings(bySid.get("PullImage").get("Resource"))).as(image)
+                    .containsExactly("arn:aws-cn:ecr:cn-north-1:123456789012:repository/team/s3loader-loader");
+        }
+    }
+
+    /**
+     * The worker's metrics are EMF lines in its log: ECS's non-blocking default (since June 2025)
+     * drops lines when its buffer fills, and with them the metrics the alarms watch.
+     */
+    @Test
+    void taskDefinition_logs_areDeliveredInBlockingMode() {
+        CfnEvaluator ev = withWorkers(Scenario.of("logs")).evaluate(T);
+        Map<String, Object> container = CfnTemplate.cast(list(ev.properties("ContainerTaskDefinition").get("ContainerDefinitions")).get(0));
+        Map<String, Object> logs = CfnTemplate.cast(container.get("LogConfiguration"));
+
+        assertThat(logs.get("LogDriver")).isEqualTo("awslogs");
+        assertThat(CfnTemplate.cast(logs.get("Options"))).containsEntry("mode", "blocking");
+    }
+
+    @Test
+    void tasksAlarm_watchesTheServicesRunningTasksAgainstContainerWorkers_withContainerInsightsOn() {
+        CfnEvaluator on = withWorkers(Scenario.of("workers")).with("ContainerWorkers", "3").evaluate(T);
+
+        assertThat(Scenario.of("defaults").evaluate(T).exists("ContainerTasksAlarm")).isFalse();
+        assertThat(on.exists("ContainerTasksAlarm")).isTrue();
+        Map<String, Object> alarm = on.properties("ContainerTasksAlarm");
+        assertThat(alarm).containsEntry("Namespace", "ECS/ContainerInsights").containsEntry("MetricName", "RunningTaskCount")
+                .containsEntry("ComparisonOperator", "LessThanThreshold").containsEntry("TreatMissingData", "breaching");
+        assertThat(CfnEvaluator.scalar(alarm.get("Threshold"))).isEqualTo("3");
+        Map<Object, Object> dimensions = new TreeMap<>();
+        list(alarm.get("Dimensions")).forEach(d -> dimensions.put(CfnTemplate.cast(d).get("Name"), CfnTemplate.cast(d).get("Value")));
+        assertThat(dimensions).containsEntry("ClusterName", on.ref("ContainerCluster", "t"))
+                .containsEntry("ServiceName", on.getAtt("ContainerService", "Name", "t"));
+        assertThat(String.valueOf(on.properties("ContainerCluster").get("ClusterSettings")))
+                .as("RunningTaskCount exists only with Container Insights").contains("containerInsights").contains("enabled");
+    }
+
+    @Test
+    void loaderErrorsAlarm_existsOnlyWhenTheLambdaLoaderLoads() {
+        assertThat(Scenario.of("defaults").evaluate(T).exists("LoaderErrorsAlarm")).isTrue();
+        assertThat(withWorkers(Scenario.of("containers only")).with("LambdaLoaderEnabled", "false").evaluate(T)
+                .exists("LoaderErrorsAlarm")).isFalse();
+    }
+
+    @Test
+    void subnetDescription_namesEveryEndpointTheWorkerReaches() {
+        assertThat((String) T.parameter("ContainerSubnetIds").get("Description"))
+                .contains("S3", "SQS", "ECR API", "ECR Docker registry", "CloudWatch Logs", "Secrets Manager", "Redshift Data API");
     }
 }

@@ -53,6 +53,16 @@ class DeployScriptTest {
                     cat "$s/params" ;;
                   *OutputKey*) printf 'BucketName\\ts3l-bucket\\n' ;;
                 esac ;;
+              "iam list-roles")
+                # The ECS service-linked role, at the path AWS documents.
+                [ ! -e "$s/slr" ] || echo AWSServiceRoleForECS ;;
+              "iam create-service-linked-role")
+                if [ -n "${FAKE_SLR_TAKEN:-}" ]; then
+                  echo "An error occurred (InvalidInput) when calling the CreateServiceLinkedRole operation: Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix." >&2
+                  exit 254
+                fi
+                touch "$s/slr"
+                echo '{"Role": {"RoleName": "AWSServiceRoleForECS"}}' ;;
               "cloudformation describe-stack-events")
                 # One failure of this deployment, one of an earlier one.
                 printf '%s.000000+00:00\\tListerVersion\\tUPDATE_FAILED\\tA version for this Lambda function exists ( 3 ). Modify the function to create a new version.\\n' "$(date -u +%Y-%m-%dT%H:%M:%S)"
@@ -197,6 +207,112 @@ class DeployScriptTest {
         assertThat(r.exit).as(r.toString()).isEqualTo(1);
         assertThat(r.err).contains("ListerVersion").contains("A version for this Lambda function exists")
                 .doesNotContain("An old failure");
+    }
+
+    private static final String[] WORKERS = {"ContainerWorkers=2", "ContainerSubnetIds=subnet-0a1b2c3d",
+        "ContainerSecurityGroupIds=sg-0123abcd"};
+
+    private Map<String, String> pushed(String imageUri) throws IOException {
+        Path image = tmp.resolve("image.env");
+        Files.writeString(image, "ContainerImageUri=" + imageUri + "\n");
+        return Map.of("S3LOADER_IMAGE_FILE", image.toString());
+    }
+
+    @Test
+    void containerWorkers_theLastPushedDigestIsPassed_soARePushedTagRollsTheService() throws Exception {
+        String first = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3loader-loader@" + ContainerWorkersTest.DIGEST;
+        String second = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3loader-loader@sha256:" + "f".repeat(64);
+        Result r = deploy(pushed(first), WORKERS);
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertThat(params()).containsEntry("ContainerImageUri", first);
+
+        // The same tag pushed again: a new digest, so a new task definition.
+        Result again = deploy(pushed(second));
+
+        assertThat(again.exit).as(again.toString()).isZero();
+        assertThat(params()).containsEntry("ContainerImageUri", second).containsEntry("ContainerWorkers", "2");
+        assertThat(deploys()).containsExactly("changed", "changed");
+    }
+
+    @Test
+    void containerWorkers_withAnImageByTag_isRefusedBeforeDeploying_namingThePush() throws Exception {
+        List<String> args = new ArrayList<>(List.of(WORKERS));
+        args.add("ContainerImageUri=123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3loader-loader:0.1.0");
+
+        Result r = deploy(Map.of(), args.toArray(String[]::new));
+
+        assertThat(r.exit).as(r.toString()).isEqualTo(1);
+        assertThat(r.err).contains("ContainerImageUri must name the image by digest").contains("scripts/container --push");
+        assertThat(calls()).doesNotContain("cloudformation deploy");
+    }
+
+    /** ECS makes its service-linked role with a console's first cluster, CloudFormation does not. */
+    @Test
+    void containerWorkers_inAnAccountWithoutTheEcsServiceLinkedRole_createsItBeforeTheStack() throws Exception {
+        Result r = deploy(pushed(ContainerWorkersTest.IMAGE), WORKERS);
+
+        assertThat(r.exit).as(r.toString()).isZero();
+        String calls = calls();
+        assertThat(calls).contains("iam create-service-linked-role --aws-service-name ecs.amazonaws.com");
+        assertThat(calls.indexOf("iam create-service-linked-role")).isLessThan(calls.indexOf("cloudformation deploy"));
+
+        Result again = deploy(pushed(ContainerWorkersTest.IMAGE), WORKERS);
+
+        assertThat(again.exit).as(again.toString()).isZero();
+        assertThat(calls().split("iam create-service-linked-role", -1)).as("created once").hasSize(2);
+    }
+
+    @Test
+    void containerWorkers_serviceLinkedRoleMadeMeanwhile_isFine() throws Exception {
+        Result r = deploy(Map.of("FAKE_SLR_TAKEN", "1", "S3LOADER_IMAGE_FILE", pushed(ContainerWorkersTest.IMAGE)
+                .get("S3LOADER_IMAGE_FILE")), WORKERS);
+
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertThat(deploys()).containsExactly("changed");
+    }
+
+    /** The real AWS CLI against moto_server's IAM: the role is made once, at ECS's documented path. */
+    @Test
+    void ensureEcsServiceLinkedRole_againstIam_createsItOnce() throws Exception {
+        var moto = MotoServer.shared();
+        org.junit.jupiter.api.Assumptions.assumeTrue(moto.isPresent(), "moto_server and the AWS CLI are not installed");
+        Path aws = moto.get().bin.resolve("aws");
+        String ensure = ". " + Repo.path("cloudformation", "script-common.sh") + "; ensure_ecs_service_linked_role";
+        Map<String, String> env = Map.of("PATH", moto.get().bin + File.pathSeparator + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
+                "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test", "AWS_DEFAULT_REGION", MotoServer.REGION);
+
+        Result first = bash(env, ensure);
+        Result second = bash(env, ensure);
+        Result roles = bash(env, aws + " iam list-roles --path-prefix /aws-service-role/ecs.amazonaws.com/ --query 'Roles[].Path' --output text");
+
+        assertThat(first.exit).as(first.toString()).isZero();
+        assertThat(first.out).contains("creating the ECS service-linked role");
+        assertThat(second.exit).as(second.toString()).isZero();
+        assertThat(second.out).doesNotContain("creating");
+        assertThat(roles.out.strip()).isEqualTo("/aws-service-role/ecs.amazonaws.com/");
+    }
+
+    private Result bash(Map<String, String> env, String script) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).directory(tmp.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", tmp.toString());
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(script + " did not finish within 60 s");
+        }
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void noContainerWorkers_touchesNoIamRole() throws Exception {
+        Result r = deploy(Map.of(), "BatchSize=20");
+
+        assertThat(r.exit).as(r.toString()).isZero();
+        assertThat(calls()).doesNotContain("iam ");
     }
 
     @Test

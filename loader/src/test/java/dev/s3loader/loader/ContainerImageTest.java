@@ -101,14 +101,45 @@ class ContainerImageTest {
         assertThat(run.output()).contains("s3loader loader: BUCKET is required but not set");
     }
 
+    /**
+     * glibc loads its NSS modules at run time (ldd never lists them) and reads nsswitch.conf: before
+     * 2.34 an image without libnss_files/libnss_dns resolves no name at all, and without
+     * nsswitch.conf glibc asks DNS before /etc/hosts for every name.
+     */
+    @Test
+    void image_holdsNsswitchConf_andTheBuildingGlibcsNssModules() throws Exception {
+        Path nsswitch = root.resolve("etc/nsswitch.conf");
+        assertThat(nsswitch).as("the image's /etc/nsswitch.conf").exists();
+        assertThat(Files.readAllLines(nsswitch)).anySatisfy(line -> assertThat(line).matches("hosts:\\s+files\\s+dns\\s*"));
+        try (var libcs = Files.find(root, 6, (f, a) -> f.getFileName().toString().equals("libc.so.6"))) {
+            Path libc = libcs.findFirst().orElseThrow();
+            Path hostDir = Path.of("/").resolve(root.relativize(libc.getParent()).toString());
+            for (String module : List.of("libnss_files.so.2", "libnss_dns.so.2")) {
+                if (Files.exists(hostDir.resolve(module))) {
+                    assertThat(libc.resolveSibling(module)).as("the building machine's %s", module).exists();
+                }
+            }
+        }
+    }
+
+    /** The SQS endpoint by host name: localhost, from the image's own /etc/hosts, through its resolver. */
+    @Test
+    void entryPoint_anEndpointByHostName_resolvesThroughTheImagesResolverAndLoads() throws Exception {
+        loadsAFile("http://localhost:" + SharedServers.sqs().endpoint().getPort(), "by name");
+    }
+
     @Test
     void entryPoint_againstTheLocalServers_loadsAFileThenStopsCleanlyOnSigterm() throws Exception {
+        loadsAFile(SharedServers.sqs().endpoint().toString(), "from the image");
+    }
+
+    private void loadsAFile(String sqsEndpoint, String name) throws Exception {
         // Arrange: a file and its message, as the lister leaves them.
         try (S3Client s3 = SharedServers.s3().newClient(); SqsClient sqs = SharedServers.sqs().newClient()) {
             String bucket = "image-" + UUID.randomUUID().toString().substring(0, 8);
             s3.createBucket(b -> b.bucket(bucket));
             String queueUrl = sqs.createQueue(b -> b.queueName(bucket)).queueUrl();
-            String key = "incoming/from the image ü +%.csv";
+            String key = "incoming/" + name + " ü +%.csv";
             s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString("a,b\n1,2\n"));
             var head = s3.headObject(b -> b.bucket(bucket).key(key));
             sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(
@@ -118,13 +149,13 @@ class ContainerImageTest {
                     "AWS_REGION", EmbeddedS3.REGION.id(), "AWS_ACCESS_KEY_ID", EmbeddedS3.ACCESS_KEY,
                     "AWS_SECRET_ACCESS_KEY", EmbeddedS3.SECRET_KEY,
                     "AWS_ENDPOINT_URL_S3", SharedServers.s3().endpoint().toString(),
-                    "AWS_ENDPOINT_URL_SQS", SharedServers.sqs().endpoint().toString()));
+                    "AWS_ENDPOINT_URL_SQS", sqsEndpoint));
             Path log = Files.createTempFile("image-", ".log");
 
             // Act: the worker loads the file; then ECS's stop (SIGTERM).
             Process worker = start(env, log);
             long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!exists(s3, bucket, "processed/from the image ü +%.csv") && worker.isAlive()
+            while (!exists(s3, bucket, "processed/" + name + " ü +%.csv") && worker.isAlive()
                     && System.nanoTime() < until) {
                 Thread.sleep(1000);
             }
@@ -136,7 +167,7 @@ class ContainerImageTest {
             assertThat(run.output()).contains("1 poller(s) on " + queueUrl)
                     .contains("stopped: every batch in hand finished");
             assertThat(run.exitCode()).as("exit status after SIGTERM").isEqualTo(143);
-            assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/from the image ü +%.csv")).asUtf8String())
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/" + name + " ü +%.csv")).asUtf8String())
                     .isEqualTo("a,b\n1,2\n");
             assertThat(exists(s3, bucket, key)).isFalse();
             var depth = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.ALL)).attributes();

@@ -40,7 +40,7 @@ class CheckStackTest {
     private static String savedSecret;
 
     private static final String TEMPLATE = """
-            {"Parameters": {"EventFastPath": {"Type": "String", "Default": "false"}},
+            {"Parameters": {"EventFastPath": {"Type": "String", "Default": "false"}, "ContainerWorkers": {"Type": "String", "Default": "0"}},
              "Resources": {
               "DeadLetterQueue": {"Type": "AWS::SQS::Queue"},
               "LoadQueue": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy":
@@ -54,7 +54,12 @@ class CheckStackTest {
                   "EventSourceArn": {"Fn::GetAtt": ["LoadQueue", "Arn"]}, "FunctionName": {"Ref": "LoaderFunction"},
                   "Enabled": %s, "FunctionResponseTypes": ["ReportBatchItemFailures"]}},
               "ListerScheduleRule": {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(1 minute)", "State": "ENABLED"}},
-              "Bucket": {"Type": "AWS::S3::Bucket"}},
+              "Bucket": {"Type": "AWS::S3::Bucket"},
+              "ContainerCluster": {"Type": "AWS::ECS::Cluster"},
+              "ContainerTaskDefinition": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Family": "loader",
+                  "ContainerDefinitions": [{"Name": "loader", "Image": "loader", "Memory": 512}]}},
+              "ContainerService": {"Type": "AWS::ECS::Service", "Properties": {"Cluster": {"Ref": "ContainerCluster"},
+                  "TaskDefinition": {"Ref": "ContainerTaskDefinition"}, "DesiredCount": 2}}},
              "Outputs": {
               "QueueUrl": {"Value": {"Ref": "LoadQueue"}}, "DeadLetterQueueUrl": {"Value": {"Ref": "DeadLetterQueue"}},
               "BucketName": {"Value": {"Ref": "Bucket"}}, "LoaderFunctionName": {"Value": {"Ref": "LoaderFunction"}}}}
@@ -119,16 +124,21 @@ class CheckStackTest {
 
     /** Creates the stack in moto and records a fresh lister run in its bucket. */
     private static String stack(boolean mappingEnabled) {
-        return stack(mappingEnabled, false);
+        return stack(mappingEnabled, false, 0);
     }
 
     private static String stack(boolean mappingEnabled, boolean fastPath) {
+        return stack(mappingEnabled, fastPath, 0);
+    }
+
+    private static String stack(boolean mappingEnabled, boolean fastPath, int containerWorkers) {
         String name = "p" + UUID.randomUUID().toString().substring(0, 8);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
         try (CloudFormationClient cfn = CloudFormationClient.builder().endpointOverride(URI.create(endpoint))
                 .region(Region.US_EAST_1).credentialsProvider(credentials).build()) {
             cfn.createStack(b -> b.stackName(name).templateBody(TEMPLATE.formatted(mappingEnabled))
-                    .parameters(p -> p.parameterKey("EventFastPath").parameterValue(String.valueOf(fastPath))));
+                    .parameters(p -> p.parameterKey("EventFastPath").parameterValue(String.valueOf(fastPath)),
+                            p -> p.parameterKey("ContainerWorkers").parameterValue(String.valueOf(containerWorkers))));
             String bucket = cfn.describeStacks(b -> b.stackName(name)).stacks().get(0).outputs().stream()
                     .filter(o -> o.outputKey().equals("BucketName")).findFirst().orElseThrow().outputValue();
             try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).forcePathStyle(true)
@@ -211,5 +221,16 @@ class CheckStackTest {
         assertThat(before.out()).contains("  PROBLEM  bucket notification: EventFastPath is on but s3://")
                 .contains("-- do: add the stack's EventNotificationConfiguration output to the bucket's notification configuration");
         assertThat(after.out()).contains("  ok       bucket notification: s3://").contains(" of s3:ObjectCreated:* under incoming/");
+    }
+
+    @Test
+    void check_containerServiceRunningFewerTasksThanWorkers_isAProblem() {
+        // moto keeps runningCount at 0 (it runs no task): the service is short of its ContainerWorkers.
+        String stack = stack(true, false, 2);
+
+        StatusCommandTest.Run r = check(stack);
+
+        assertThat(r.out()).containsPattern("  PROBLEM  container service: " + stack + "-ContainerService-\\S+: 0 of 2 tasks running "
+                + "\\(desired 2\\) -- do: aws ecs describe-services --cluster " + stack + "-ContainerCluster-\\S+ --services ");
     }
 }

@@ -29,7 +29,7 @@ class MetricsTest {
     static final String LOADER_METRICS = "dev/s3loader/loader/internal/LoaderMetrics";
 
     static List<Scenario> scenarios() {
-        return List.of(Scenario.of("defaults"), Scenario.all().get(1));
+        return List.of(Scenario.of("defaults"), Scenario.all().get(1), ContainerWorkersTest.withWorkers(Scenario.of("container workers")));
     }
 
     @Test
@@ -37,7 +37,7 @@ class MetricsTest {
         CfnEvaluator ev = Scenario.of("a", "BacklogAlarmThreshold", "5000", "BacklogAlarmPeriods", "20",
                 "OldestFileAgeAlarmSeconds", "900").evaluate(T);
         Map<String, Map<String, Object>> byMetric = new java.util.HashMap<>();
-        for (String alarm : T.resourcesOfType("AWS::CloudWatch::Alarm")) {
+        for (String alarm : T.resourcesOfType("AWS::CloudWatch::Alarm").stream().filter(ev::exists).toList()) {
             Map<String, Object> p = ev.properties(alarm);
             byMetric.putIfAbsent(p.get("Namespace") + "/" + p.get("MetricName"), p);
         }
@@ -60,7 +60,7 @@ class MetricsTest {
         List<String> problems = new ArrayList<>();
 
         // Act
-        for (String alarm : T.resourcesOfType("AWS::CloudWatch::Alarm")) {
+        for (String alarm : T.resourcesOfType("AWS::CloudWatch::Alarm").stream().filter(ev::exists).toList()) {
             Map<String, Object> p = ev.properties(alarm);
             if (!IamTest.strings(p.get("AlarmActions")).contains(topic)) {
                 problems.add(alarm + ": does not notify the alarm topic");
@@ -186,6 +186,12 @@ class MetricsTest {
                 if (!dimensions.equals(List.of("FunctionName", dimensions.size() > 1 ? dimensions.get(1) : ""))
                         || !published.functionNames.contains(dimensions.get(1))) {
                     problems.add(where + ": AWS/Lambda " + name + " not for one of the stack's functions: " + dimensions);
+                }
+            }
+            case "ECS/ContainerInsights" -> {
+                if (!dimensions.equals(List.of("ClusterName", String.valueOf(ev.ref("ContainerCluster", where)),
+                        "ServiceName", String.valueOf(ev.getAtt("ContainerService", "Name", where))))) {
+                    problems.add(where + ": ECS/ContainerInsights " + name + " not for the stack's service: " + dimensions);
                 }
             }
             case "AWS/SQS" -> {

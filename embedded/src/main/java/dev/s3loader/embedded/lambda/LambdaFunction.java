@@ -104,7 +104,7 @@ public final class LambdaFunction implements AutoCloseable {
         return new Builder(code, handler);
     }
 
-    /** What a function is configured with; the defaults are the template's (1024 MB, 60 s). */
+    /** What a function is configured with; defaults: 1024 MB (the template's), a 60 s timeout (shorter, for tests). */
     public static final class Builder {
         private final Path code;
         private final String handler;

@@ -104,7 +104,7 @@ public final class LambdaFunction implements AutoCloseable {
         return new Builder(code, handler);
     }
 
-    /** What a function is configured with; the defaults are the template's (1024 MB, 60 s). */
+    /** What a function is configured with; defaults: 1024 MB (the template's), a 60 s timeout (shorter, for tests). */
     public static final class Builder {
         private final Path code;
         private final String handler;
@@ -369,8 +369,10 @@ public final class LambdaFunction implements AutoCloseable {
         if (nativeLibrary != null) {
             return nativeLibrary;
         }
-        String arch = System.getProperty("os.arch");
-        String name = "libaws-lambda-jni.linux-" + (arch.equals("aarch64") ? "aarch_64" : "x86_64") + ".so";
+        // The jar carries glibc and musl builds for x86_64 and aarch64 (the client tries them in that order).
+        String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch_64" : "x86_64";
+        boolean musl = Files.exists(Path.of("/lib/ld-musl-" + (arch.equals("x86_64") ? "x86_64" : "aarch64") + ".so.1"));
+        String name = "libaws-lambda-jni.linux" + (musl ? "_musl-" : "-") + arch + ".so";
         Path ric = jarOf(RUNTIME_CLASSES.get(0));
         try (var zip = new java.util.zip.ZipFile(ric.toFile())) {
             ZipEntry entry = zip.getEntry("jni/" + name);

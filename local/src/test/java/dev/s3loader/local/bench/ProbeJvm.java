@@ -1,5 +1,6 @@
 package dev.s3loader.local.bench;
 
+import dev.s3loader.embedded.lambda.LambdaFunction;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,8 +27,7 @@ final class ProbeJvm {
      * only, the serial collector, class data sharing, a heap of about 85% of the function's
      * memory (the stack's default 1024 MB here).
      */
-    static final List<String> LAMBDA_FLAGS = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx870m");
+    static final List<String> LAMBDA_FLAGS = LambdaFunction.lambdaJvmFlags(1024);
     /** A plain JVM (both JIT tiers, the default collector) for comparison. */
     static final List<String> DEFAULT_FLAGS = List.of("-Xshare:auto");
 

@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -28,11 +31,42 @@ final class Functions {
     }
 
     static Path listerJar() {
-        return moduleTarget("lister").resolve("s3loader-lister.jar");
+        return fresh(moduleTarget("lister").resolve("s3loader-lister.jar"));
     }
 
     static Path loaderJar() {
-        return moduleTarget("loader").resolve("s3loader-loader.jar");
+        return fresh(moduleTarget("loader").resolve("s3loader-loader.jar"));
+    }
+
+    /**
+     * The jar, if it holds the module's latest classes: `mvn test` compiles but does not shade, so
+     * a jar older than its module's classes would test old code.
+     */
+    private static Path fresh(Path jar) {
+        Path classes = jar.resolveSibling("classes");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(classes)) {
+            return jar; // LambdaFunction says the jar is missing
+        }
+        try (Stream<Path> files = Files.walk(classes)) {
+            FileTime built = Files.getLastModifiedTime(jar);
+            Path newer = files.filter(f -> f.toString().endsWith(".class"))
+                    .filter(f -> lastModified(f).compareTo(built) > 0).findFirst().orElse(null);
+            if (newer != null) {
+                throw new IllegalStateException(jar + " is older than " + newer + ": rebuild the shaded jars with "
+                        + "'mvn -pl lister,loader -am package -DskipTests' (scripts/test, mvn verify, builds them first)");
+            }
+            return jar;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static FileTime lastModified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Surefire runs in this module's directory; its siblings' target/ hold the shaded jars. */

@@ -3,6 +3,7 @@ package dev.s3loader.lister;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.model.ListerConfig;
 import java.time.Clock;
@@ -28,6 +29,7 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
     }
 
     public ListerHandler(ListerService service, Duration runFor, Duration pause) {
+        JsonLogs.install();
         this.service = service;
         this.runFor = runFor;
         this.pause = pause;

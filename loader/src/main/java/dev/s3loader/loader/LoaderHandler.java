@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.loader.destination.Deadline;
 import java.time.Clock;
@@ -20,6 +21,7 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     public LoaderHandler(BatchProcessor processor) {
+        JsonLogs.install();
         this.processor = processor;
     }
 
@@ -48,7 +50,8 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 .map(r -> Delivery.of(r.getMessageId(), r.getBody(),
                         r.getAttributes() == null ? null : r.getAttributes().get("ApproximateReceiveCount")))
                 .toList();
-        BatchOutcome outcome = processor.process(deliveries, deadline(context));
+        BatchOutcome outcome = processor.process(deliveries, deadline(context),
+                context == null ? null : context.getAwsRequestId());
         return new SQSBatchResponse(outcome.failedMessageIds().stream()
                 .map(SQSBatchResponse.BatchItemFailure::new).toList());
     }

@@ -308,7 +308,14 @@ public final class BatchProcessor {
                 target.isPresent() ? reason : reason + " (the key is too long for failed/ too; the file stays in incoming/)",
                 w.receiveCount(), clock.instant(), detail);
         String reportKey = layout.errorReportKey(m.key());
-        mover.writeReport(m, reportKey, report);
+        try {
+            mover.writeReport(m, reportKey, report);
+        } catch (RuntimeException e) {
+            // The file stays in incoming/; its reason is in this line until a delivery writes the report.
+            handBack(w, "could not write its error report (" + e.getMessage() + "); it goes to failed/ because: " + reason,
+                    e, tally);
+            return null;
+        }
         LogFields fields = LogFields.of("target", target.orElse(null), "report", reportKey);
         for (String name : List.of("line", "column", "sqlState", "code")) {
             fields.with(name, detail.get(name));

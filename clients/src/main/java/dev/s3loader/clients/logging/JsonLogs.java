@@ -1,9 +1,11 @@
 package dev.s3loader.clients.logging;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.logging.ConsoleHandler;
 import java.util.logging.ErrorManager;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -36,11 +38,15 @@ public final class JsonLogs {
     static synchronized void install(Map<String, String> env, Supplier<PrintStream> out) {
         Logger root = LogManager.getLogManager().getLogger("");
         Handler[] handlers = root.getHandlers();
-        if (handlers.length == 1 && handlers[0] instanceof LineHandler) {
+        if (Arrays.stream(handlers).anyMatch(h -> h instanceof LineHandler)) {
             return;
         }
+        // Only the JDK's default console handler (two lines a record, on stderr) goes; a handler
+        // someone added on purpose (a test's capture) stays.
         for (Handler h : handlers) {
-            root.removeHandler(h);
+            if (h instanceof ConsoleHandler) {
+                root.removeHandler(h);
+            }
         }
         Level level = level(env.get("AWS_LAMBDA_LOG_LEVEL"));
         LineHandler handler = new LineHandler(out);

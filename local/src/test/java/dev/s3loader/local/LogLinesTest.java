@@ -13,8 +13,11 @@ import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.loader.Loader;
 import dev.s3loader.loader.LoaderHandler;
+import dev.s3loader.loader.poller.ContainerWorker;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.LoaderConfig;
+import dev.s3loader.model.PollerConfig;
+import dev.s3loader.model.WorkerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +51,8 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
  * What an operator on AWS reads: the log lines of a real lister run and real loader batches
- * (postgres destination, the handlers as Lambda calls them) against the local servers, captured
+ * (postgres destination, the handlers as Lambda calls them, then the container worker polling
+ * the queue itself) against the local servers, captured
  * from standard output and error as CloudWatch would store them. Every line is one JSON object;
  * the README's Logs Insights queries name only fields these lines carry; no line holds the file's
  * content or the database URL's password.
@@ -126,6 +130,18 @@ class LogLinesTest {
                 again.add(record(m.messageId(), m.body(), "2"));
             }
             handler.handleRequest(event(again), new TestContext(REQUEST_ID + "-2"));
+
+            // The container worker (what an ECS task runs) takes the next file from the queue itself.
+            s3.putObject(b -> b.bucket(name).key("incoming/trips/container.csv"), RequestBody.fromString("5,50\n"));
+            lister.handleRequest(null, null);
+            ContainerWorker worker = new ContainerWorker(sqs, loader.processor(), new PollerConfig(queueUrl, 10,
+                    Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ZERO, 1),
+                    new WorkerConfig(Duration.ofHours(1), Duration.ofSeconds(10)));
+            worker.start();
+            for (int i = 0; i < 120 && !exists(s3, name, "processed/trips/container.csv"); i++) {
+                Thread.sleep(500);
+            }
+            worker.shutdown();
         } finally {
             loader.close();
             System.setOut(out);
@@ -138,6 +154,20 @@ class LogLinesTest {
         lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
         out.println("captured " + lines.size() + " lines:");
         lines.forEach(out::println);
+    }
+
+    private static boolean exists(S3Client s3, String bucket, String key) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @AfterAll
@@ -170,14 +200,18 @@ class LogLinesTest {
         assertThat(byOutcome.get("processed incoming/trips/good.csv").path("attempt").asInt()).isEqualTo(2);
         assertThat(byOutcome.get("failed incoming/trips/bad.csv").path("reason").asText()).contains("line 2");
         assertThat(byOutcome.get("handed_back ").path("messageId").asText()).isEqualTo("malformed-1");
-        assertThat(kind("batch")).hasSize(2);
-        assertThat(kind("lister")).hasSize(3).allSatisfy(n -> assertThat(n.has("backlogFiles")).isTrue());
+        assertThat(kind("batch")).hasSize(3);
+        JsonNode container = byOutcome.get("loaded incoming/trips/container.csv");
+        assertThat(container).as("the container worker's line").isNotNull();
+        assertThat(container.has("requestId")).as("no Lambda request in a container").isFalse();
+        assertThat(container.path("batchId").asText()).isEqualTo(container.path("messageId").asText());
+        assertThat(kind("lister")).hasSize(4).allSatisfy(n -> assertThat(n.has("backlogFiles")).isTrue());
     }
 
     @Test
     void emfLines_stayValidEmbeddedMetricFormat() {
         List<JsonNode> emf = lines.stream().map(LogLinesTest::parse).filter(n -> n != null && n.has("_aws")).toList();
-        assertThat(emf).hasSize(2).allSatisfy(n -> {
+        assertThat(emf).hasSize(3).allSatisfy(n -> {
             assertThat(n.path("_aws").path("CloudWatchMetrics").get(0).path("Namespace").asText()).isNotEmpty();
             assertThat(n.has("LoadedFiles")).isTrue();
             assertThat(n.has("message")).as("not wrapped in a log record").isFalse();

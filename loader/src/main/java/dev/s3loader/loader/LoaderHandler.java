@@ -13,6 +13,11 @@ import java.util.List;
 
 /** The SQS-triggered Lambda: adapts the event to deliveries and reports only the failed messages back. */
 public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    static {
+        // Before the clients are built, so that even their first lines are JSON.
+        JsonLogs.install();
+    }
+
     private final BatchProcessor processor;
 
     /** What Lambda calls: configuration and clients are read and built once per container. */
@@ -21,7 +26,7 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     public LoaderHandler(BatchProcessor processor) {
-        JsonLogs.install();
+        JsonLogs.install(); // again: logging may have been reset since the class loaded (a test does)
         this.processor = processor;
     }
 

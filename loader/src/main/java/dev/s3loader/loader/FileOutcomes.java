@@ -73,13 +73,13 @@ final class FileOutcomes {
     }
 
     /** The batch's summary line, with the figures the EMF line carries and the failures n/m. */
-    void batch(int messages, int loaded, int processed, int failed, int duplicate, int handedBack, long bytes,
+    void batch(int messages, int loaded, int processed, int failed, int skipped, int handedBack, long bytes,
                double seconds) {
         JsonLogs.event(LOG, Level.INFO, String.format(java.util.Locale.ROOT,
-                        "batch of %d: loaded %d, processed %d, failed %d, duplicate %d, failures %d/%d (%.2fs)",
-                        messages, loaded, processed, failed, duplicate, handedBack, messages, seconds),
+                        "batch of %d: loaded %d, processed %d, failed %d, skipped %d, failures %d/%d (%.2fs)",
+                        messages, loaded, processed, failed, skipped, handedBack, messages, seconds),
                 LogFields.of("event", "batch", "batchId", batchId, "requestId", requestId, "messages", messages,
-                        LOADED, loaded, PROCESSED, processed, FAILED, failed, DUPLICATE, duplicate,
+                        LOADED, loaded, PROCESSED, processed, FAILED, failed, "skipped", skipped,
                         "handedBack", handedBack, "bytes", bytes, "seconds", Math.round(seconds * 1000) / 1000.0));
     }
 

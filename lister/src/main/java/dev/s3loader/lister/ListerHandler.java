@@ -3,6 +3,7 @@ package dev.s3loader.lister;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.model.ListerConfig;
 import java.time.Clock;
@@ -14,6 +15,12 @@ import java.util.Map;
 public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<String, Object>> {
     /** Between passes of one invocation: long enough for the fleet to finish some files, short against the schedule. */
     static final Duration PAUSE = Duration.ofSeconds(10);
+
+    static {
+        // Before the clients are built, so that even their first lines are JSON.
+        JsonLogs.install();
+    }
+
     private final ListerService service;
     private final Duration runFor;
     private final Duration pause;
@@ -28,6 +35,7 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
     }
 
     public ListerHandler(ListerService service, Duration runFor, Duration pause) {
+        JsonLogs.install(); // again: logging may have been reset since the class loaded (a test does)
         this.service = service;
         this.runFor = runFor;
         this.pause = pause;

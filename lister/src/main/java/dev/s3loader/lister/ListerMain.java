@@ -1,5 +1,6 @@
 package dev.s3loader.lister;
 
+import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.ListerConfig;
 import java.time.Clock;
@@ -20,6 +21,7 @@ public final class ListerMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        JsonLogs.install();
         ListerConfig config;
         Duration interval;
         try {
@@ -27,7 +29,7 @@ public final class ListerMain {
             interval = new dev.s3loader.model.Env(System.getenv())
                     .seconds("LIST_INTERVAL_SECONDS", Duration.ofSeconds(60), 1, 3600);
         } catch (ConfigException e) {
-            System.err.println("s3loader lister: " + e.getMessage());
+            JsonLogs.print(Level.SEVERE, ListerMain.class.getName(), "s3loader lister: " + e.getMessage());
             System.exit(2);
             return;
         }

@@ -1,6 +1,8 @@
 package dev.s3loader.lister;
 
 import dev.s3loader.clients.AwsClients;
+import dev.s3loader.clients.logging.JsonLogs;
+import dev.s3loader.clients.logging.LogFields;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.BacklogPublisher;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
@@ -25,6 +27,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -150,13 +153,20 @@ public final class ListerService {
         Backlog backlog = Backlog.of(shown.files(), shown.bytes(), shown.oldest(), clock.instant(), next.size(),
                 accepted.size(), plan.stuck(), plan.waiting(), passComplete);
         publisher.publish(backlog);
-        LOG.info(String.format("lister run: backlog %d files / %d bytes, oldest %ds%s, in flight %d, enqueued %d, stuck %d,"
-                        + " waiting %d, listed %d this run (%d ms)",
-                backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(),
-                passComplete ? "" : " (listing under way over several runs)", backlog.inFlight(), backlog.enqueued(),
-                backlog.stuck(), backlog.waiting(), plan.files(), (System.nanoTime() - started) / 1_000_000));
         long requeued = plan.toSend().stream()
                 .filter(d -> d.kind() == DispatchPlan.Kind.REQUEUED && accepted.contains(d.file().key())).count();
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        // One line per run, its figures as fields (README "Logs: one line per file, one per lister run").
+        JsonLogs.event(LOG, Level.INFO, String.format("lister run: backlog %d files / %d bytes, oldest %ds%s, in flight %d,"
+                                + " enqueued %d, stuck %d, waiting %d, listed %d this run (%d ms)",
+                        backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(),
+                        passComplete ? "" : " (listing under way over several runs)", backlog.inFlight(), backlog.enqueued(),
+                        backlog.stuck(), backlog.waiting(), plan.files(), millis),
+                LogFields.of("event", "lister", "backlogFiles", backlog.files(), "backlogBytes", backlog.bytes(),
+                        "oldestFileAgeSeconds", backlog.oldestAge().toSeconds(), "inFlight", backlog.inFlight(),
+                        "enqueued", backlog.enqueued(), "requeued", requeued, "stuck", backlog.stuck(),
+                        "waiting", backlog.waiting(), "listed", plan.files(), "passComplete", passComplete,
+                        "millis", millis));
         return new Run(backlog, new ListerRun.Figures(plan.files(), accepted.size(), (int) requeued, backlog.inFlight(),
                 backlog.stuck(), backlog.waiting(), backlog.files(), backlog.bytes(), backlog.oldestAge().toSeconds(),
                 passComplete));

@@ -1,5 +1,6 @@
 package dev.s3loader.loader;
 
+import dev.s3loader.clients.logging.LogFields;
 import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
@@ -105,8 +106,18 @@ public final class BatchProcessor {
     }
 
     public BatchOutcome process(List<Delivery> deliveries, Deadline deadline) {
+        return process(deliveries, deadline, null);
+    }
+
+    /**
+     * @param requestId the Lambda invocation's request id, written on every log line of the batch
+     *                  (null outside Lambda)
+     */
+    public BatchOutcome process(List<Delivery> deliveries, Deadline deadline, String requestId) {
         long started = System.nanoTime();
-        Tally tally = new Tally();
+        // The batch's id in the logs and in the ledger: its first message's id.
+        String batchId = deliveries.isEmpty() ? null : deliveries.getFirst().messageId();
+        Tally tally = new Tally(new FileOutcomes(batchId, requestId));
 
         // 1. Receive.
         Map<String, Work> versions = new LinkedHashMap<>();
@@ -119,8 +130,8 @@ public final class BatchProcessor {
                 for (FileMessage m : files) {
                     if (!layout.isIncoming(m.key())) {
                         // Only an event can name one (a bucket notification wider than incoming/): not ours to load or move.
-                        LOG.warning("message " + d.messageId() + " names " + m.key() + ", outside " + layout.incoming()
-                                + "; left where it is (check the bucket's event notification filter)");
+                        tally.log.file(FileOutcomes.IGNORED, m, List.of(d), "outside " + layout.incoming()
+                                + "; left where it is (check the bucket's event notification filter)", null, null);
                         tally.skipped.incrementAndGet();
                         continue;
                     }
@@ -128,8 +139,7 @@ public final class BatchProcessor {
                             k -> new Work(m, new ArrayList<>())).deliveries().add(d);
                 }
             } catch (MalformedMessageException e) {
-                LOG.severe("malformed message " + d.messageId() + " goes back to the queue (and on to the dead-letter"
-                        + " queue): " + e.getMessage());
+                tally.log.malformed(d, String.valueOf(e.getMessage()));
                 tally.handBack.add(d.messageId());
             }
         }
@@ -144,7 +154,7 @@ public final class BatchProcessor {
         }
 
         // 3. Load.
-        List<LoadResult> results = load(toLoad, deadline);
+        List<LoadResult> results = load(toLoad, batchId, deadline);
         hook.reached(Step.LOADED, null);
 
         // 4. Settle.
@@ -157,9 +167,8 @@ public final class BatchProcessor {
 
         double seconds = (System.nanoTime() - started) / 1e9;
         metrics.batch(tally.processed.get(), tally.bytes.get(), tally.failed.get(), seconds);
-        LOG.info(String.format("batch of %d: processed %d, failed/ %d, skipped %d, failures %d/%d (%.2fs)",
-                deliveries.size(), tally.processed.get(), tally.failed.get(), tally.skipped.get(),
-                tally.handBack.size(), deliveries.size(), seconds));
+        tally.log.batch(deliveries.size(), tally.loaded.get(), tally.processed.get() - tally.loaded.get(),
+                tally.failed.get(), tally.skipped.get(), tally.handBack.size(), tally.bytes.get(), seconds);
         return new BatchOutcome(List.copyOf(tally.handBack), tally.processed.get(), tally.bytes.get(), tally.failed.get(),
                 tally.skipped.get());
     }
@@ -180,7 +189,8 @@ public final class BatchProcessor {
             return null;
         }
         if (source.source() != FileMover.Source.PRESENT) {
-            tally.skipped.incrementAndGet();
+            duplicate(w, source.source() == FileMover.Source.GONE ? "gone from incoming/: an earlier delivery finished it"
+                    : "replaced since its message: the new version has its own", tally);
             return null;
         }
         Work present = source.lastModified() == null ? w
@@ -201,12 +211,11 @@ public final class BatchProcessor {
         return present;
     }
 
-    private List<LoadResult> load(List<Work> toLoad, Deadline deadline) {
+    private List<LoadResult> load(List<Work> toLoad, String batchId, Deadline deadline) {
         if (toLoad.isEmpty()) {
             return List.of();
         }
         List<FileMessage> files = toLoad.stream().map(Work::file).toList();
-        String batchId = toLoad.getFirst().deliveries().getFirst().messageId();
         try {
             List<LoadResult> results = destination.load(files, batchId, deadline);
             if (results.size() != files.size()) {
@@ -245,18 +254,22 @@ public final class BatchProcessor {
         }
     }
 
-    /** A file copied to processed/ or failed/ whose source is still to be deleted. */
-    private record Copied(Work work, boolean toFailed) {
+    /**
+     * A file copied to processed/ or failed/ whose source is still to be deleted.
+     *
+     * @param outcome what the file's log line says once its source is deleted
+     */
+    private record Copied(Work work, boolean toFailed, String outcome, String reason, LogFields fields) {
     }
 
     /** Settles one result up to its copy; returns the copy whose source is to be deleted, or null. */
     private Copied settle(LoadResult r, Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
         try {
             return switch (r) {
-                case LoadResult.Loaded l -> toProcessed(w, loadTimes, tally);
-                case LoadResult.AlreadyLoaded a -> toProcessed(w, loadTimes, tally);
+                case LoadResult.Loaded l -> toProcessed(w, loadTimes, FileOutcomes.LOADED, l.rows(), tally);
+                case LoadResult.AlreadyLoaded a -> toProcessed(w, loadTimes, FileOutcomes.PROCESSED, null, tally);
                 case LoadResult.SourceChanged c -> {
-                    tally.skipped.incrementAndGet();
+                    duplicate(w, "replaced or gone since its message", tally);
                     yield null;
                 }
                 case LoadResult.Rejected x -> toFailed(w, x.reason(), x.detail(), tally);
@@ -272,7 +285,7 @@ public final class BatchProcessor {
     }
 
     /** A loaded version goes to processed/ and nowhere else: a failed move is retried, never sent to failed/. */
-    private Copied toProcessed(Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
+    private Copied toProcessed(Work w, Map<FileMessage, Instant> loadTimes, String outcome, Long rows, Tally tally) {
         FileMessage m = w.file();
         Instant at = keyTime == ProcessedKeyTime.LOAD ? loadTimes.get(m) : m.lastModified();
         if (at == null) {
@@ -280,7 +293,7 @@ public final class BatchProcessor {
             return null;
         }
         String target = layout.processedKey(m.key(), at).orElseThrow();
-        return copy(w, m.bucket(), target, false, tally);
+        return copy(w, m.bucket(), target, false, outcome, null, LogFields.of("rows", rows, "target", target), tally);
     }
 
     /**
@@ -291,27 +304,47 @@ public final class BatchProcessor {
     private Copied toFailed(Work w, String reason, Map<String, String> detail, Tally tally) {
         FileMessage m = w.file();
         var target = layout.failedKey(m.key());
-        LOG.warning("moving " + m.key() + " to failed/: " + reason);
         ErrorReport report = new ErrorReport(m.key(), m.etag(), target.orElse(null),
                 target.isPresent() ? reason : reason + " (the key is too long for failed/ too; the file stays in incoming/)",
                 w.receiveCount(), clock.instant(), detail);
-        mover.writeReport(m, layout.errorReportKey(m.key()), report);
-        if (target.isEmpty()) {
-            tally.failed.incrementAndGet();
+        String reportKey = layout.errorReportKey(m.key());
+        try {
+            mover.writeReport(m, reportKey, report);
+        } catch (RuntimeException e) {
+            // The file stays in incoming/; its reason is in this line until a delivery writes the report.
+            handBack(w, "could not write its error report (" + e.getMessage() + "); it goes to failed/ because: " + reason,
+                    e, tally);
             return null;
         }
-        return copy(w, m.bucket(), target.get(), true, tally);
+        LogFields fields = LogFields.of("target", target.orElse(null), "report", reportKey);
+        for (String name : List.of("line", "column", "sqlState", "code")) {
+            fields.with(name, detail.get(name));
+        }
+        if (target.isEmpty()) {
+            tally.failed.incrementAndGet();
+            tally.log.file(FileOutcomes.FAILED, m, w.deliveries(), report.reason(), fields, null);
+            return null;
+        }
+        return copy(w, m.bucket(), target.get(), true, FileOutcomes.FAILED, reason, fields, tally);
     }
 
     /** The first half of a move: the copy. A version replaced or gone since its message is done here. */
-    private Copied copy(Work w, String bucket, String target, boolean toFailed, Tally tally) {
+    private Copied copy(Work w, String bucket, String target, boolean toFailed, String outcome, String reason,
+                        LogFields fields, Tally tally) {
         FileMessage m = w.file();
         if (mover.copy(m, bucket, target) != FileMover.Outcome.DONE) {
-            tally.skipped.incrementAndGet();
+            duplicate(w, "replaced or gone before its move: another delivery finished it, or a new version has its own message",
+                    tally);
             return null;
         }
         hook.reached(Step.COPIED, m);
-        return new Copied(w, toFailed);
+        return new Copied(w, toFailed, outcome, reason, fields);
+    }
+
+    /** Nothing left to do for this message: counted as skipped, logged as a duplicate. */
+    private void duplicate(Work w, String reason, Tally tally) {
+        tally.skipped.incrementAndGet();
+        tally.log.file(FileOutcomes.DUPLICATE, w.file(), w.deliveries(), reason, null, null);
     }
 
     /**
@@ -339,9 +372,13 @@ public final class BatchProcessor {
                 } else {
                     tally.processed.incrementAndGet();
                     tally.bytes.addAndGet(m.size());
+                    if (FileOutcomes.LOADED.equals(c.outcome())) {
+                        tally.loaded.incrementAndGet();
+                    }
                 }
+                tally.log.file(c.outcome(), m, c.work().deliveries(), c.reason(), c.fields(), null);
             } else {
-                tally.skipped.incrementAndGet();
+                duplicate(c.work(), "replaced or gone before its source was deleted: another delivery finished it", tally);
             }
         });
     }
@@ -349,13 +386,9 @@ public final class BatchProcessor {
     /** Back to the queue: after maxReceiveCount receives SQS moves it to the dead-letter queue, never to failed/. */
     private void handBack(Work w, String reason, Throwable cause, Tally tally) {
         String next = w.receiveCount() >= maxReceiveCount ? "the dead-letter queue next" : "the queue";
-        LOG.log(Level.WARNING, "handing " + w.file().key() + " back to " + next + " (receive " + w.receiveCount()
-                + " of " + maxReceiveCount + "), messages " + ids(w) + ": " + reason, cause);
+        tally.log.file(FileOutcomes.HANDED_BACK, w.file(), w.deliveries(), reason,
+                LogFields.of("next", next, "maxReceiveCount", maxReceiveCount), cause);
         w.deliveries().forEach(d -> tally.handBack.add(d.messageId()));
-    }
-
-    private static String ids(Work w) {
-        return w.deliveries().stream().map(Delivery::messageId).toList().toString();
     }
 
     private <T, R> List<R> parallel(Collection<T> items, Function<T, R> task) {
@@ -371,11 +404,17 @@ public final class BatchProcessor {
     }
 
     private static final class Tally {
+        final FileOutcomes log;
         // A set: a message naming several files is handed back once, however many of them fail.
         final Set<String> handBack = Collections.synchronizedSet(new LinkedHashSet<>());
         final AtomicInteger processed = new AtomicInteger();
+        final AtomicInteger loaded = new AtomicInteger();
         final AtomicLong bytes = new AtomicLong();
         final AtomicInteger failed = new AtomicInteger();
         final AtomicInteger skipped = new AtomicInteger();
+
+        Tally(FileOutcomes log) {
+            this.log = log;
+        }
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.PreflightAnswer;
 import dev.s3loader.loader.destination.Deadline;
@@ -30,6 +31,11 @@ import java.util.List;
  * the answer is {@code {"batchItemFailures":[{"itemIdentifier":ID}…]}}.
  */
 public final class LoaderHandler implements RequestStreamHandler {
+    static {
+        // Before the clients are built, so that even their first lines are JSON.
+        JsonLogs.install();
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BatchProcessor processor;
     private final Preflight preflight;
@@ -44,6 +50,7 @@ public final class LoaderHandler implements RequestStreamHandler {
     }
 
     public LoaderHandler(BatchProcessor processor, Preflight preflight) {
+        JsonLogs.install(); // again: logging may have been reset since the class loaded (a test does)
         this.processor = processor;
         this.preflight = preflight;
     }
@@ -90,7 +97,8 @@ public final class LoaderHandler implements RequestStreamHandler {
         if (deliveries.isEmpty()) {
             return List.of();
         }
-        return processor.process(deliveries, deadline(context)).failedMessageIds();
+        return processor.process(deliveries, deadline(context),
+                context == null ? null : context.getAwsRequestId()).failedMessageIds();
     }
 
     private static List<Delivery> deliveries(JsonNode event) {

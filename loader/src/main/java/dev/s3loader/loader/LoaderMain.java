@@ -1,12 +1,14 @@
 package dev.s3loader.loader;
 
 import dev.s3loader.clients.AwsClients;
+import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.loader.poller.ContainerWorker;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.PollerConfig;
 import dev.s3loader.model.WorkerConfig;
 import java.util.Map;
+import java.util.logging.Level;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -24,7 +26,10 @@ public final class LoaderMain {
     private LoaderMain() {
     }
 
+    private static final String LOGGER = LoaderMain.class.getName();
+
     public static void main(String[] args) throws InterruptedException {
+        JsonLogs.install();
         Map<String, String> env = System.getenv();
         if (args.length > 0) {
             System.exit(command(args, env));
@@ -38,7 +43,7 @@ public final class LoaderMain {
             poller = PollerConfig.fromEnv(env);
             worker = WorkerConfig.fromEnv(env);
         } catch (ConfigException e) {
-            System.err.println("s3loader loader: " + e.getMessage());
+            JsonLogs.print(Level.SEVERE, LOGGER, "s3loader loader: " + e.getMessage());
             System.exit(2);
             return;
         }
@@ -47,20 +52,20 @@ public final class LoaderMain {
         ContainerWorker workers = new ContainerWorker(sqs, loader.processor(), poller, worker);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("s3loader-shutdown").unstarted(() -> {
             // Printed, not logged: java.util.logging closes its handlers in a shutdown hook of its own.
-            System.err.println("s3loader loader: SIGTERM: no new batches; the batches in hand have "
+            JsonLogs.print(Level.INFO, LOGGER, "s3loader loader: SIGTERM: no new batches; the batches in hand have "
                     + worker.stopGrace().toSeconds() + " s to finish");
             try {
-                System.err.println(workers.shutdown() ? "s3loader loader: stopped: every batch in hand finished"
+                JsonLogs.print(Level.INFO, LOGGER, workers.shutdown() ? "s3loader loader: stopped: every batch in hand finished"
                         : "s3loader loader: stopped: the stop grace ran out; the batches in hand went back to the queue");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             loader.close();
         }));
-        System.err.printf("s3loader loader: %d poller(s) on %s, %s into %s, batches of up to %d, batch deadline %d s,"
-                        + " stop grace %d s%n", poller.pollers(), poller.queueUrl(), config.bucket(),
+        JsonLogs.print(Level.INFO, LOGGER, String.format("s3loader loader: %d poller(s) on %s, %s into %s, batches of up to %d,"
+                        + " batch deadline %d s, stop grace %d s", poller.pollers(), poller.queueUrl(), config.bucket(),
                 config.destination().name().toLowerCase(java.util.Locale.ROOT), poller.batchSize(),
-                worker.batchDeadline().toSeconds(), worker.stopGrace().toSeconds());
+                worker.batchDeadline().toSeconds(), worker.stopGrace().toSeconds()));
         workers.start();
         workers.awaitTermination();
     }

@@ -1,5 +1,6 @@
 package dev.s3loader.loader.poller;
 
+import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.loader.BatchProcessor;
 import dev.s3loader.model.PollerConfig;
 import dev.s3loader.model.WorkerConfig;
@@ -24,6 +25,7 @@ public final class ContainerWorker {
     private final WorkerConfig worker;
 
     public ContainerWorker(SqsClient sqs, BatchProcessor processor, PollerConfig poller, WorkerConfig worker) {
+        JsonLogs.install();
         this.worker = worker;
         for (int i = 0; i < poller.pollers(); i++) {
             pollers.add(new QueuePoller(sqs, processor, poller.queueUrl(), poller.eventQueueUrl(), poller.batchSize(),

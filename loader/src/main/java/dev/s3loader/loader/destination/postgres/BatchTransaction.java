@@ -325,7 +325,7 @@ final class BatchTransaction {
             if (config.format() == FileFormat.JSON && "doc".equals(detail.get("column"))) {
                 detail.remove("column"); // the staging column, not one of the table's
             }
-            LOG.info("file " + f.key() + " rejected: " + PgErrors.reason(detail));
+            // Not logged here: the reason quotes the file's content; the batch logs the file's outcome without it.
             return new LoadResult.Rejected(f, PgErrors.reason(detail), detail);
         }
         if (e instanceof SQLException q) {

@@ -139,6 +139,10 @@ final class ConnectionPool implements AutoCloseable {
         p.setProperty("sslmode", ssl.sslMode().setting());
         ssl.sslRootCert().ifPresent(ca -> p.setProperty("sslrootcert", ca.toString()));
         p.setProperty("ApplicationName", "s3loader");
+        // An exception's message leaves out the server's Detail and Where, which quote rows ("Failing row
+        // contains …", "COPY t, line 5: …"): exceptions end up in log lines, file content must not. The
+        // rejection's error report still reads them from the ServerErrorMessage (PgErrors.detail).
+        p.setProperty("logServerErrorDetail", "false");
         return DriverManager.getConnection(r.url(), p);
     }
 

@@ -110,7 +110,7 @@ class LogLinesTest {
                     new CloudWatchBacklogPublisher(cloudWatch, listerConfig.metricsNamespace(), name, Clock.systemUTC()),
                     Clock.systemUTC()), Duration.ZERO, Duration.ZERO);
             lister.handleRequest(null, null);
-            LoaderHandler handler = new LoaderHandler(loader.processor());
+            LoaderHandler handler = new LoaderHandler(loader);
             List<SQSEvent.SQSMessage> records = new ArrayList<>();
             for (Message m : receive(sqs, queueUrl, 2)) {
                 records.add(record(m.messageId(), m.body(), m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)));
@@ -118,7 +118,7 @@ class LogLinesTest {
             records.add(record("malformed-1", "{not json", "3"));
             records.add(record("gone-1", records.getFirst().getBody().replace("good.csv", "never-written.csv")
                     .replace("bad.csv", "never-written.csv"), "1"));
-            SQSBatchResponse first = handler.handleRequest(event(records), new TestContext(REQUEST_ID));
+            SQSBatchResponse first = handler.handle(event(records), new TestContext(REQUEST_ID));
             assertThat(first.getBatchItemFailures()).extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                     .contains("malformed-1");
             lister.handleRequest(null, null); // sees both files gone: no longer in flight
@@ -129,7 +129,7 @@ class LogLinesTest {
             for (Message m : receive(sqs, queueUrl, 1)) {
                 again.add(record(m.messageId(), m.body(), "2"));
             }
-            handler.handleRequest(event(again), new TestContext(REQUEST_ID + "-2"));
+            handler.handle(event(again), new TestContext(REQUEST_ID + "-2"));
 
             // The container worker (what an ECS task runs) takes the next file from the queue itself.
             s3.putObject(b -> b.bucket(name).key("incoming/trips/container.csv"), RequestBody.fromString("5,50\n"));

@@ -39,6 +39,12 @@ public final class S3LoaderCommand implements Runnable {
         cl.setParameterExceptionHandler((e, a) -> {
             String verb = e.getCommandLine().getCommandName();
             String name = "s3loader".equals(verb) ? "s3loader" : "s3loader " + verb;
+            if ("s3loader".equals(verb) && e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    && !u.getUnmatched().get(0).startsWith("-")) {
+                err.println(name + ": unknown command '" + u.getUnmatched().get(0) + "'; the commands are "
+                        + String.join(", ", cl.getSubcommands().keySet()) + " (see s3loader --help)");
+                return USAGE;
+            }
             err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");
             return USAGE;
         });
@@ -52,7 +58,8 @@ public final class S3LoaderCommand implements Runnable {
                 err.println(name + ": " + e.getMessage());
                 return FAILED;
             }
-            err.println(name + ": failed: " + e);
+            Object connection = c.getMixins().get("connection");
+            err.println(name + ": " + ErrorLine.of(e, connection instanceof Connection k ? k : null, env));
             return FAILED;
         });
         return cl.execute(args);

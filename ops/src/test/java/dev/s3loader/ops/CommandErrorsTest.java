@@ -56,7 +56,7 @@ class CommandErrorsTest {
 
     @Test
     void stack_withoutCredentials_oneLineSayingHowToGetThem() throws IOException {
-        Assumptions.assumeTrue(System.getenv("AWS_ACCESS_KEY_ID") == null && System.getenv("AWS_PROFILE") == null
+        Assumptions.assumeTrue(System.getenv("AWS_ACCESS_KEY_ID") == null && System.getProperty("aws.accessKeyId") == null && System.getenv("AWS_PROFILE") == null
                 && !java.nio.file.Files.exists(java.nio.file.Path.of(System.getProperty("user.home"), ".aws"))
                 && System.getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") == null
                 && System.getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") == null, "this machine has AWS credentials");

@@ -16,13 +16,32 @@ final class LoopbackPorts {
     private LoopbackPorts() {
     }
 
+    /** How long a busy port is tried again: a restart right after a stop (or a kill) finds it free within this. */
+    private static final long GRACE_MILLIS = 5_000;
+
     /** @param ports variable name → port (0: any free one, not checked) */
     static void requireFree(Map<String, Integer> ports) {
         ports.forEach((variable, port) -> {
-            if (port != 0 && !free(port)) {
+            if (port != 0 && !freeWithin(port)) {
                 throw new ConfigException(busy(variable, port));
             }
         });
+    }
+
+    private static boolean freeWithin(int port) {
+        long deadline = System.nanoTime() + GRACE_MILLIS * 1_000_000;
+        while (!free(port)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     static String busy(String variable, int port) {

@@ -22,6 +22,19 @@ final class ErrorLine {
      * @return the line, without the command's name
      */
     static String of(Throwable e, Connection connection, Map<String, String> env) {
+        return known(e, connection, env).orElseGet(() -> generic(e));
+    }
+
+    /** The line for the errors a person can act on (no bucket, no endpoint, no credentials, no region); empty for others. */
+    static java.util.Optional<String> known(Throwable e, Connection connection, Map<String, String> env) {
+        if (!(e instanceof SdkException)) {
+            return java.util.Optional.empty();
+        }
+        String line = line(e, connection, env);
+        return line == null ? java.util.Optional.empty() : java.util.Optional.of(line);
+    }
+
+    private static String line(Throwable e, Connection connection, Map<String, String> env) {
         boolean local = connection != null && connection.local;
         if (e instanceof NoSuchBucketException || (e instanceof AwsServiceException a && a.awsErrorDetails() != null
                 && "NoSuchBucket".equals(a.awsErrorDetails().errorCode()))) {
@@ -39,6 +52,11 @@ final class ErrorLine {
                 return "no AWS region: pass --region or set AWS_REGION";
             }
             Throwable cause = rootCause(e);
+            if (cause instanceof UnknownHostException && !local) {
+                // The SDK's own text here says "See cause for the exact endpoint": the cause is the host name.
+                return "cannot resolve " + cause.getMessage() + ": check --region (or AWS_REGION), any --s3-endpoint/"
+                        + "--sqs-endpoint, and the network";
+            }
             if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
                 String where = connection == null ? "the endpoint" : connection.endpoints(env);
                 if (local) {
@@ -48,7 +66,15 @@ final class ErrorLine {
                 return "cannot reach " + where + ": " + cause.getMessage() + "; check the network, --region and any "
                         + "--s3-endpoint/--sqs-endpoint";
             }
-            return "failed: " + firstLine(message) + (cause != e && cause.getMessage() != null ? " (" + firstLine(cause.getMessage()) + ")" : "");
+        }
+        return null;
+    }
+
+    private static String generic(Throwable e) {
+        if (e instanceof SdkClientException) {
+            Throwable cause = rootCause(e);
+            return "failed: " + firstLine(String.valueOf(e.getMessage()))
+                    + (cause != e && cause.getMessage() != null ? " (" + firstLine(cause.getMessage()) + ")" : "");
         }
         if (e instanceof AwsServiceException a && a.awsErrorDetails() != null) {
             return "failed: " + a.awsErrorDetails().serviceName() + " answered " + a.statusCode() + " "

@@ -54,12 +54,12 @@ public final class S3LoaderCommand implements Runnable {
                 err.println(name + ": " + e.getMessage());
                 return USAGE;
             }
+            Connection connection = c.getMixins().get("connection") instanceof Connection k ? k : null;
             if (e instanceof AuditException || e instanceof RepairException) {
-                err.println(name + ": " + e.getMessage());
+                err.println(name + ": " + ErrorLine.known(e.getCause(), connection, env).orElse(e.getMessage()));
                 return FAILED;
             }
-            Object connection = c.getMixins().get("connection");
-            err.println(name + ": " + ErrorLine.of(e, connection instanceof Connection k ? k : null, env));
+            err.println(name + ": " + ErrorLine.of(e, connection, env));
             return FAILED;
         });
         return cl.execute(args);

@@ -389,6 +389,6 @@ class AuditCommandTest {
         AuditFixture.Run r = f.run("audit", "--local", "--bucket", "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8));
 
         assertThat(r.status()).isEqualTo(3);
-        assertThat(r.err().strip()).startsWith("s3loader audit: cannot read s3://no-such-bucket-").doesNotContain("\n");
+        assertThat(r.err().strip()).startsWith("s3loader audit: no such bucket s3://no-such-bucket-").doesNotContain("\n");
     }
 }

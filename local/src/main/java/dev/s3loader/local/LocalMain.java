@@ -19,16 +19,34 @@ public final class LocalMain {
     private LocalMain() {
     }
 
+    static final String USAGE = "usage: scripts/local [--destination=copy|postgres|redshift] [--switch-destination] [--verbose]";
+
     public static void main(String[] args) throws InterruptedException {
         Map<String, String> environment = new HashMap<>(System.getenv());
-        for (String arg : args) {
+        boolean switchDestination = false;
+        boolean verbose = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
             if (arg.startsWith("--destination=")) {
-                environment.put("DESTINATION", arg.substring("--destination=".length()));
+                value = arg.substring("--destination=".length());
+            } else if (arg.equals("--destination")) {
+                value = i + 1 < args.length ? args[++i] : "";
+            } else if (arg.equals("--switch-destination")) {
+                switchDestination = true;
+                continue;
+            } else if (arg.equals("--verbose")) {
+                verbose = true;
+                continue;
             } else {
-                System.err.println("usage: scripts/local [--destination=copy|postgres|redshift]");
-                System.exit(2);
+                fail("unknown argument '" + arg + "'; " + USAGE);
             }
+            if (value.isBlank()) {
+                fail("--destination needs a value: copy, postgres or redshift (e.g. --destination=postgres)");
+            }
+            environment.put("DESTINATION", value);
         }
+        LocalLogFormat.install(verbose);
         Env env = new Env(environment);
         LocalRuntime rt;
         try {
@@ -47,11 +65,15 @@ public final class LocalMain {
             });
             Duration interval = env.seconds("LIST_INTERVAL_SECONDS", Duration.ofSeconds(5), 1, 3600);
             rt = new LocalRuntime(new LocalRuntime.Options(data, s3Port, sqsPort, pgPort, bucket, interval,
-                    data.resolve("metrics")), overrides, CrashAt.fromEnv(environment.get("S3LOADER_CRASH_AT")));
+                    data.resolve("metrics"), switchDestination), overrides, CrashAt.fromEnv(environment.get("S3LOADER_CRASH_AT")));
             print(rt, data);
         } catch (ConfigException e) {
-            System.err.println("s3loader local: " + e.getMessage());
-            System.exit(2);
+            fail(e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            System.err.println("s3loader local: cannot start: " + e.getMessage()
+                    + (e.getCause() != null ? " (" + e.getCause() + ")" : ""));
+            System.exit(1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -61,6 +83,11 @@ public final class LocalMain {
             stopped.countDown();
         }));
         stopped.await();
+    }
+
+    private static void fail(String message) {
+        System.err.println("s3loader local: " + message);
+        System.exit(2);
     }
 
     private static void print(LocalRuntime rt, Path data) {
@@ -73,20 +100,26 @@ public final class LocalMain {
                   queue         %s
                   dead letters  %s
                   credentials   AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
+                  destination   %s
                   data folder   %s (objects survive a restart)
                   metrics       %s%s
                 Try:
-                  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
+                  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s AWS_DEFAULT_REGION=%s
                   aws --endpoint-url %s s3 cp ./some.csv s3://%s/incoming/some.csv
                   aws --endpoint-url %s s3 ls --recursive s3://%s/processed/
                   scripts/audit --local%s%s   # checks the invariants on this bucket
                 """, s3, rt.sqsServer().endpoint(), rt.bucket(), rt.queues().queueUrl(), rt.queues().deadLetterQueueUrl(),
                 rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(),
+                rt.loaderConfig().destination().name().toLowerCase(java.util.Locale.ROOT)
+                        + (rt.destinationRemembered() ? " (as the data folder was last run; --destination=… and "
+                        + "--switch-destination change it)" : ""),
                 data.toAbsolutePath(), data.resolve("metrics").toAbsolutePath(),
-                rt.postgres().map(pg -> String.format("%n  PostgreSQL    %s user %s password %s, table %s (DESTINATION=%s)",
+                rt.postgres().map(pg -> String.format("%n  PostgreSQL    %s user %s password %s, table %s (DESTINATION=%s)"
+                                + "%n  psql          PGPASSWORD=%s psql -h 127.0.0.1 -p %d -U %s postgres -c 'SELECT count(*) FROM %s'",
                         pg.jdbcUrl(), pg.user(), pg.password(), rt.env().get("DB_TABLE"), rt.loaderConfig().destination()
-                                .name().toLowerCase(java.util.Locale.ROOT))).orElse(""),
-                rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(),
+                                .name().toLowerCase(java.util.Locale.ROOT), pg.password(), pg.port(), pg.user(),
+                        rt.env().get("DB_TABLE"))).orElse(""),
+                rt.s3Server().accessKey(), rt.s3Server().secretKey(), rt.s3Server().region().id(), rt.s3Server().region().id(),
                 s3, rt.bucket(), s3, rt.bucket(),
                 "s3loader-local".equals(rt.bucket()) ? "" : " --bucket " + rt.bucket(),
                 switch (rt.loaderConfig().destination()) {

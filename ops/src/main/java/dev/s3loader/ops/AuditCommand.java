@@ -30,8 +30,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * MAX_ATTEMPTS, …). A postgres ledger is read over JDBC, a redshift ledger through the Data API.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Checks that every file is in exactly one of incoming/, processed/, failed/ (with its",
-                "report), that the ledger and processed/ agree, and that nothing is duplicated or half-written.",
+        description = {"Checks the invariants on a bucket and its ledger; changes nothing.",
+                "Every file is in exactly one of incoming/, processed/, failed/ (with its report), the ledger and",
+                "processed/ agree, and nothing is duplicated or half-written.",
                 "Exit status: 0 the invariants hold, 1 they do not, 2 bad arguments, 3 it could not finish.", ""})
 final class AuditCommand implements Callable<Integer> {
     /** One ledger statement may run this long (a full scan of a large ledger on a busy cluster). */
@@ -109,16 +110,20 @@ final class AuditCommand implements Callable<Integer> {
         Duration requeueFallback = connection.local(env) ? Duration.ofMinutes(5) : Duration.ofMinutes(60);
         Audit.Settings auditSettings = new Audit.Settings(keys, pageSize, settings.integer("MAX_ATTEMPTS", 5, 1, 1000),
                 settings.minutes("REQUEUE_AFTER_MINUTES", requeueFallback, 1, 7 * 24 * 60));
-        DestinationKind kind = destination();
+        Learned learned = destination();
+        DestinationKind kind = learned.kind();
         TableName ledger = TableName.parse("--ledger-table",
-                Optional.ofNullable(ledgerTable).or(() -> settings.optional("DB_LEDGER_TABLE")).orElse("s3loader_ledger"));
-        Optional<String> secret = Optional.ofNullable(dbSecretArn).or(() -> settings.optional("DB_SECRET_ARN"));
+                Optional.ofNullable(ledgerTable).or(() -> settings.optional("DB_LEDGER_TABLE"))
+                        .or(() -> connection.stackParameter(env, "LedgerTable")).orElse("s3loader_ledger"));
+        Optional<String> secret = Optional.ofNullable(dbSecretArn).or(() -> settings.optional("DB_SECRET_ARN"))
+                .or(() -> connection.stackParameter(env, "DatabaseSecretArn"));
         // scripts/local's PostgreSQL is the default only where nothing else names the database.
         boolean localDatabase = connection.local(env) && secret.isEmpty();
         Optional<PostgresLogin> login = switch (kind) {
             case COPY -> Optional.empty();
             case POSTGRES -> Optional.of(new PostgresLogin(
                     Optional.ofNullable(dbUrl).or(() -> settings.optional("DB_URL"))
+                            .or(() -> connection.stackParameter(env, "PostgresJdbcUrl"))
                             .or(() -> localDatabase ? Optional.of(connection.localJdbcUrl(env)) : Optional.empty()),
                     Optional.ofNullable(dbUser).or(() -> settings.optional("DB_USER"))
                             .or(() -> localDatabase ? Optional.of("postgres") : Optional.empty()),
@@ -139,9 +144,9 @@ final class AuditCommand implements Callable<Integer> {
                      .orElse(null)) {
             AuditReport report = new Audit(s3, bucket, layout, Optional.ofNullable(reader), auditSettings, Clock.systemUTC()).run();
             if (json) {
-                out.println(JsonReport.toJson(report));
+                out.println(JsonReport.toJson(report, learned.unchecked()));
             } else {
-                TextReport.print(report, out);
+                TextReport.print(report, out, learned.unchecked());
             }
             out.flush();
             return report.holds() ? S3LoaderCommand.OK : S3LoaderCommand.FOUND;
@@ -155,12 +160,16 @@ final class AuditCommand implements Callable<Integer> {
      * wrong combination is one clear line rather than a ValidationException.
      */
     private RedshiftTarget redshiftTarget(Env settings, Optional<String> secret) {
-        Optional<String> cluster = Optional.ofNullable(clusterId).or(() -> settings.optional("REDSHIFT_CLUSTER_ID"));
+        Optional<String> cluster = Optional.ofNullable(clusterId).or(() -> settings.optional("REDSHIFT_CLUSTER_ID"))
+                .or(() -> connection.stackParameter(env, "RedshiftClusterId"));
         Optional<String> group = Optional.ofNullable(workgroup).or(() -> settings.optional("REDSHIFT_WORKGROUP"))
+                .or(() -> cluster.isEmpty() ? connection.stackParameter(env, "RedshiftWorkgroup") : Optional.empty())
                 .or(() -> connection.local(env) && cluster.isEmpty() ? Optional.of("local") : Optional.empty());
         Optional<String> db = Optional.ofNullable(database).or(() -> settings.optional("DB_NAME"))
+                .or(() -> connection.stackParameter(env, "RedshiftDatabase"))
                 .or(() -> connection.local(env) ? Optional.of("postgres") : Optional.empty());
-        Optional<String> user = Optional.ofNullable(dbUser).or(() -> settings.optional("DB_USER"));
+        Optional<String> user = Optional.ofNullable(dbUser).or(() -> settings.optional("DB_USER"))
+                .or(() -> cluster.isPresent() ? connection.stackParameter(env, "DatabaseUser") : Optional.empty());
         if (cluster.isPresent() == group.isPresent()) {
             throw new UsageException("the redshift destination needs exactly one of --workgroup (or REDSHIFT_WORKGROUP, "
                     + "Serverless) and --cluster-id (or REDSHIFT_CLUSTER_ID, provisioned)");
@@ -178,20 +187,35 @@ final class AuditCommand implements Callable<Integer> {
         return new RedshiftTarget(cluster, group, db, secret, user, Optional.empty());
     }
 
-    private DestinationKind destination() {
-        Optional<String> given = Optional.ofNullable(destination).or(() -> Connection.value(env, "DESTINATION"));
+    /**
+     * The destination and where it was learned; {@code unchecked} says why the ledger is not checked
+     * when no source named the destination (then copy, which has no ledger, is only a guess).
+     */
+    record Learned(DestinationKind kind, Optional<String> unchecked) {
+    }
+
+    /**
+     * The destination: --destination, $DESTINATION, the stack's Destination parameter (--stack), the
+     * destination scripts/local's data folder runs with (--local), the database options given, else unknown.
+     */
+    private Learned destination() {
+        Optional<String> given = Optional.ofNullable(destination).or(() -> Connection.value(env, "DESTINATION"))
+                .or(() -> connection.stackParameter(env, "Destination"))
+                .or(() -> connection.local(env) ? connection.localDestination(env) : Optional.empty());
         if (given.isEmpty() && (workgroup != null || clusterId != null || Connection.value(env, "REDSHIFT_WORKGROUP").isPresent()
                 || Connection.value(env, "REDSHIFT_CLUSTER_ID").isPresent())) {
-            return DestinationKind.REDSHIFT;
+            return new Learned(DestinationKind.REDSHIFT, Optional.empty());
         }
         if (given.isEmpty()) {
             boolean database = dbUrl != null || dbSecretArn != null || Connection.value(env, "DB_URL").isPresent()
                     || Connection.value(env, "DB_SECRET_ARN").isPresent();
-            return database ? DestinationKind.POSTGRES : DestinationKind.COPY;
+            return database ? new Learned(DestinationKind.POSTGRES, Optional.empty())
+                    : new Learned(DestinationKind.COPY, Optional.of("destination unknown: pass --destination copy, postgres or "
+                    + "redshift, or --stack NAME"));
         }
         for (DestinationKind k : DestinationKind.values()) {
             if (k.name().equalsIgnoreCase(given.get())) {
-                return k;
+                return new Learned(k, Optional.empty());
             }
         }
         throw new UsageException("--destination must be one of copy, postgres, redshift, got '" + given.get() + "'");

@@ -55,6 +55,7 @@ public final class Connection {
     String deadLetterQueueUrl;
 
     private Map<String, String> stackOutputs;
+    private Map<String, String> stackParameters;
 
     @Option(names = "--local", description = "the pipeline scripts/local runs: loopback endpoints (ports from "
             + "S3LOADER_S3_PORT, S3LOADER_SQS_PORT, S3LOADER_PG_PORT), its bucket and credentials")
@@ -72,13 +73,35 @@ public final class Connection {
     String region;
 
     boolean local(Map<String, String> env) {
+        oneTarget();
         return local;
     }
 
+    /** --local and --stack name two different pipelines: the command would mix them (one's bucket, the other's endpoints). */
+    private void oneTarget() {
+        if (local && stack != null) {
+            throw new UsageException("--local (scripts/local on this machine) and --stack " + stack
+                    + " (a pipeline on AWS) name two different pipelines: give one of them");
+        }
+    }
+
+    /** The S3 and SQS endpoints the command talks to, for an error that could not reach them. */
+    String endpoints(Map<String, String> env) {
+        try {
+            String s3 = s3Endpoint(env).map(URI::toString).orElse("AWS S3");
+            String sqs = sqsEndpoint(env).map(URI::toString).orElse("AWS SQS");
+            return "S3 " + s3 + ", SQS " + sqs;
+        } catch (RuntimeException e) {
+            return "the S3 and SQS endpoints";
+        }
+    }
+
     String bucket(Map<String, String> env) {
+        oneTarget();
         String b = Optional.ofNullable(bucket).or(() -> stackOutput(env, "BucketName")).or(() -> value(env, "BUCKET"))
                 .or(() -> local(env) ? Optional.of(value(env, "S3LOADER_BUCKET").orElse(LOCAL_BUCKET)) : Optional.empty())
-                .orElseThrow(() -> new UsageException("--bucket is required (or set BUCKET)"));
+                .orElseThrow(() -> new UsageException("which pipeline? give --stack NAME (on AWS), --local (scripts/local on "
+                        + "this machine) or --bucket NAME (or set BUCKET)"));
         if (!BUCKET.matcher(b).matches() || b.contains("..")) {
             throw new UsageException("--bucket must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-'), got '" + b + "'");
         }
@@ -127,9 +150,16 @@ public final class Connection {
             // environment as every other setting here (tests pass theirs).
             value(env, "AWS_ENDPOINT_URL_CLOUDFORMATION").ifPresent(u -> builder.endpointOverride(URI.create(u)));
             try (CloudFormationClient cfn = builder.build()) {
-                stackOutputs = cfn.describeStacks(b -> b.stackName(stack)).stacks().stream().findFirst()
-                        .map(s -> s.outputs().stream().collect(java.util.stream.Collectors.toMap(Output::outputKey, Output::outputValue)))
+                var found = cfn.describeStacks(b -> b.stackName(stack)).stacks().stream().findFirst()
                         .orElseThrow(() -> new UsageException("--stack: no stack named '" + stack + "'"));
+                stackOutputs = found.outputs().stream().collect(java.util.stream.Collectors.toMap(Output::outputKey, Output::outputValue));
+                // The same answer names the parameters the stack was deployed with (Destination, LedgerTable, …).
+                stackParameters = new java.util.HashMap<>();
+                found.parameters().forEach(p -> {
+                    if (p.parameterValue() != null && !p.parameterValue().isBlank() && !"****".equals(p.parameterValue())) {
+                        stackParameters.put(p.parameterKey(), p.parameterValue());
+                    }
+                });
             } catch (software.amazon.awssdk.services.cloudformation.model.CloudFormationException e) {
                 if (e.statusCode() == 400) {
                     throw new UsageException("--stack: " + e.awsErrorDetails().errorMessage());
@@ -138,6 +168,33 @@ public final class Connection {
             }
         }
         return Optional.ofNullable(stackOutputs.get(key));
+    }
+
+    /** One of the parameters the stack was deployed with (from the same DescribeStacks answer); empty without --stack. */
+    Optional<String> stackParameter(Map<String, String> env, String key) {
+        if (stack == null) {
+            return Optional.empty();
+        }
+        stackOutput(env, key);
+        return Optional.ofNullable(stackParameters.get(key));
+    }
+
+    /**
+     * The destination scripts/local's data folder runs with (its {@code destination.properties}),
+     * the folder found as scripts/local finds it: $S3LOADER_DATA_DIR, else .local-data, relative to
+     * the project's root (scripts/s3loader passes it as S3LOADER_ROOT) or the working directory.
+     */
+    Optional<String> localDestination(Map<String, String> env) {
+        java.nio.file.Path given = java.nio.file.Path.of(value(env, "S3LOADER_DATA_DIR").orElse(".local-data"));
+        java.nio.file.Path dir = given.isAbsolute() ? given
+                : value(env, "S3LOADER_ROOT").map(java.nio.file.Path::of).map(r -> r.resolve(given)).orElse(given);
+        java.util.Properties p = new java.util.Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(dir.resolve("destination.properties"))) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(p.getProperty("destination")).filter(d -> !d.isBlank());
     }
 
     public SqsClient sqs(Map<String, String> env) {

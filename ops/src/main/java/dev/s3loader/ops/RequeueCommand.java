@@ -14,7 +14,6 @@ import dev.s3loader.ops.repair.ListerStateEditor;
 import dev.s3loader.ops.repair.Requeue;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -30,7 +29,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * failure is fixed, clearing their attempts in the lister's state, so that each loads exactly once.
  */
 @Command(name = "requeue", mixinStandardHelpOptions = true,
-        description = {"Puts files from failed/ back into incoming/, to load each exactly once.",
+        description = {"Puts files from failed/ back into incoming/, to load each once.",
                 "Once the cause is fixed: copies each file back to incoming/, removes it and its error report from failed/ "
                         + "and clears its attempts in the lister's state, so that the next lister run dispatches it once. "
                         + "Safe to run again after an interruption. A file a producer has since dropped under the same key "
@@ -78,6 +77,12 @@ final class RequeueCommand implements Callable<Integer> {
         if (prefix.startsWith("/")) {
             throw new UsageException("--prefix is relative to failed/ and must not start with '/', got '" + prefix + "'");
         }
+        for (String segment : prefix.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new UsageException("--prefix must stay inside failed/ (it is relative to failed/, e.g. 2026/01/): no '.' or"
+                        + " '..' segment, got '" + prefix + "'");
+            }
+        }
         Instant now = Instant.now();
         Optional<Instant> from = Optional.ofNullable(since).map(s -> Since.parse("--since", s, now));
         String bucket = connection.bucket(env);
@@ -93,7 +98,7 @@ final class RequeueCommand implements Callable<Integer> {
         try (S3Client s3 = connection.s3(env)) {
             Requeue requeue = new Requeue(s3, bucket, layout, new ObjectCopier(s3, threshold, partSize, parts), concurrency);
             ListerStateEditor state = new ListerStateEditor(s3, bucket, layout.listerStateKey(), 10);
-            Requeue.Plan plan = Repairs.readable(bucket, () -> requeue.plan(filter, sample, new HashSet<>(state.read().keySet())));
+            Requeue.Plan plan = Repairs.readable(bucket, () -> requeue.plan(filter, sample, state.read()));
             ObjectNode j = JSON.createObjectNode();
             j.put("verb", "requeue").put("dryRun", !change.yes).put("bucket", bucket).put("from", layout.failed() + relative)
                     .put("to", layout.incoming() + relative);
@@ -104,6 +109,12 @@ final class RequeueCommand implements Callable<Integer> {
             }
             j.put("files", plan.files()).put("bytes", plan.bytes()).put("stateEntries", plan.stateEntries());
             ArrayNode sampled = j.putArray("sample");
+            if (!change.json && !prefix.equals(relative)) {
+                // Said, not silent: 'failed/' could be read as failed/failed/.
+                out.println("--prefix '" + prefix + "' starts with " + layout.failed() + ", so it is taken as the whole prefix: "
+                        + (relative.isEmpty() ? "every file in " + layout.failed() : "the files below " + layout.failed() + relative)
+                        + " (a prefix such as 2026/01/ is relative to " + layout.failed() + ")");
+            }
             if (!change.json) {
                 out.println("requeue: " + Confirm.plural(plan.files(), "file", "files") + " (" + Confirm.bytes(plan.bytes())
                         + ") in s3://" + bucket + "/" + layout.failed() + relative
@@ -201,8 +212,12 @@ final class RequeueCommand implements Callable<Integer> {
             return "(key too long for incoming/)";
         }
         try {
-            return ErrorReport.fromJson(s3.getObjectAsBytes(b -> b.bucket(bucket).key(layout.errorReportKey(f.incomingKey())))
-                    .asUtf8String()).reason();
+            ErrorReport report = ErrorReport.fromJson(s3.getObjectAsBytes(b -> b.bucket(bucket)
+                    .key(layout.errorReportKey(f.incomingKey()))).asUtf8String());
+            // The report names the version that failed; a file replaced in failed/ since is the corrected one.
+            boolean changed = report.etag() != null && !report.etag().replace("\"", "").equals(f.etag().replace("\"", ""));
+            return (changed ? "[changed since it failed (a corrected upload?); the reason was for the earlier version] " : "")
+                    + report.reason();
         } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
             return "(no error report)";
         } catch (IllegalArgumentException e) {

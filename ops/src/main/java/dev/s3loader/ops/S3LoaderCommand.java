@@ -39,6 +39,12 @@ public final class S3LoaderCommand implements Runnable {
         cl.setParameterExceptionHandler((e, a) -> {
             String verb = e.getCommandLine().getCommandName();
             String name = "s3loader".equals(verb) ? "s3loader" : "s3loader " + verb;
+            if ("s3loader".equals(verb) && e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    && !u.getUnmatched().get(0).startsWith("-")) {
+                err.println(name + ": unknown command '" + u.getUnmatched().get(0) + "'; the commands are "
+                        + String.join(", ", cl.getSubcommands().keySet()) + " (see s3loader --help)");
+                return USAGE;
+            }
             err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");
             return USAGE;
         });
@@ -48,11 +54,12 @@ public final class S3LoaderCommand implements Runnable {
                 err.println(name + ": " + e.getMessage());
                 return USAGE;
             }
+            Connection connection = c.getMixins().get("connection") instanceof Connection k ? k : null;
             if (e instanceof AuditException || e instanceof RepairException) {
-                err.println(name + ": " + e.getMessage());
+                err.println(name + ": " + ErrorLine.known(e.getCause(), connection, env).orElse(e.getMessage()));
                 return FAILED;
             }
-            err.println(name + ": failed: " + e);
+            err.println(name + ": " + ErrorLine.of(e, connection, env));
             return FAILED;
         });
         return cl.execute(args);

@@ -6,7 +6,7 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A {@code --since} value: an ISO-8601 instant, or a duration back from now (90m, 2h, 7d, PT2H). */
+/** A {@code --since} value: an ISO-8601 instant, a date (its 00:00 UTC), or a duration back from now (90m, 2h, 7d, PT2H). */
 final class Since {
     private static final Pattern SHORT = Pattern.compile("(\\d{1,9})([smhd])");
 
@@ -18,7 +18,13 @@ final class Since {
         try {
             return Instant.parse(t);
         } catch (DateTimeParseException e) {
-            // not an instant: a duration?
+            // not an instant: a date?
+        }
+        try {
+            // A date is its first instant, in UTC as every time s3loader shows.
+            return java.time.LocalDate.parse(t).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        } catch (DateTimeParseException e) {
+            // not a date: a duration?
         }
         Duration back = null;
         Matcher m = SHORT.matcher(t);
@@ -38,8 +44,8 @@ final class Since {
             }
         }
         if (back == null || back.isNegative()) {
-            throw new UsageException(option + " must be an ISO-8601 instant (2026-01-31T12:00:00Z) or a duration back from now"
-                    + " (90m, 2h, 7d, PT2H), got '" + text + "'");
+            throw new UsageException(option + " must be an ISO-8601 instant (2026-01-31T12:00:00Z), a date (2026-01-31, from"
+                    + " 00:00 UTC) or a duration back from now (90m, 2h, 7d, PT2H), got '" + text + "'");
         }
         return now.minus(back);
     }

@@ -25,9 +25,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * the lister's last run), once or every few seconds. It changes nothing.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Shows where the pipeline stands: the backlog in incoming/ (files, bytes, oldest age), files in",
-                "flight and stuck (with their keys), failed/ with the newest reasons, the depths of the queue and the",
-                "dead-letter queue, and the lister's last run and its outcome. It changes nothing.",
+        description = {"Shows where the pipeline stands; changes nothing.",
+                "The backlog in incoming/ (files, bytes, oldest age), files in flight and stuck (with their keys),",
+                "failed/ with the newest reasons, the depths of the queue and the dead-letter queue, and the lister's",
+                "last run and its outcome.",
                 "Exit status: 0 healthy; 1 it needs you: files are stuck, the dead-letter queue holds messages, the",
                 "last lister run failed or ended more than --stale-after minutes ago, or the lister's state is",
                 "unreadable (files in failed/ alone are not: they wait there, with their reason, for a requeue);",

@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * are read as the lister reads them (or given as options).
  */
 @Command(name = "unstick", mixinStandardHelpOptions = true,
-        description = {"Resets the attempts of stuck files, so that the lister dispatches them again.",
+        description = {"Resets stuck files' attempts: the lister dispatches them again.",
                 "Stuck: a file version dispatched MAX_ATTEMPTS times, the last at least REQUEUE_AFTER_MINUTES ago, which "
                         + "the lister then leaves alone. Fix the cause first (the dead-letter queue, the loader's logs). "
                         + "Without --yes it only says what it would do.",
@@ -104,7 +104,7 @@ final class UnstickCommand implements Callable<Integer> {
             ArrayNode unknown = j.putArray("unknown");
             plan.unknown().forEach(unknown::add);
             if (!change.json) {
-                out.println("unstick: " + plan.stuck().size() + " stuck (" + attempts + " dispatches, the last "
+                out.println("unstick: " + plan.stuck().size() + " stuck (" + Confirm.plural(attempts, "dispatch", "dispatches") + ", the last "
                         + requeueAfter.toMinutes() + " min or more ago) in s3://" + bucket + "/" + layout.listerStateKey());
                 plan.stuck().forEach(e -> out.println("  " + Printable.key(e.key()) + "  "
                         + Confirm.plural(e.inFlight().attempts(), "dispatch", "dispatches") + ", the last at " + e.inFlight().enqueuedAt()));

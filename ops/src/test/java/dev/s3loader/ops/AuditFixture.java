@@ -76,6 +76,10 @@ final class AuditFixture implements AutoCloseable {
     }
 
     void sql(String statement) {
+        postgresSql(statement);
+    }
+
+    static void postgresSql(String statement) {
         try (Connection c = postgres().connect(); Statement st = c.createStatement()) {
             st.execute(statement);
         } catch (SQLException e) {

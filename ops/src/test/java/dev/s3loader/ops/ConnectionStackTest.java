@@ -35,6 +35,7 @@ class ConnectionStackTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<Map<String, String>> requests = new CopyOnWriteArrayList<>();
     private final String bucket = "stack-" + UUID.randomUUID().toString().substring(0, 12);
+    private final String ledger = "ledger_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     private final EmbeddedSqs.Queues queues = SharedServers.sqs().createQueueWithDeadLetterQueue(bucket, 3, Duration.ofSeconds(300));
     private HttpServer cloudFormation;
     private String savedKey;
@@ -88,13 +89,23 @@ class ConnectionStackTest {
                 + output("QueueUrl", queues.queueUrl())
                 + output("DeadLetterQueueUrl", queues.deadLetterQueueUrl())
                 + output("ListerFunctionName", "pipeline-lister")
-                + "</Outputs></member></Stacks></DescribeStacksResult>"
+                + "</Outputs><Parameters>"
+                + parameter("Destination", "postgres")
+                + parameter("PostgresJdbcUrl", SharedServers.postgres().jdbcUrl())
+                + parameter("LedgerTable", ledger)
+                + parameter("DatabaseSecretArn", "")
+                + "</Parameters></member></Stacks></DescribeStacksResult>"
                 + "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>";
     }
 
     private static String output(String key, String value) {
         return "<member><OutputKey>" + key + "</OutputKey><OutputValue>" + value.replace("&", "&amp;")
                 + "</OutputValue></member>";
+    }
+
+    private static String parameter(String key, String value) {
+        return "<member><ParameterKey>" + key + "</ParameterKey><ParameterValue>" + value.replace("&", "&amp;")
+                + "</ParameterValue></member>";
     }
 
     private static String error(String code, String message) {
@@ -146,6 +157,25 @@ class ConnectionStackTest {
         assertThat(r.status()).as("dead-letter messages need the operator").isEqualTo(1);
         assertThat(requests).singleElement().satisfies(form -> assertThat(form)
                 .containsEntry("Action", "DescribeStacks").containsEntry("StackName", "pipeline"));
+    }
+
+    @Test
+    void auditStack_learnsTheDestinationAndLedgerFromTheStacksParameters() throws Exception {
+        AuditFixture.postgresSql("CREATE TABLE " + ledger + " (\"key\" text NOT NULL, \"etag\" text NOT NULL, \"size\" bigint NOT NULL,"
+                + " \"batch_id\" text NOT NULL, \"row_count\" bigint, \"loaded_at\" timestamptz NOT NULL DEFAULT now())");
+        try (S3Client s3 = SharedServers.s3().newClient()) {
+            s3.putObject(b -> b.bucket(bucket).key("processed/never-loaded.csv"), RequestBody.fromString("1\n"));
+        }
+        Map<String, String> env = env();
+        env.put("DB_USER", SharedServers.postgres().user());
+        env.put("DB_PASSWORD", SharedServers.postgres().password());
+        env.put("DB_SSL_MODE", "disable");
+
+        StatusCommandTest.Run r = StatusCommandTest.run(env, "audit", "--stack", "pipeline");
+
+        assertThat(r.status()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("ledger: postgres table " + ledger, "VIOLATION processed-without-ledger-row (1)");
+        assertThat(requests).hasSize(1);
     }
 
     @Test

@@ -79,9 +79,9 @@ class RequeueCommandTest {
     @Test
     void requeue_withoutYes_saysWhatItWouldDoAndChangesNothing() throws Exception {
         f.failed(AWKWARD, "x\n", "line 1: invalid input syntax for type bigint");
-        f.failed("bad/b.csv", "y\n", "bad row");
+        String failedEtag = f.failed("bad/b.csv", "y\n", "bad row");
         f.put("incoming/waiting.csv", "w\n");
-        f.writeState(new TreeMap<>(Map.of("incoming/bad/b.csv", new InFlight("\"e\"", Instant.now(), 5))));
+        f.writeState(new TreeMap<>(Map.of("incoming/bad/b.csv", new InFlight(failedEtag, Instant.now(), 5))));
         Map<String, String> before = f.snapshot();
 
         AuditFixture.Run r = f.run("requeue");
@@ -99,6 +99,34 @@ class RequeueCommandTest {
         assertThat(json.path("sample").get(1).path("incomingKey").asText()).isEqualTo("incoming/" + AWKWARD);
         assertThat(json.path("stateEntries").asLong()).isEqualTo(1);
         assertThat(f.snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void requeue_newerVersionOfTheKeyInFlight_clearsOnlyTheFailedVersionsEntryAndLeavesTheNewerOneAlone() throws Exception {
+        // Arrange: a real lister run and a real load fail dup.csv, then a producer drops a newer dup.csv
+        // and a real lister run dispatches it: the state's entry for the key is now the newer version's.
+        f.sql("CREATE TABLE " + f.table + " (v bigint)");
+        f.put("incoming/dup.csv", "not a number\n");
+        Loader loader = f.postgresLoader();
+        f.lister().runOnce();
+        f.drain(loader);
+        assertThat(f.keys("failed/")).containsExactly("failed/dup.csv");
+        String newer = f.put("incoming/dup.csv", "7\n");
+        f.lister().runOnce();
+        InFlight inFlight = f.state().entries().get("incoming/dup.csv");
+        assertThat(inFlight.etag()).isEqualTo(newer);
+
+        // Act
+        AuditFixture.Run dry = f.run("requeue", "--json");
+        AuditFixture.Run r = f.run("requeue", "--yes");
+
+        // Assert: the failed file is skipped (incoming/ holds the producer's), the newer version's entry is untouched.
+        assertThat(readJson(dry.out()).path("stateEntries").asLong()).isEqualTo(0);
+        assertThat(r.status()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("skipped 1", "lister state entries cleared: 0");
+        assertThat(f.state().entries()).containsEntry("incoming/dup.csv", inFlight);
+        assertThat(f.get("failed/dup.csv")).isEqualTo("not a number\n");
+        assertThat(f.get("incoming/dup.csv")).isEqualTo("7\n");
     }
 
     @Test
@@ -213,6 +241,46 @@ class RequeueCommandTest {
         assertThat(prefix.status()).as(prefix.out() + prefix.err()).isEqualTo(0);
         assertThat(f.keys("incoming/")).containsExactly("incoming/b/2.csv");
         assertThat(f.keys("failed/")).containsExactly("failed/a/1.csv");
+    }
+
+    @Test
+    void requeue_prefixThatLeavesFailed_refused_andPrefixFailedSaysWhatItSelects() {
+        f.failed("a/1.csv", "1\n", "r");
+
+        AuditFixture.Run escape = f.run("requeue", "--prefix", "../incoming/");
+        AuditFixture.Run whole = f.run("requeue", "--prefix", "failed/");
+
+        assertThat(escape.status()).isEqualTo(2);
+        assertThat(escape.err()).isEqualTo("s3loader requeue: --prefix must stay inside failed/ (it is relative to failed/, e.g."
+                + " 2026/01/): no '.' or '..' segment, got '../incoming/'\n");
+        assertThat(whole.status()).as(whole.err()).isEqualTo(0);
+        assertThat(whole.out()).startsWith("--prefix 'failed/' starts with failed/, so it is taken as the whole prefix: every file"
+                + " in failed/ (a prefix such as 2026/01/ is relative to failed/)\n");
+    }
+
+    @Test
+    void requeue_sinceADate_selectsFromItsStartInUtc() {
+        f.failed("a/1.csv", "1\n", "r");
+
+        AuditFixture.Run date = f.run("requeue", "--since", "2026-01-01", "--json");
+        AuditFixture.Run tomorrow = f.run("requeue", "--since", java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(2).toString(),
+                "--json");
+
+        assertThat(date.status()).as(date.err()).isEqualTo(0);
+        assertThat(readJson(date.out()).path("since").asText()).isEqualTo("2026-01-01T00:00:00Z");
+        assertThat(readJson(date.out()).path("files").asLong()).isEqualTo(1);
+        assertThat(readJson(tomorrow.out()).path("files").asLong()).isZero();
+    }
+
+    @Test
+    void requeue_dryRunAfterACorrectedUpload_saysTheFileChanged() {
+        f.failed("fix.csv", "not a number\n", "line 1: invalid input syntax for type bigint");
+        f.put("failed/fix.csv", "1\n");
+
+        AuditFixture.Run r = f.run("requeue");
+
+        assertThat(r.out()).contains("'failed/fix.csv'  [changed since it failed (a corrected upload?); the reason was for the"
+                + " earlier version] line 1: invalid input syntax for type bigint");
     }
 
     @Test

@@ -17,6 +17,11 @@ public final class JsonReport {
     }
 
     public static String toJson(AuditReport r) {
+        return toJson(r, java.util.Optional.empty());
+    }
+
+    /** @param unchecked why the ledger was not checked although the destination may have one ({@code ledgerNotChecked}) */
+    public static String toJson(AuditReport r, java.util.Optional<String> unchecked) {
         ObjectNode root = JSON.createObjectNode();
         root.put("bucket", r.bucket());
         root.put("at", r.at().toString());
@@ -26,6 +31,9 @@ public final class JsonReport {
             root.put("ledger", r.ledger().get());
         } else {
             root.putNull("ledger");
+        }
+        if (unchecked.isPresent()) {
+            root.put("ledgerNotChecked", unchecked.get());
         }
         ObjectNode incoming = root.putObject("incoming");
         incoming.put("files", r.incomingFiles());

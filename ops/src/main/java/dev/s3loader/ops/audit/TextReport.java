@@ -11,8 +11,14 @@ public final class TextReport {
     }
 
     public static void print(AuditReport r, PrintStream out) {
+        print(r, out, java.util.Optional.empty());
+    }
+
+    /** @param unchecked why the ledger was not checked although the destination may have one (never "hold" then) */
+    public static void print(AuditReport r, PrintStream out, java.util.Optional<String> unchecked) {
         out.printf("s3loader audit of s3://%s at %s%s%n", r.bucket(), r.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
-                r.ledger().map(l -> ", ledger: " + l).orElse(", ledger not checked (copy destination)"));
+                r.ledger().map(l -> ", ledger: " + l).orElse(", ledger not checked ("
+                        + unchecked.orElse("copy destination") + ")"));
         out.printf("  incoming/   %s, %s%s: %s in flight, %s stuck, %s waiting%n", count(r.incomingFiles(), "file"),
                 bytes(r.incomingBytes()), r.oldestIncomingAge().map(a -> ", oldest " + age(a)).orElse(""),
                 n(r.inFlight().count()), n(r.stuck().count()), n(r.waiting()));
@@ -40,7 +46,9 @@ public final class TextReport {
                     x.detail().isEmpty() ? "" : "  " + x.detail()));
             more(e.getValue(), out);
         }
-        if (r.holds()) {
+        if (r.holds() && unchecked.isPresent()) {
+            out.println("result: no violation in the bucket; the ledger was NOT checked (" + unchecked.get() + ")");
+        } else if (r.holds()) {
             out.println("result: the invariants hold");
         } else {
             out.printf("result: %s violation%s: the invariants do NOT hold%n", n(r.violations()), r.violations() == 1 ? "" : "s");

@@ -1,6 +1,7 @@
 package dev.s3loader.ops.repair;
 
 import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
 import dev.s3loader.ops.Progress;
 import java.io.BufferedInputStream;
@@ -9,11 +10,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -117,7 +118,7 @@ public final class Requeue {
     }
 
     /** Counts the files the filter selects and keeps the first {@code sampleSize}: one listing, nothing changed. */
-    public Plan plan(Filter filter, int sampleSize, Set<String> inState) {
+    public Plan plan(Filter filter, int sampleSize, Map<String, InFlight> inState) {
         long files = 0;
         long bytes = 0;
         long state = 0;
@@ -126,7 +127,7 @@ public final class Requeue {
             for (FailedFile f : pages.next()) {
                 files++;
                 bytes += f.size();
-                if (f.incomingKey() != null && inState.contains(f.incomingKey())) {
+                if (sameVersion(inState.get(f.incomingKey()), f)) {
                     state++;
                 }
                 if (sample.size() < sampleSize) {
@@ -141,7 +142,7 @@ public final class Requeue {
     public Result run(Filter filter, ListerStateEditor state, Progress progress, int keepSkipped) {
         // Read once: keys the lister holds in flight. Only a listed incoming/ file gains an entry later,
         // and after this run's copy that is the dispatch it should get.
-        Set<String> inState = new HashSet<>(state.read().keySet());
+        Map<String, InFlight> inState = new HashMap<>(state.read());
         long requeued = 0;
         long already = 0;
         long gone = 0;
@@ -153,21 +154,27 @@ public final class Requeue {
         try {
             for (Iterator<List<FailedFile>> pages = pages(filter); pages.hasNext(); ) {
                 List<FailedFile> page = pages.next();
-                Set<String> toClear = new HashSet<>();
+                // Only the entry of the version being put back: an entry under the same key with another
+                // etag is a producer's newer file in flight, whose attempts are its own.
+                Map<String, FailedFile> toClear = new HashMap<>();
                 for (FailedFile f : page) {
-                    if (f.incomingKey() != null && inState.contains(f.incomingKey())) {
-                        toClear.add(f.incomingKey());
+                    if (sameVersion(inState.get(f.incomingKey()), f)) {
+                        toClear.put(f.incomingKey(), f);
                     }
                 }
                 if (!toClear.isEmpty()) {
                     long[] removed = new long[1];
                     state.edit(entries -> {
                         int before = entries.size();
-                        entries.keySet().removeAll(toClear);
+                        toClear.forEach((key, f) -> {
+                            if (sameVersion(entries.get(key), f)) {
+                                entries.remove(key);
+                            }
+                        });
                         removed[0] = before - entries.size();
                     });
                     cleared += removed[0];
-                    inState.removeAll(toClear);
+                    inState.keySet().removeAll(toClear.keySet());
                 }
                 List<Future<Outcome>> outcomes = new ArrayList<>();
                 for (FailedFile f : page) {
@@ -193,6 +200,15 @@ public final class Requeue {
             pool.shutdownNow();
         }
         return new Result(requeued, already, gone, skippedCount, skipped, cleared);
+    }
+
+    /** Whether a lister entry is for this very version of the failed file (same key, same etag). */
+    static boolean sameVersion(InFlight entry, FailedFile f) {
+        return entry != null && f.incomingKey() != null && unquoted(entry.etag()).equals(unquoted(f.etag()));
+    }
+
+    private static String unquoted(String etag) {
+        return etag == null ? "" : etag.replace("\"", "");
     }
 
     /** One file, all steps. */

@@ -16,6 +16,11 @@ public final class Figures {
         return n(v) + " " + (v == 1 ? noun : plural);
     }
 
+    /** "once", "twice"-free: "once" or "N times". */
+    public static String times(long v) {
+        return v == 1 ? "once" : n(v) + " times";
+    }
+
     public static String n(long v) {
         return String.format(Locale.ROOT, "%,d", v);
     }

@@ -19,8 +19,8 @@ final class Health {
                                  Instant at, StatusSettings settings) {
         List<String> problems = new ArrayList<>();
         if (backlog.stuckCount() > 0) {
-            problems.add(Figures.count(backlog.stuckCount(), "file") + " stuck (dispatched " + settings.maxAttempts()
-                    + " times, MAX_ATTEMPTS): find the cause in the loader's log, then `s3loader unstick`");
+            problems.add(Figures.count(backlog.stuckCount(), "file") + " stuck (dispatched " + Figures.times(settings.maxAttempts())
+                    + ", MAX_ATTEMPTS): find the cause in the loader's log, then `s3loader unstick`");
         }
         if (deadLetter.total() > 0) {
             problems.add(Figures.count(deadLetter.total(), "message") + " in the dead-letter queue: find the cause, then"

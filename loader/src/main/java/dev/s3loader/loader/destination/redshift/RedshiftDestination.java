@@ -47,9 +47,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the batch's deadline, or polls that keep failing) is cancelled and settled by reading the ledger
  * ({@link LedgerSettlement}); what that cannot settle goes back to the queue, never loaded twice.
  *
- * <p>A COPY that fails on a bad file: SYS_LOAD_ERROR_DETAIL names the file (rejected with its
- * line and column) and the others are retried without it; when it names none, the batch is
- * split in halves until the bad file is alone.
+ * <p>A COPY that fails on a bad file: the load error view names the file (rejected with its line
+ * and column; {@link LoadErrors}: STL_LOAD_ERRORS on a cluster, SYS_LOAD_ERROR_DETAIL on
+ * Serverless) and the others are retried without it; a file COPY cannot decompress is named by
+ * the error itself (its S3 key); when nothing names it, the batch is split in halves until the bad
+ * file is alone. COPY denied by S3 or KMS is a configuration error, never a bad file.
  */
 public final class RedshiftDestination implements Destination {
     private static final Logger LOG = Logger.getLogger(RedshiftDestination.class.getName());

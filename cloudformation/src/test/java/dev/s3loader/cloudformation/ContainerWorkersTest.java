@@ -94,6 +94,9 @@ class ContainerWorkersTest {
                 because.computeIfAbsent(action, a -> new TreeSet<>()).add(call.key() + " in " + call.caller());
             }
         }
+        if (!scenario.parameters().getOrDefault("ExistingBucketKmsKeyArn", "").isEmpty()) {
+            IamActions.SSE_KMS.forEach(a -> because.computeIfAbsent(a, x -> new TreeSet<>()).add("SSE-KMS bucket"));
+        }
 
         // Act
         Set<String> granted = new TreeSet<>();

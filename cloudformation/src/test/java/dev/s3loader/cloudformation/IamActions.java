@@ -152,6 +152,8 @@ final class IamActions {
     /** The SQS event source mapping polls, deletes and extends messages with the function's role. */
     static final Set<String> SQS_EVENT_SOURCE = Set.of("sqs:ReceiveMessage", "sqs:DeleteMessage",
             "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility");
+    /** S3 decrypts (reads) and encrypts (writes) an SSE-KMS bucket's objects with the caller's KMS permissions. */
+    static final Set<String> SSE_KMS = Set.of("kms:Decrypt", "kms:GenerateDataKey");
     /** Lambda creates and removes the function's network interfaces in a VPC with the function's role. */
     static final Set<String> VPC_ACCESS = Set.of("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
             "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",

@@ -51,6 +51,9 @@ class IamTest {
             if (props.get("VpcConfig") != null) {
                 IamActions.VPC_ACCESS.forEach(a -> because.computeIfAbsent(a, x -> new TreeSet<>()).add("VpcConfig"));
             }
+            if (!scenario.parameters().getOrDefault("ExistingBucketKmsKeyArn", "").isEmpty()) {
+                IamActions.SSE_KMS.forEach(a -> because.computeIfAbsent(a, x -> new TreeSet<>()).add("SSE-KMS bucket"));
+            }
             Set<String> granted = new TreeSet<>();
             statements(ev, roleOf(function)).forEach(s -> granted.addAll(strings(s.get("Action"))));
 

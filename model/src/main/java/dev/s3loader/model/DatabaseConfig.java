@@ -26,17 +26,22 @@ import java.util.regex.Pattern;
  * @param postSql        one statement run in the load's transaction after it (and after the merge)
  * @param maxConcurrency loads this process runs against the database at once, at most
  * @param loadTimeout    how long one batch may take before its outcome counts as unknown
+ * @param redshiftDateFormat COPY's DATEFORMAT ('auto' by default: automatic-recognition)
+ * @param redshiftTimeFormat COPY's TIMEFORMAT ('auto' by default; 'epochsecs' or 'epochmillisecs' for numbers)
  */
 public record DatabaseConfig(Optional<TableName> table, List<String> columns, TableName ledgerTable,
                              FileFormat format, CsvOptions csv, Compression compression, LoadMode mode,
                              List<String> mergeKeys, Optional<String> preSql, Optional<String> postSql,
                              int maxConcurrency, Duration loadTimeout, PostgresConnection postgres,
-                             RedshiftTarget redshift) {
+                             RedshiftTarget redshift, String redshiftDateFormat, String redshiftTimeFormat) {
 
     /** PostgreSQL truncates longer identifiers silently; refusing them is kinder. */
     static final int POSTGRES_MAX_IDENTIFIER_BYTES = 63;
     static final int REDSHIFT_MAX_IDENTIFIER_BYTES = 127;
     private static final Pattern IAM_ROLE = Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/\\S+(,arn:aws[a-z-]*:iam::\\d{12}:role/\\S+)*");
+
+    /** COPY's DATEFORMAT / TIMEFORMAT: 'auto', epochs, or a format string (copy-parameters-data-conversion). */
+    private static final Pattern COPY_FORMAT = Pattern.compile("[A-Za-z0-9 :./,-]{1,40}");
 
     public static final Map<String, String> VARIABLES = variables();
 
@@ -53,8 +58,8 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         v.put("COMPRESSION", "postgres/redshift: auto (gzip when the key ends in .gz), gzip or none (default: auto)");
         v.put("LOAD_MODE", "postgres/redshift: append or merge (staging table, replace rows matching MERGE_KEYS) (default: append)");
         v.put("MERGE_KEYS", "postgres/redshift: comma-separated key columns for LOAD_MODE=merge (required then)");
-        v.put("PRE_SQL", "postgres/redshift: one SQL statement run in the load transaction before the load (default: none)");
-        v.put("POST_SQL", "postgres/redshift: one SQL statement run in the load transaction after it (default: none)");
+        v.put("PRE_SQL", "postgres/redshift: one SQL statement run in the load transaction before the load; never one that commits or cannot run in a transaction (TRUNCATE, VACUUM, COMMIT, ...) (default: none)");
+        v.put("POST_SQL", "postgres/redshift: one SQL statement run in the load transaction after it; the same statements refused as for PRE_SQL (default: none)");
         v.put("MAX_CONCURRENCY", "postgres/redshift: loads one process runs against the database at once (default: 2; across Lambdas the event source mapping's MaximumConcurrency caps it)");
         v.put("LOAD_TIMEOUT_SECONDS", "postgres/redshift: how long one batch load may take before its outcome is treated as unknown and resolved from the ledger (default: 600)");
         v.put("DB_URL", "postgres: JDBC URL jdbc:postgresql://host:port/db[?sslmode=...] (required unless DB_SECRET_ARN)");
@@ -70,6 +75,10 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         v.put("REDSHIFT_CLUSTER_ID", "redshift: provisioned cluster identifier (this or REDSHIFT_WORKGROUP)");
         v.put("REDSHIFT_WORKGROUP", "redshift: Serverless workgroup name (this or REDSHIFT_CLUSTER_ID)");
         v.put("REDSHIFT_IAM_ROLE", "redshift: ARN of the role COPY uses to read the bucket (required for redshift)");
+        v.put("REDSHIFT_DATEFORMAT", "redshift: COPY's DATEFORMAT, e.g. YYYY-MM-DD or MM/DD/YYYY (default: auto, which also "
+                + "reads ISO 8601)");
+        v.put("REDSHIFT_TIMEFORMAT", "redshift: COPY's TIMEFORMAT, e.g. epochsecs, epochmillisecs or YYYY-MM-DD HH:MI:SS "
+                + "(default: auto, which reads ISO 8601 with T and Z but not epoch numbers)");
         return java.util.Collections.unmodifiableMap(v);
     }
 
@@ -108,11 +117,13 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
                 env.optional("REDSHIFT_WORKGROUP"), env.optional("DB_NAME"), postgres.secretArn(), postgres.user(),
                 env.optional("REDSHIFT_IAM_ROLE"));
 
+        String dateFormat = env.string("REDSHIFT_DATEFORMAT", "auto");
+        String timeFormat = env.string("REDSHIFT_TIMEFORMAT", "auto");
         boolean database = destination == DestinationKind.POSTGRES || destination == DestinationKind.REDSHIFT;
         // The CSV dialect is only checked where it is used: a copy deployment may carry any defaults.
         CsvOptions csv = database ? new CsvOptions(delimiter, quote, header, nullString) : CsvOptions.defaults();
         DatabaseConfig config = new DatabaseConfig(table, columns, ledger, format, csv, compression, mode, mergeKeys,
-                preSql, postSql, maxConcurrency, loadTimeout, postgres, redshift);
+                preSql, postSql, maxConcurrency, loadTimeout, postgres, redshift, dateFormat, timeFormat);
         switch (destination) {
             case POSTGRES -> config.validatePostgres();
             case REDSHIFT -> config.validateRedshift();
@@ -149,6 +160,12 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         if (format == FileFormat.JSON && csv.header()) {
             throw new ConfigException("CSV_HEADER applies to FILE_FORMAT=csv only");
         }
+        preSql.flatMap(CommittingStatements::reason).ifPresent(r -> {
+            throw new ConfigException("PRE_SQL is refused: " + r);
+        });
+        postSql.flatMap(CommittingStatements::reason).ifPresent(r -> {
+            throw new ConfigException("POST_SQL is refused: " + r);
+        });
     }
 
     private void validatePostgres() {
@@ -205,6 +222,17 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         if (!role.equals("default") && !IAM_ROLE.matcher(role).matches()) {
             throw new ConfigException("REDSHIFT_IAM_ROLE must be a role ARN (arn:aws:iam::123456789012:role/name) "
                     + "or default, got '" + role + "'");
+        }
+        for (Map.Entry<String, String> f : Map.of("REDSHIFT_DATEFORMAT", redshiftDateFormat,
+                "REDSHIFT_TIMEFORMAT", redshiftTimeFormat).entrySet()) {
+            if (!COPY_FORMAT.matcher(f.getValue()).matches()) {
+                throw new ConfigException(f.getKey() + " must be auto, epochsecs, epochmillisecs or a format string of "
+                        + "letters, digits, blanks and - / : . , (at most 40 characters), got '" + f.getValue() + "'");
+            }
+        }
+        if (redshiftDateFormat.toLowerCase(java.util.Locale.ROOT).startsWith("epoch")) {
+            throw new ConfigException("REDSHIFT_DATEFORMAT cannot be " + redshiftDateFormat + ": epochsecs and "
+                    + "epochmillisecs are TIMEFORMAT values");
         }
         if (redshift.secretArn().isPresent() && redshift.dbUser().isPresent()) {
             throw new ConfigException("set DB_SECRET_ARN or DB_USER for Redshift, not both");

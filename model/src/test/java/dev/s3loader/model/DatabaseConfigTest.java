@@ -96,6 +96,41 @@ class DatabaseConfigTest {
     }
 
     @Test
+    void fromEnv_preOrPostSqlThatCommits_refusedWithTheReason() {
+        // r_TRUNCATE: "TRUNCATE commits the transaction in which it is run"; the load is one transaction.
+        String[] base = {"DESTINATION", "redshift", "DB_TABLE", "events", "DB_NAME", "dev", "REDSHIFT_IAM_ROLE", ROLE,
+                "REDSHIFT_WORKGROUP", "wg"};
+
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "PRE_SQL", "  truncate events"))))
+                .hasMessageContaining("PRE_SQL is refused").hasMessageContaining("TRUNCATE commits");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "POST_SQL", "DELETE FROM a; VACUUM events"))))
+                .hasMessageContaining("POST_SQL is refused").hasMessageContaining("VACUUM");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "POST_SQL", "COMMIT"))))
+                .hasMessageContaining("POST_SQL is refused");
+        assertThat(LoaderConfig.fromEnv(env(concat(base, "PRE_SQL", "DELETE FROM events WHERE day < current_date - 30",
+                "POST_SQL", "UPDATE truncated_log SET at = getdate()"))).database().preSql()).isPresent();
+    }
+
+    @Test
+    void fromEnv_redshiftDateAndTimeFormats_autoByDefault_checked() {
+        String[] base = {"DESTINATION", "redshift", "DB_TABLE", "events", "DB_NAME", "dev", "REDSHIFT_IAM_ROLE", ROLE,
+                "REDSHIFT_WORKGROUP", "wg"};
+
+        DatabaseConfig defaults = LoaderConfig.fromEnv(env(base)).database();
+        DatabaseConfig epoch = LoaderConfig.fromEnv(env(concat(base, "REDSHIFT_TIMEFORMAT", "epochsecs",
+                "REDSHIFT_DATEFORMAT", "MM/DD/YYYY"))).database();
+
+        assertThat(defaults.redshiftDateFormat()).isEqualTo("auto");
+        assertThat(defaults.redshiftTimeFormat()).isEqualTo("auto");
+        assertThat(epoch.redshiftTimeFormat()).isEqualTo("epochsecs");
+        assertThat(epoch.redshiftDateFormat()).isEqualTo("MM/DD/YYYY");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "REDSHIFT_TIMEFORMAT", "auto'; DROP TABLE x; --"))))
+                .hasMessageContaining("REDSHIFT_TIMEFORMAT must be");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(env(concat(base, "REDSHIFT_DATEFORMAT", "epochsecs"))))
+                .hasMessageContaining("TIMEFORMAT values");
+    }
+
+    @Test
     void fromEnv_mergeNeedsKeysAmongTheColumns() {
         String[] base = {"DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "t", "DB_URL", "jdbc:postgresql://h/db"};
 

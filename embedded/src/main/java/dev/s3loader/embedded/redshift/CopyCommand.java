@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  */
 record CopyCommand(String table, String tableName, List<String> columns, String from, boolean manifest,
                    Format format, char delimiter, char quote, String nullAs, int ignoreHeader, boolean gzip,
-                   boolean jsonIgnoreCase) {
+                   boolean jsonIgnoreCase, DateTimeFormats.Kind dateFormat, DateTimeFormats.Kind timeFormat,
+                   Optional<String> region, Optional<String> iamRole) {
 
     enum Format { TEXT, CSV, JSON }
 
@@ -82,6 +83,10 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
             Optional<Character> quote = Optional.empty();
             Optional<String> nullAs = Optional.empty();
             int ignoreHeader = 0;
+            DateTimeFormats.Kind dateFormat = DateTimeFormats.Kind.DEFAULT;
+            DateTimeFormats.Kind timeFormat = DateTimeFormats.Kind.DEFAULT;
+            Optional<String> region = Optional.empty();
+            Optional<String> iamRole = Optional.empty();
             String accessKey = null;
             String secretKey = null;
             while (at < tokens.size() && !peekPunct(";")) {
@@ -96,6 +101,7 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                             if (!ROLE.matcher(role).matches()) {
                                 throw new Invalid("Invalid IAM_ROLE: '" + role + "' is not an IAM role ARN");
                             }
+                            iamRole = Optional.of(role);
                         }
                         credentials = true;
                     }
@@ -119,9 +125,21 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                         optionalAs();
                         secretKey = string(w);
                     }
-                    case "SESSION_TOKEN", "REGION", "TIMEFORMAT", "DATEFORMAT" -> {
+                    case "SESSION_TOKEN" -> {
                         optionalAs();
                         string(w);
+                    }
+                    case "REGION" -> {
+                        optionalAs();
+                        region = Optional.of(string(w));
+                    }
+                    case "DATEFORMAT" -> {
+                        optionalAs();
+                        dateFormat = DateTimeFormats.parse(w, string(w));
+                    }
+                    case "TIMEFORMAT" -> {
+                        optionalAs();
+                        timeFormat = DateTimeFormats.parse(w, string(w));
                     }
                     case "MANIFEST" -> manifest = true;
                     case "GZIP" -> gzip = true;
@@ -205,7 +223,8 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                 throw new Invalid("CSV delimiter and quote must differ");
             }
             return new CopyCommand(table, parts.getLast(), List.copyOf(columns), from, manifest, format, d, q,
-                    nullAs.orElse(format == Format.CSV ? "" : "\\N"), ignoreHeader, gzip, ignoreCase);
+                    nullAs.orElse(format == Format.CSV ? "" : "\\N"), ignoreHeader, gzip, ignoreCase, dateFormat,
+                    timeFormat, region, iamRole);
         }
 
         private boolean jsonOption() {
@@ -239,7 +258,7 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
         private String identifier() {
             Token t = next();
             if (t.kind() == Kind.IDENT) {
-                return t.text();
+                return SqlTokens.foldAscii(t.text()); // r_names: delimited identifiers fold to lower case too
             }
             if (t.kind() == Kind.WORD) {
                 return t.text().toLowerCase(Locale.ROOT); // unquoted names fold to lower case

@@ -35,6 +35,8 @@ final class DataApiProtocol implements HttpHandler {
     private final Map<String, RunningStatement> statements = new ConcurrentHashMap<>();
     private final List<String> submittedSql = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile Predicate<List<String>> failDescribe = sqls -> false;
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> throttled =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile int pageRows = LocalRedshiftData.DEFAULT_PAGE_ROWS;
 
     DataApiProtocol(StatementRunner runner, ExecutorService executor) {
@@ -65,6 +67,11 @@ final class DataApiProtocol implements HttpHandler {
         failDescribe = which;
     }
 
+    /** The next {@code times} calls of {@code operation} (e.g. "DescribeStatement") answer ThrottlingException. */
+    void throttle(String operation, int times) {
+        throttled.put("RedshiftData." + operation, new java.util.concurrent.atomic.AtomicInteger(times));
+    }
+
     @Override
     public void handle(HttpExchange ex) throws IOException {
         try (ex) {
@@ -80,6 +87,11 @@ final class DataApiProtocol implements HttpHandler {
                 }
                 String target = String.valueOf(ex.getRequestHeaders().getFirst("X-Amz-Target"));
                 JsonNode in = JSON.readTree(ex.getRequestBody());
+                java.util.concurrent.atomic.AtomicInteger throttle = throttled.get(target);
+                if (throttle != null && throttle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    // The Data API's common error (CommonErrors): "The request was denied due to request throttling", 400.
+                    throw new ApiException(400, "ThrottlingException", "Rate exceeded");
+                }
                 out = switch (target) {
                     case "RedshiftData.ExecuteStatement" -> execute(in);
                     case "RedshiftData.BatchExecuteStatement" -> batch(in);
@@ -183,7 +195,7 @@ final class DataApiProtocol implements HttpHandler {
         if (!st.batch) {
             RunningStatement.Sub s = st.subs.getFirst();
             out.put("QueryString", s.sql).put("HasResultSet", s.result != null).put("ResultRows", s.resultRows)
-                    .put("ResultSize", 0).put("RedshiftQueryId", Math.max(0, s.queryId));
+                    .put("ResultSize", 0).put("RedshiftQueryId", st.reportedQueryId(s));
             ArrayNode qp = out.putArray("QueryParameters");
             st.parameters.forEach((k, v) -> qp.addObject().put("name", k).put("value", v));
         } else {
@@ -193,7 +205,7 @@ final class DataApiProtocol implements HttpHandler {
                 RunningStatement.Sub s = st.subs.get(i);
                 ObjectNode o = subs.addObject().put("Id", st.id + ":" + (i + 1)).put("Status", s.status)
                         .put("QueryString", s.sql).put("HasResultSet", s.result != null).put("ResultRows", s.resultRows)
-                        .put("ResultSize", 0).put("RedshiftQueryId", Math.max(0, s.queryId)).put("Duration", s.durationNanos);
+                        .put("ResultSize", 0).put("RedshiftQueryId", st.reportedQueryId(s)).put("Duration", s.durationNanos);
                 putIf(o, "Error", s.error);
                 put(o, "CreatedAt", s.createdAt);
                 put(o, "UpdatedAt", s.updatedAt);

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -179,6 +180,55 @@ public final class LocalRedshiftData implements AutoCloseable {
         OTHER_QUERY_ID,
         /** Not at all: the caller has to find the bad file itself. */
         WITHHELD
+    }
+
+    /**
+     * Sub-statements of batches whose SQL matches fail with this error (SQLSTATE 42501), as a
+     * permission Redshift denies would; {@code sql -> false} restores them.
+     */
+    public void failStatements(Predicate<String> which, String error) {
+        runner.failStatements(Objects.requireNonNull(which, "which"), Objects.requireNonNull(error, "error"));
+    }
+
+    /**
+     * The next {@code times} calls of the Data API operation {@code operation} (e.g. "DescribeStatement",
+     * "ExecuteStatement") answer 400 ThrottlingException, as the Data API does above its request rate.
+     */
+    public void throttle(String operation, int times) {
+        protocol.throttle(Objects.requireNonNull(operation, "operation"), times);
+    }
+
+    /**
+     * The objects of {@code bucket} are SSE-KMS encrypted under {@code keyArn}: a COPY whose IAM_ROLE is not
+     * among {@code rolesAllowedToDecrypt} fails with S3's AccessDenied for kms:Decrypt (c_loading-encrypted-files).
+     */
+    public void kmsEncrypted(String bucket, String keyArn, Set<String> rolesAllowedToDecrypt) {
+        copy.kmsEncrypted(bucket, keyArn, Set.copyOf(rolesAllowedToDecrypt));
+    }
+
+    public void notEncrypted(String bucket) {
+        copy.notEncrypted(bucket);
+    }
+
+    /**
+     * Declares the region {@code bucket} is in (the emulated cluster is in {@link #REGION}): a COPY from a
+     * bucket elsewhere fails unless it names that region with REGION (copy-parameters-data-source-s3).
+     */
+    public void bucketRegion(String bucket, String region) {
+        copy.bucketRegion(Objects.requireNonNull(bucket, "bucket"), Objects.requireNonNull(region, "region"));
+    }
+
+    /** Redshift's two isolation levels (c_serial_isolation). */
+    public enum Isolation {
+        /** Transactions that cannot be serialized fail with error 1023 (the emulator's default). */
+        SERIALIZABLE,
+        /** The default for new clusters and workgroups: concurrent writers to different rows both commit. */
+        SNAPSHOT
+    }
+
+    /** The isolation level of the transactions that start from now on. */
+    public void isolation(Isolation level) {
+        runner.isolation(Objects.requireNonNull(level, "level"));
     }
 
     public void loadErrorRows(LoadErrorRows rows) {

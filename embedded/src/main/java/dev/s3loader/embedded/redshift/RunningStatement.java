@@ -51,11 +51,22 @@ final class RunningStatement {
     record Result(List<Column> columns, List<List<Object>> rows) {
     }
 
+    /** The id DescribeStatement reports for a sub-statement: STL's on a cluster, the SYS views' on Serverless (no STL there). */
+    long reportedQueryId(Sub s) {
+        return Math.max(0, clusterId != null ? s.queryId : s.sysQueryId);
+    }
+
     static final class Sub {
         final String sql;
         volatile String status = "SUBMITTED";
         volatile String error;
+        /** STL_QUERY's {@code query}: what DescribeStatement reports on a provisioned cluster. */
         volatile long queryId = -1;
+        /**
+         * The SYS views' {@code query_id}, another identifier (SYS_QUERY_HISTORY: "The query_id column in the SYS
+         * monitoring views and the query column in STL_QUERY are not the same identifier").
+         */
+        volatile long sysQueryId = -1;
         volatile Instant createdAt = Instant.now();
         volatile Instant updatedAt = createdAt;
         volatile long durationNanos = -1;

@@ -71,19 +71,110 @@ final class S3Copy {
         this.loadErrorRows = rows;
     }
 
+    /** Buckets whose objects are SSE-KMS encrypted, by key ARN; and the (role, key) pairs allowed kms:Decrypt. */
+    private final Map<String, String> kmsKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> decryptGrants = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    void kmsEncrypted(String bucket, String keyArn, java.util.Set<String> rolesAllowedToDecrypt) {
+        kmsKeys.put(bucket, keyArn);
+        rolesAllowedToDecrypt.forEach(r -> decryptGrants.add(r + " " + keyArn));
+    }
+
+    void notEncrypted(String bucket) {
+        kmsKeys.remove(bucket);
+    }
+
+    /** Buckets in another region than the emulated cluster's ({@link LocalRedshiftData#REGION}). */
+    private final Map<String, String> bucketRegions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    void bucketRegion(String bucket, String region) {
+        if (region.equals(LocalRedshiftData.REGION.id())) {
+            bucketRegions.remove(bucket);
+        } else {
+            bucketRegions.put(bucket, region);
+        }
+    }
+
+    /**
+     * copy-parameters-data-source-s3: REGION is required when the bucket is not in the cluster's region;
+     * without it (or with another) S3 answers with a redirect and the COPY fails.
+     */
+    private void checkRegion(CopyCommand cmd, Source s) {
+        String region = bucketRegions.get(s.bucket());
+        if (region != null && !cmd.region().orElse(LocalRedshiftData.REGION.id()).equals(region)) {
+            throw new Failed("S3ServiceException:The bucket you are attempting to access must be addressed using the "
+                    + "specified endpoint. Please send all future requests to this endpoint.,Status 301,Error "
+                    + "PermanentRedirect,Rid X,ExtRid X,CanRetry 1 Details: error: S3ServiceException code: 8001 "
+                    + "context: S3 key being read : " + s.url());
+        }
+    }
+
+    /**
+     * c_loading-encrypted-files: COPY reads SSE-KMS objects with its IAM_ROLE, which needs kms:Decrypt on
+     * the bucket's key; without it S3 answers AccessDenied and the COPY fails with S3's error.
+     */
+    private void checkDecrypt(CopyCommand cmd, Source s) {
+        String key = kmsKeys.get(s.bucket());
+        if (key != null && !decryptGrants.contains(cmd.iamRole().orElse("") + " " + key)) {
+            throw new Failed("S3ServiceException:User: " + cmd.iamRole().orElse("default") + " is not authorized to perform: "
+                    + "kms:Decrypt on resource: " + key + " because no identity-based policy allows the kms:Decrypt action,"
+                    + "Status 403,Error AccessDenied,Rid X,ExtRid X,CanRetry 1 Details: error: S3ServiceException:Access "
+                    + "Denied code: 8001 context: S3 key being read : " + s.url());
+        }
+    }
+
     long run(Connection c, CopyCommand cmd, RunningStatement st, RunningStatement.Sub sub) throws SQLException {
-        List<Source> sources = cmd.manifest() ? manifest(cmd.from()) : prefix(cmd.from());
+        List<Source> sources = cmd.manifest() ? manifest(cmd, cmd.from()) : prefix(cmd, cmd.from());
         List<String> columns = cmd.format() == CopyCommand.Format.JSON && cmd.columns().isEmpty()
                 ? tableColumns(c, cmd.table()) : cmd.columns();
+        List<Temporal> temporal = temporal(c, cmd);
         long rows = 0;
         for (Source s : sources) {
-            rows += load(c, cmd, columns, s, st, sub);
+            rows += load(c, cmd, columns, temporal, s, st, sub);
         }
         return rows;
     }
 
-    private List<Source> manifest(String url) {
+    /** A DATE or TIMESTAMP column among those a COPY loads: its position in the file's fields and its format. */
+    private record Temporal(int field, String column, boolean timestamp, DateTimeFormats.Kind kind) {
+    }
+
+    /** The loaded columns whose values COPY reads by DATEFORMAT / TIMEFORMAT and that 'auto' does not cover. */
+    private static List<Temporal> temporal(Connection c, CopyCommand cmd) throws SQLException {
+        List<String> names = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod) "
+                + "FROM pg_catalog.pg_attribute a WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 "
+                + "AND NOT a.attisdropped ORDER BY a.attnum")) {
+            p.setString(1, cmd.table());
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    names.add('"' + rs.getString(1).replace("\"", "\"\"") + '"');
+                    types.add(rs.getString(2));
+                }
+            }
+        }
+        List<String> loaded = cmd.columns().isEmpty() ? names : cmd.columns();
+        List<Temporal> out = new ArrayList<>();
+        for (int i = 0; i < loaded.size(); i++) {
+            int at = names.indexOf(loaded.get(i));
+            if (at < 0) {
+                continue;
+            }
+            String type = types.get(at);
+            boolean timestamp = type.startsWith("timestamp");
+            DateTimeFormats.Kind kind = timestamp ? cmd.timeFormat() : cmd.dateFormat();
+            if ((timestamp || type.equals("date")) && kind != DateTimeFormats.Kind.AUTO) {
+                String bare = loaded.get(i).substring(1, loaded.get(i).length() - 1).replace("\"\"", "\"");
+                out.add(new Temporal(i, bare, timestamp, kind));
+            }
+        }
+        return out;
+    }
+
+    private List<Source> manifest(CopyCommand cmd, String url) {
         Source m = source(url);
+        checkRegion(cmd, m);
         JsonNode root;
         try (InputStream in = s3.getObject(b -> b.bucket(m.bucket()).key(m.key()))) {
             root = JSON.readTree(in);
@@ -116,8 +207,9 @@ final class S3Copy {
         return out;
     }
 
-    private List<Source> prefix(String url) {
+    private List<Source> prefix(CopyCommand cmd, String url) {
         Source p = source(url);
+        checkRegion(cmd, p);
         List<Source> out = new ArrayList<>();
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(p.bucket()).prefix(p.key())
                 .encodingType(EncodingType.URL)).contents()) {
@@ -153,8 +245,9 @@ final class S3Copy {
         return new Source(url, rest.substring(0, slash), rest.substring(slash + 1));
     }
 
-    private long load(Connection c, CopyCommand cmd, List<String> columns, Source s, RunningStatement st,
-                      RunningStatement.Sub sub) throws SQLException {
+    private long load(Connection c, CopyCommand cmd, List<String> columns, List<Temporal> temporal, Source s,
+                      RunningStatement st, RunningStatement.Sub sub) throws SQLException {
+        checkDecrypt(cmd, s);
         ResponseInputStream<GetObjectResponse> raw;
         try {
             raw = s3.getObject(b -> b.bucket(s.bucket()).key(s.key()));
@@ -162,16 +255,82 @@ final class S3Copy {
             throw new Failed("S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey "
                     + "Details: '" + s.url() + "'");
         }
-        try (InputStream in = cmd.gzip() ? new GZIPInputStream(raw, 64 * 1024) : raw) {
-            return cmd.format() == CopyCommand.Format.JSON ? json(c, cmd, columns, in, s, st, sub)
-                    : delimited(c, cmd, in, s, st, sub);
+        try (InputStream in = cmd.gzip() ? new Gunzip(raw) : raw) {
+            return cmd.format() == CopyCommand.Format.JSON ? json(c, cmd, columns, temporal, in, s, st, sub)
+                    : delimited(c, cmd, temporal, in, s, st, sub);
+        } catch (Gunzip.Corrupt e) {
+            throw decompressionFailed(s, sub, e);
         } catch (IOException e) {
-            throw loadError(st, sub, cmd, s, 0, null, 1015, (cmd.gzip() ? "gzip: " : "read error: ") + e.getMessage());
+            if (decompression(e) != null) {
+                throw decompressionFailed(s, sub, decompression(e));
+            }
+            throw loadError(st, sub, cmd, s, 0, null, 1015, "read error: " + e.getMessage());
         }
     }
 
-    private long delimited(Connection c, CopyCommand cmd, InputStream in, Source s, RunningStatement st,
-                           RunningStatement.Sub sub) throws SQLException, IOException {
+    /**
+     * A file COPY cannot decompress is not a load error: Redshift fails the statement with an
+     * error of its own (code 9001) whose context names the S3 key being read, and writes no row
+     * to STL_LOAD_ERRORS or SYS_LOAD_ERROR_DETAIL. The wording follows what Redshift reports
+     * (its documentation gives none): the client can find the file only by the key in the text.
+     */
+    private static Failed decompressionFailed(Source s, RunningStatement.Sub sub, IOException cause) {
+        return new Failed("Failed writing body (0 != 65536) Cause: Failed to inflate: " + cause.getMessage()
+                + " DETAIL: error: Failed to inflate code: 9001 context: S3 key being read : " + s.url()
+                + " query: " + sub.queryId + " location: table_s3_scanner.cpp");
+    }
+
+    private static Gunzip.Corrupt decompression(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof Gunzip.Corrupt c) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** GZIP input whose failures say they are the compression's, wherever a reader wraps them. */
+    private static final class Gunzip extends java.io.FilterInputStream {
+        static final class Corrupt extends IOException {
+            Corrupt(IOException cause) {
+                super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
+            }
+        }
+
+        Gunzip(InputStream raw) throws Corrupt {
+            super(open(raw));
+        }
+
+        private static InputStream open(InputStream raw) throws Corrupt {
+            try {
+                return new GZIPInputStream(raw, 64 * 1024);
+            } catch (IOException e) {
+                throw new Corrupt(e);
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw new Corrupt(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw new Corrupt(e);
+            }
+        }
+    }
+
+    private long delimited(Connection c, CopyCommand cmd, List<Temporal> temporal, InputStream raw, Source s,
+                           RunningStatement st, RunningStatement.Sub sub) throws SQLException, IOException {
+        InputStream in = raw;
         for (int skipped = 0; skipped < cmd.ignoreHeader(); ) {
             int b = in.read();
             if (b < 0) {
@@ -181,6 +340,9 @@ final class S3Copy {
                 skipped++;
             }
         }
+        if (!temporal.isEmpty()) {
+            in = new java.io.ByteArrayInputStream(readTemporal(cmd, temporal, in.readAllBytes(), s, st, sub));
+        }
         String sql = "COPY " + cmd.table() + (cmd.columns().isEmpty() ? "" : " (" + String.join(", ", cmd.columns()) + ")")
                 + " FROM STDIN WITH (FORMAT " + (cmd.format() == CopyCommand.Format.CSV ? "csv" : "text")
                 + ", DELIMITER " + literal(String.valueOf(cmd.delimiter()))
@@ -189,6 +351,9 @@ final class S3Copy {
         try {
             return c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, in, 64 * 1024);
         } catch (PSQLException e) {
+            if (decompression(e) != null) {
+                throw decompressionFailed(s, sub, decompression(e));
+            }
             if (!dataError(e)) {
                 throw e;
             }
@@ -215,9 +380,88 @@ final class S3Copy {
         }
     }
 
+    /**
+     * The file with its DATE and TIMESTAMP fields read as COPY would read them: a value the format
+     * does not accept is a load error at its line and column (codes 1205, 1206); epoch values become
+     * timestamps. Bytes are kept as they are (ISO-8859-1 maps each to one char), so invalid UTF-8 still
+     * reaches PostgreSQL's check; every other byte of the file is left unchanged, lines included.
+     */
+    private byte[] readTemporal(CopyCommand cmd, List<Temporal> temporal, byte[] bytes, Source s, RunningStatement st,
+                                RunningStatement.Sub sub) {
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        boolean csv = cmd.format() == CopyCommand.Format.CSV;
+        char d = cmd.delimiter();
+        char q = cmd.quote();
+        StringBuilder out = new StringBuilder(text.length() + 64);
+        int i = 0;
+        int n = text.length();
+        long line = 1 + cmd.ignoreHeader();
+        while (i < n) {
+            long recordLine = line;
+            List<int[]> fields = new ArrayList<>();
+            int start = i;
+            boolean quoted = false;
+            int recordEnd = n;
+            int next = n;
+            for (int j = i; j < n; j++) {
+                char ch = text.charAt(j);
+                if (csv && ch == q) {
+                    if (quoted && j + 1 < n && text.charAt(j + 1) == q) {
+                        j++;
+                    } else {
+                        quoted = !quoted;
+                    }
+                } else if (!csv && ch == '\\' && j + 1 < n) {
+                    j++;
+                } else if (ch == '\n') {
+                    line++;
+                    if (!quoted) {
+                        recordEnd = j > i && text.charAt(j - 1) == '\r' ? j - 1 : j;
+                        next = j + 1;
+                        break;
+                    }
+                } else if (ch == d && !quoted) {
+                    fields.add(new int[] {start, j});
+                    start = j + 1;
+                }
+            }
+            fields.add(new int[] {start, recordEnd});
+            int copied = i;
+            for (Temporal t : temporal) {
+                if (t.field() >= fields.size()) {
+                    continue;
+                }
+                int[] f = fields.get(t.field());
+                String rawField = text.substring(f[0], f[1]);
+                if (!rawField.startsWith(String.valueOf(q)) && rawField.equals(cmd.nullAs())) {
+                    continue;
+                }
+                boolean wasQuoted = csv && rawField.length() >= 2 && rawField.charAt(0) == q
+                        && rawField.charAt(rawField.length() - 1) == q;
+                String value = wasQuoted ? rawField.substring(1, rawField.length() - 1).replace(q + "" + q, String.valueOf(q))
+                        : rawField;
+                if (value.isEmpty()) {
+                    continue;
+                }
+                java.util.Optional<String> read = DateTimeFormats.read(t.kind(), t.timestamp(), value);
+                if (read.isEmpty()) {
+                    throw loadError(st, sub, cmd, s, recordLine, t.column(), DateTimeFormats.code(t.timestamp()),
+                            DateTimeFormats.error(t.timestamp(), t.kind()));
+                }
+                if (!read.get().equals(value)) {
+                    out.append(text, copied, f[0]).append(csv ? q + read.get() + q : read.get());
+                    copied = f[1];
+                }
+            }
+            out.append(text, copied, next);
+            i = next;
+        }
+        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
     /** JSON 'auto': each object's keys matched to column names; the line reported is the object's last. */
-    private long json(Connection c, CopyCommand cmd, List<String> columns, InputStream in, Source s, RunningStatement st,
-                      RunningStatement.Sub sub) throws SQLException {
+    private long json(Connection c, CopyCommand cmd, List<String> columns, List<Temporal> temporal, InputStream in,
+                      Source s, RunningStatement st, RunningStatement.Sub sub) throws SQLException {
         String sql = "INSERT INTO " + cmd.table() + " (" + String.join(", ", columns) + ") SELECT "
                 + String.join(", ", columns.stream().map(col -> "r." + col).toList())
                 + " FROM jsonb_populate_record(CAST(NULL AS " + cmd.table() + "), CAST(? AS jsonb)) r";
@@ -234,6 +478,9 @@ final class S3Copy {
                     }
                     doc = it.nextValue();
                 } catch (IOException | RuntimeException e) {
+                    if (decompression(e) != null) {
+                        throw decompressionFailed(s, sub, decompression(e));
+                    }
                     throw loadError(st, sub, cmd, s, parser.currentLocation().getLineNr(), null, 1224,
                             "Invalid JSON: " + e.getMessage().lines().findFirst().orElse(""));
                 }
@@ -241,7 +488,20 @@ final class S3Copy {
                 if (!doc.isObject()) {
                     throw loadError(st, sub, cmd, s, line, null, 1224, "Invalid JSONPath format: not an object");
                 }
-                p.setString(1, (cmd.jsonIgnoreCase() ? lowerKeys((ObjectNode) doc) : doc).toString());
+                ObjectNode object = cmd.jsonIgnoreCase() ? lowerKeys((ObjectNode) doc) : (ObjectNode) doc;
+                for (Temporal t : temporal) {
+                    JsonNode v = object.get(t.column());
+                    if (v == null || v.isNull() || (v.isTextual() && v.textValue().isEmpty())) {
+                        continue;
+                    }
+                    java.util.Optional<String> read = DateTimeFormats.read(t.kind(), t.timestamp(), v.asText());
+                    if (read.isEmpty()) {
+                        throw loadError(st, sub, cmd, s, line, t.column(), DateTimeFormats.code(t.timestamp()),
+                                DateTimeFormats.error(t.timestamp(), t.kind()));
+                    }
+                    object.put(t.column(), read.get());
+                }
+                p.setString(1, object.toString());
                 try {
                     p.executeUpdate();
                 } catch (PSQLException e) {
@@ -259,6 +519,9 @@ final class S3Copy {
                 rows++;
             }
         } catch (IOException e) {
+            if (decompression(e) != null) {
+                throw decompressionFailed(s, sub, decompression(e));
+            }
             throw loadError(st, sub, cmd, s, 0, null, 1224, "Invalid JSON: " + e.getMessage());
         }
         return rows;
@@ -281,29 +544,71 @@ final class S3Copy {
         if (rows == LocalRedshiftData.LoadErrorRows.WITHHELD) {
             return failed;
         }
-        // Redshift's query ids in the view need not be the one DescribeStatement reported.
-        long queryId = rows == LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID ? sub.queryId + 1_000_000 : sub.queryId;
-        try (Connection log = databases.apply(st.database).getConnection();
-             PreparedStatement p = log.prepareStatement("INSERT INTO public.sys_load_error_detail (user_id, query_id, "
-                     + "transaction_id, session_id, database_name, table_id, start_time, file_name, line_number, "
-                     + "column_name, column_type, column_length, position, error_code, error_message) "
-                     + "VALUES (100, ?, ?, ?, ?, 0, ?, ?, ?, ?, NULL, NULL, 0, ?, ?)")) {
+        // OTHER_QUERY_ID: the rows sit under ids no client can know (a view that lags or misfiles); only the
+        // file name finds them.
+        long misfile = rows == LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID ? 1_000_000 : 0;
+        String file = s.url().length() > 256 ? s.url().substring(0, 256) : s.url();
+        Timestamp started = Timestamp.valueOf(sub.createdAt.atZone(java.time.ZoneOffset.UTC).toLocalDateTime());
+        try (Connection log = databases.apply(st.database).getConnection()) {
+            // SYS_QUERY_HISTORY (here: the COPYs that failed) maps the session to the SYS views' query_id.
+            try (PreparedStatement q = log.prepareStatement("INSERT INTO public.sys_query_history (user_id, query_id, "
+                    + "transaction_id, session_id, database_name, query_type, status, start_time, end_time, error_message, "
+                    + "query_text) VALUES (100, ?, ?, ?, ?, 'COPY', 'failed', ?, ?, ?, ?)")) {
+                q.setLong(1, sub.sysQueryId);
+                q.setLong(2, sub.sysQueryId);
+                q.setInt(3, st.pid);
+                q.setString(4, st.database);
+                q.setTimestamp(5, started);
+                q.setTimestamp(6, Timestamp.valueOf(java.time.LocalDateTime.now(java.time.ZoneOffset.UTC)));
+                q.setString(7, failed.getMessage());
+                q.setString(8, sub.sql.length() > 4000 ? sub.sql.substring(0, 4000) : sub.sql);
+                q.executeUpdate();
+            }
+            // STL_LOAD_ERRORS exists on provisioned clusters only, keyed by STL_QUERY's id (r_STL_LOAD_ERRORS).
+            if (st.clusterId != null) {
+                try (PreparedStatement q = log.prepareStatement("INSERT INTO public.stl_load_errors (userid, slice, tbl, "
+                        + "starttime, session, query, filename, line_number, colname, type, col_length, position, raw_line, "
+                        + "raw_field_value, err_code, err_reason) VALUES (100, 0, 0, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, "
+                        + "NULL, ?, ?)")) {
+                    q.setTimestamp(1, started);
+                    q.setInt(2, st.pid);
+                    q.setLong(3, sub.queryId + misfile);
+                    q.setString(4, file);
+                    q.setLong(5, line);
+                    q.setString(6, column);
+                    q.setInt(7, errorCode);
+                    q.setString(8, text.length() > 100 ? text.substring(0, 100) : text);
+                    q.executeUpdate();
+                }
+            }
+            insertLoadErrorDetail(log, st, sub.sysQueryId + misfile, started, file, line, column, errorCode, text);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record a load error", e);
+        }
+        return failed;
+    }
+
+    /** SYS_LOAD_ERROR_DETAIL's row, under the SYS views' query_id. */
+    private static void insertLoadErrorDetail(Connection log, RunningStatement st, long queryId, Timestamp started,
+                                              String file, long line, String column, int errorCode, String text)
+            throws SQLException {
+        try (PreparedStatement p = log.prepareStatement("INSERT INTO public.sys_load_error_detail (user_id, query_id, "
+                + "transaction_id, session_id, database_name, table_id, start_time, file_name, line_number, "
+                + "column_name, column_type, column_length, position, error_code, error_message) "
+                + "VALUES (100, ?, ?, ?, ?, 0, ?, ?, ?, ?, NULL, NULL, 0, ?, ?)")) {
             p.setLong(1, queryId);
             p.setLong(2, queryId);
             p.setInt(3, st.pid);
             p.setString(4, st.database);
-            p.setTimestamp(5, Timestamp.valueOf(sub.createdAt.atZone(java.time.ZoneOffset.UTC).toLocalDateTime()));
+            p.setTimestamp(5, started);
             // file_name is character(256) in Redshift: a longer path is cut, so it may match no file.
-            p.setString(6, s.url().length() > 256 ? s.url().substring(0, 256) : s.url());
+            p.setString(6, file);
             p.setLong(7, line);
             p.setString(8, column);
             p.setInt(9, errorCode);
             p.setString(10, text);
             p.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot record a load error", e);
         }
-        return failed;
     }
 
     private static List<String> tableColumns(Connection c, String table) throws SQLException {

@@ -118,6 +118,34 @@ final class SqlTokens {
         return out;
     }
 
+    /**
+     * Redshift's identifier rule (r_names): "ASCII letters in standard and delimited identifiers are
+     * case-insensitive and are folded to lowercase" (unless enable_case_sensitive_identifier, which the
+     * emulator does not model): {@code "Events"} names the table {@code events}.
+     */
+    static String foldIdentifiers(String sql) {
+        StringBuilder b = new StringBuilder();
+        int last = 0;
+        for (Token t : tokenize(sql)) {
+            if (t.kind() == Kind.IDENT) {
+                String folded = foldAscii(t.text());
+                if (!folded.equals(t.text())) {
+                    b.append(sql, last, t.start()).append('"').append(folded.replace("\"", "\"\"")).append('"');
+                    last = t.end();
+                }
+            }
+        }
+        return b.append(sql.substring(last)).toString();
+    }
+
+    static String foldAscii(String identifier) {
+        StringBuilder b = new StringBuilder(identifier.length());
+        for (char c : identifier.toCharArray()) {
+            b.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+        }
+        return b.toString();
+    }
+
     /** Rewrites {@code :name} parameters as JDBC {@code ?} and returns the names in order of use. */
     static String positional(String sql, List<String> namesOut) {
         StringBuilder b = new StringBuilder();

@@ -29,6 +29,8 @@ import org.postgresql.PGConnection;
  */
 final class StatementRunner {
     private static final AtomicLong QUERY_IDS = new AtomicLong(1000);
+    /** Another sequence, far from the first: a client that mixes the two ids up finds nothing. */
+    private static final AtomicLong SYS_QUERY_IDS = new AtomicLong(7_000_000);
 
     private final Function<String, DataSource> databases;
     private final S3Copy copy;
@@ -39,10 +41,22 @@ final class StatementRunner {
     private volatile CountDownLatch statementGate = new CountDownLatch(0);
     private final AtomicInteger heldBefore = new AtomicInteger();
     private volatile long resultSizeLimit = LocalRedshiftData.DEFAULT_RESULT_SIZE_LIMIT;
+    private volatile LocalRedshiftData.Isolation isolation = LocalRedshiftData.Isolation.SERIALIZABLE;
+    private volatile Predicate<String> failing = sql -> false;
+    private volatile String failingError = "";
 
     StatementRunner(Function<String, DataSource> databases, S3Copy copy) {
         this.databases = databases;
         this.copy = copy;
+    }
+
+    void failStatements(Predicate<String> which, String error) {
+        failingError = error;
+        failing = which;
+    }
+
+    void isolation(LocalRedshiftData.Isolation level) {
+        isolation = level;
     }
 
     void resultSizeLimit(long bytes) {
@@ -90,8 +104,12 @@ final class StatementRunner {
             st.pid = c.unwrap(PGConnection.class).getBackendPID();
             prepare(st.database, c);
             c.setAutoCommit(false);
-            // Redshift's isolation: transactions that cannot be serialized fail (error 1023), not interleave.
-            c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+            // SERIALIZABLE: transactions that cannot be serialized fail (error 1023), not interleave. SNAPSHOT
+            // (c_serial_isolation: the default for new clusters and workgroups) is PostgreSQL's REPEATABLE READ:
+            // each transaction sees the snapshot taken at its first query, and only concurrent writes to the
+            // same rows conflict. LOCK takes no snapshot, so a LOCK first serialises what follows.
+            c.setTransactionIsolation(isolation == LocalRedshiftData.Isolation.SNAPSHOT
+                    ? Connection.TRANSACTION_REPEATABLE_READ : Connection.TRANSACTION_SERIALIZABLE);
             for (int i = 0; i < st.subs.size(); i++) {
                 RunningStatement.Sub sub = st.subs.get(i);
                 if (st.cancelRequested) {
@@ -130,9 +148,13 @@ final class StatementRunner {
     private boolean runSub(RunningStatement st, RunningStatement.Sub sub, Connection c) {
         long started = System.nanoTime();
         sub.queryId = QUERY_IDS.incrementAndGet();
+        sub.sysQueryId = SYS_QUERY_IDS.incrementAndGet();
         sub.createdAt = Instant.now();
         sub.status = "STARTED";
         try {
+            if (st.batch && failing.test(sub.sql)) {
+                throw new SQLException(failingError, "42501");
+            }
             if (CopyCommand.isCopy(sub.sql)) {
                 CopyCommand cmd;
                 try {
@@ -143,6 +165,11 @@ final class StatementRunner {
                 sub.resultRows = copy.run(c, cmd, st, sub);
             } else {
                 execute(st, sub, c);
+                if (commitsItsTransaction(sub.sql)) {
+                    // r_TRUNCATE: "TRUNCATE commits the transaction in which it is run": what ran before it
+                    // (and the locks taken) is committed, and a later failure rolls back only what follows.
+                    c.commit();
+                }
             }
             sub.status = "FINISHED";
             return true;
@@ -160,9 +187,15 @@ final class StatementRunner {
         return false;
     }
 
+    /** Redshift's statements that commit the open transaction as they run. */
+    static boolean commitsItsTransaction(String sql) {
+        List<SqlTokens.Token> t = SqlTokens.tokenize(sql);
+        return !t.isEmpty() && t.getFirst().is("TRUNCATE");
+    }
+
     private void execute(RunningStatement st, RunningStatement.Sub sub, Connection c) throws SQLException {
         List<String> names = new ArrayList<>();
-        String sql = SqlTokens.positional(RedshiftDdl.rewrite(sub.sql), names);
+        String sql = SqlTokens.positional(RedshiftDdl.rewrite(SqlTokens.foldIdentifiers(sub.sql)), names);
         try (PreparedStatement p = c.prepareStatement(sql)) {
             for (int i = 0; i < names.size(); i++) {
                 String v = st.parameters.get(names.get(i));
@@ -302,6 +335,25 @@ final class StatementRunner {
                         + "IF lower(fmt) = 'hex' THEN RETURN encode(b, 'hex'); END IF; "
                         + "IF lower(fmt) IN ('utf8', 'utf-8', 'utf_8') THEN RETURN convert_from(b, 'UTF8'); END IF; "
                         + "RAISE EXCEPTION 'FROM_VARBYTE format % is not supported by the local Data API', fmt; END $f$");
+                // SHA2(string, bits) (SHA2.html): "a text representation of the hexadecimal value"; the page does
+                // not say which case, so this answers upper case, and a caller comparing it with a lowercase hash
+                // must say LOWER(). Invalid bits give an empty string, as documented. A VARCHAR's stored bytes
+                // (trailing blanks included) are hashed.
+                s.execute("CREATE OR REPLACE FUNCTION public.rs_sha2_bytes(b bytea, bits int) RETURNS text LANGUAGE sql "
+                        + "IMMUTABLE STRICT AS $f$ SELECT CASE WHEN bits IN (0, 256) THEN upper(encode(sha256(b), 'hex')) "
+                        + "WHEN bits = 224 THEN upper(encode(sha224(b), 'hex')) WHEN bits = 384 THEN upper(encode(sha384(b), 'hex')) "
+                        + "WHEN bits = 512 THEN upper(encode(sha512(b), 'hex')) ELSE '' END $f$");
+                s.execute("CREATE OR REPLACE FUNCTION public.sha2(s bpchar, bits int) RETURNS text LANGUAGE sql "
+                        + "IMMUTABLE STRICT AS $f$ SELECT public.rs_sha2_bytes(bpcharsend(s), bits) $f$");
+                s.execute("CREATE OR REPLACE FUNCTION public.sha2(s text, bits int) RETURNS text LANGUAGE sql "
+                        + "IMMUTABLE STRICT AS $f$ SELECT public.rs_sha2_bytes(convert_to(s, 'UTF8'), bits) $f$");
+                s.execute("CREATE TABLE IF NOT EXISTS public.stl_load_errors (userid integer, slice integer, tbl integer, "
+                        + "starttime timestamp, session integer, query integer, filename text, line_number bigint, "
+                        + "colname text, type text, col_length text, position integer, raw_line text, "
+                        + "raw_field_value text, err_code integer, err_reason text)");
+                s.execute("CREATE TABLE IF NOT EXISTS public.sys_query_history (user_id integer, query_id bigint, "
+                        + "transaction_id bigint, session_id integer, database_name text, query_type text, status text, "
+                        + "start_time timestamp, end_time timestamp, error_message text, query_text text)");
                 s.execute("CREATE TABLE IF NOT EXISTS public.sys_load_error_detail (user_id integer, query_id bigint, "
                         + "transaction_id bigint, session_id integer, database_name text, table_id integer, "
                         + "start_time timestamp, file_name text, line_number bigint, column_name text, column_type text, "

@@ -402,6 +402,171 @@ class LocalRedshiftDataTest {
                 .isEqualTo(Long.toString(before + 1));
     }
 
+    @Test
+    void batch_truncate_commitsTheTransactionItRunsIn_asRedshiftDocuments() throws Exception {
+        // r_TRUNCATE: "TRUNCATE commits the transaction in which it is run"; a later failure cannot roll it back.
+        sql("DROP TABLE IF EXISTS trunc_target; CREATE TABLE trunc_target (id int); INSERT INTO trunc_target VALUES (1), (2)");
+
+        // Act
+        DescribeStatementResponse d = await(batch("INSERT INTO events VALUES (80, 'before', 0)", "TRUNCATE trunc_target",
+                "INSERT INTO events VALUES (81, 'after', 0)", "SELECT CAST('x' AS int)"));
+
+        // Assert
+        assertThat(d.status()).isEqualTo(StatusString.FAILED);
+        assertThat(query("SELECT count(*) FROM events WHERE id = 80")).isEqualTo("1");
+        assertThat(query("SELECT count(*) FROM trunc_target")).isEqualTo("0");
+        assertThat(query("SELECT count(*) FROM events WHERE id = 81")).isEqualTo("0");
+    }
+
+    @Test
+    void sha2_hexOfTheUtf8Bytes_inTheCaseTheDocsLeaveOpen() {
+        // SHA2.html: "a text representation of the hexadecimal value", case unstated; invalid bits give ''.
+        String hex = queryThroughApi("SELECT SHA2('a', 256)");
+
+        assertThat(hex).isEqualTo("CA978112CA1BBDCAFAC231B39A23DC4DA786EFF8147C4E72B9807785AFEE48BB");
+        assertThat(queryThroughApi("SELECT LOWER(SHA2('a', 0))")).isEqualTo(hex.toLowerCase(java.util.Locale.ROOT));
+        assertThat(queryThroughApi("SELECT '[' || SHA2('a', 100) || ']'")).isEqualTo("[]");
+    }
+
+    @Test
+    void identifiers_quotedOrNot_foldToLowerCase_asRedshiftDocuments() throws Exception {
+        // r_names: "ASCII letters in standard and delimited identifiers are case-insensitive and are folded to lowercase".
+        sql("DROP TABLE IF EXISTS folded_t");
+        put("in/fold.csv", "1\n2\n".getBytes(StandardCharsets.UTF_8));
+
+        // Act
+        DescribeStatementResponse d = await(batch("CREATE TABLE \"Folded_T\" (\"Id\" int)",
+                "COPY \"FOLDED_T\" (\"ID\") FROM 's3://" + BUCKET + "/in/fold.csv' IAM_ROLE '" + ROLE + "' CSV",
+                "INSERT INTO folded_t (id) VALUES (3)"));
+
+        // Assert
+        assertThat(d.status()).as(d.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(query("SELECT string_agg(CAST(id AS text), ',' ORDER BY id) FROM folded_t")).isEqualTo("1,2,3");
+        assertThat(queryThroughApi("SELECT COUNT(*) FROM \"Folded_T\" WHERE \"ID\" > 1")).isEqualTo("2");
+    }
+
+    @Test
+    void loadErrors_provisionedReportsTheStlQueryId_theSysViewsAnotherFoundThroughSysQueryHistory() {
+        // SYS_QUERY_HISTORY: "The query_id column in the SYS monitoring views and the query column in STL_QUERY
+        // are not the same identifier"; STL_LOAD_ERRORS (r_STL_LOAD_ERRORS) exists on provisioned clusters only.
+        put("in/bad3.csv", "41,ok,1\n42,bad,x\n".getBytes(StandardCharsets.UTF_8));
+        put("m/bad3.manifest", manifest("in/bad3.csv").getBytes(StandardCharsets.UTF_8));
+        String url = "s3://" + BUCKET + "/in/bad3.csv";
+
+        // Act
+        String id = client.batchExecuteStatement(b -> b.clusterIdentifier("c").dbUser("u").database(DB)
+                .sqls(copyManifest("m/bad3.manifest"))).id();
+        DescribeStatementResponse d = await(id);
+        long reported = d.subStatements().getFirst().redshiftQueryId();
+
+        // Assert
+        assertThat(d.status()).isEqualTo(StatusString.FAILED);
+        assertThat(query("SELECT TRIM(filename) || '|' || line_number || '|' || TRIM(colname) || '|' || err_code "
+                + "FROM stl_load_errors WHERE query = " + reported)).isEqualTo(url + "|2|amount|1207");
+        assertThat(query("SELECT count(*) FROM sys_load_error_detail WHERE query_id = " + reported)).isEqualTo("0");
+        assertThat(query("SELECT TRIM(e.file_name) FROM sys_load_error_detail e JOIN sys_query_history h "
+                + "ON h.query_id = e.query_id WHERE h.session_id = " + d.redshiftPid() + " AND h.query_type = 'COPY' "
+                + "ORDER BY h.start_time DESC LIMIT 1")).isEqualTo(url);
+    }
+
+    @Test
+    void copy_corruptGzip_failsNamingTheS3Key_noLoadErrorRow() throws Exception {
+        // copy-parameters-file-compression: COPY "uncompresses the data as it loads"; a file it cannot inflate fails
+        // the statement (code 9001, context "S3 key being read"), which is no load error of a row.
+        byte[] whole = gzip("51,a,1\n52,b,2\n".repeat(50));
+        put("in/cut.csv.gz", java.util.Arrays.copyOf(whole, whole.length - 12));
+        put("m/cut.manifest", manifest("in/cut.csv.gz").getBytes(StandardCharsets.UTF_8));
+        String url = "s3://" + BUCKET + "/in/cut.csv.gz";
+
+        // Act
+        DescribeStatementResponse d = await(batch("COPY events FROM 's3://" + BUCKET + "/m/cut.manifest' IAM_ROLE '" + ROLE
+                + "' MANIFEST CSV GZIP"));
+
+        // Assert
+        assertThat(d.status()).isEqualTo(StatusString.FAILED);
+        assertThat(d.error()).contains("S3 key being read : " + url).contains("9001").doesNotContain("Load into table");
+        assertThat(query("SELECT count(*) FROM sys_load_error_detail WHERE file_name = '" + url + "'")).isEqualTo("0");
+        assertThat(query("SELECT count(*) FROM events WHERE id = 51")).isEqualTo("0");
+    }
+
+    @Test
+    void copy_timestamps_defaultFormatRefusesIso8601_autoReadsIt_epochsecsReadsNumbers() throws Exception {
+        // automatic-recognition: 'auto' recognises ISO 8601 (2019-02-11T05:09:12.195Z), which a format string does not,
+        // and "doesn't support epochsecs and epochmillisecs".
+        sql("DROP TABLE IF EXISTS times; CREATE TABLE times (id int, at timestamp, day date)");
+        put("in/iso.csv", "1,2019-02-11T05:09:12.195Z,2019-02-11\n".getBytes(StandardCharsets.UTF_8));
+        put("in/epoch.csv", "2,1700000000,2023-11-14\n".getBytes(StandardCharsets.UTF_8));
+        String copy = "COPY times FROM 's3://" + BUCKET + "/in/%s' IAM_ROLE '" + ROLE + "' CSV%s";
+
+        // Act
+        DescribeStatementResponse byDefault = await(batch(String.format(copy, "iso.csv", "")));
+        DescribeStatementResponse auto = await(batch(String.format(copy, "iso.csv", " TIMEFORMAT 'auto' DATEFORMAT 'auto'")));
+        DescribeStatementResponse epochAuto = await(batch(String.format(copy, "epoch.csv", " TIMEFORMAT 'auto'")));
+        DescribeStatementResponse epoch = await(batch(String.format(copy, "epoch.csv", " TIMEFORMAT 'epochsecs'")));
+
+        // Assert
+        assertThat(byDefault.status()).isEqualTo(StatusString.FAILED);
+        assertThat(query("SELECT error_code || '|' || TRIM(column_name) FROM sys_load_error_detail WHERE query_id = "
+                + byDefault.subStatements().getFirst().redshiftQueryId())).isEqualTo("1206|at");
+        assertThat(auto.status()).as(auto.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(epochAuto.status()).isEqualTo(StatusString.FAILED);
+        assertThat(epoch.status()).as(epoch.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(query("SELECT string_agg(id || '|' || to_char(at, 'YYYY-MM-DD HH24:MI:SS.MS'), ',' ORDER BY id) FROM times"))
+                .isEqualTo("1|2019-02-11 05:09:12.195,2|2023-11-14 22:13:20.000");
+    }
+
+    @Test
+    void copy_bucketInAnotherRegion_loadsOnlyWithThatRegion() {
+        // copy-parameters-data-source-s3: REGION is required when the bucket is not in the cluster's region.
+        put("in/reg.csv", "61,r,1\n".getBytes(StandardCharsets.UTF_8));
+        String copy = "COPY events FROM 's3://" + BUCKET + "/in/reg.csv' IAM_ROLE '" + ROLE + "'%s CSV";
+        DescribeStatementResponse without;
+        DescribeStatementResponse wrong;
+        DescribeStatementResponse right;
+
+        // Act
+        api.bucketRegion(BUCKET, "eu-west-1");
+        try {
+            without = await(batch(String.format(copy, "")));
+            wrong = await(batch(String.format(copy, " REGION 'us-west-2'")));
+            right = await(batch(String.format(copy, " REGION AS 'eu-west-1'")));
+        } finally {
+            api.bucketRegion(BUCKET, LocalRedshiftData.REGION.id());
+        }
+
+        // Assert
+        assertThat(without.status()).isEqualTo(StatusString.FAILED);
+        assertThat(without.error()).contains("PermanentRedirect");
+        assertThat(wrong.status()).isEqualTo(StatusString.FAILED);
+        assertThat(right.status()).as(right.error()).isEqualTo(StatusString.FINISHED);
+        assertThat(query("SELECT count(*) FROM events WHERE id = 61")).isEqualTo("1");
+    }
+
+    @Test
+    void copy_sseKmsBucket_needsKmsDecryptForTheCopyRole() {
+        // c_loading-encrypted-files: COPY reads SSE-KMS objects with its IAM_ROLE, which needs kms:Decrypt on the key.
+        put("in/kms.csv", "71,k,1\n".getBytes(StandardCharsets.UTF_8));
+        String key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        String copy = "COPY events FROM 's3://" + BUCKET + "/in/kms.csv' IAM_ROLE '" + ROLE + "' CSV";
+        DescribeStatementResponse denied;
+        DescribeStatementResponse granted;
+
+        // Act
+        try {
+            api.kmsEncrypted(BUCKET, key, java.util.Set.of());
+            denied = await(batch(copy));
+            api.kmsEncrypted(BUCKET, key, java.util.Set.of(ROLE));
+            granted = await(batch(copy));
+        } finally {
+            api.notEncrypted(BUCKET);
+        }
+
+        // Assert
+        assertThat(denied.status()).isEqualTo(StatusString.FAILED);
+        assertThat(denied.error()).contains("kms:Decrypt").contains("AccessDenied").contains(key);
+        assertThat(granted.status()).as(granted.error()).isEqualTo(StatusString.FINISHED);
+    }
+
     private static String queryThroughApi(String sql) {
         String id = client.executeStatement(b -> b.clusterIdentifier("c").database(DB).dbUser("u").sql(sql)).id();
         DescribeStatementResponse d = await(id);

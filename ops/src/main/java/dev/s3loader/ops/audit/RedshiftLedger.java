@@ -12,6 +12,8 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.redshiftdata.model.ActiveSessionsExceededException;
@@ -188,22 +190,38 @@ public final class RedshiftLedger implements LedgerReader {
                         .clusterIdentifier(target.clusterId().orElse(null)).workgroupName(target.workgroup().orElse(null))
                         .secretArn(target.secretArn().orElse(null)).dbUser(target.dbUser().orElse(null))
                         .statementName("s3loader-audit")).id();
-            } catch (ActiveStatementsExceededException | ActiveSessionsExceededException e) {
+            } catch (SdkException e) {
+                if (!later(e)) {
+                    throw new AuditException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
+                }
                 if (attempt == SUBMIT_ATTEMPTS) {
                     throw new AuditException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
                 }
                 sleep(pause);
                 pause = pause.multipliedBy(2);
-            } catch (SdkException e) {
-                throw new AuditException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Redshift saying "later": too many statements or sessions, or ThrottlingException (the Data API's
+     * common error for its request rate, which the SDK's own retries may not outlast).
+     */
+    private static boolean later(SdkException e) {
+        return e instanceof ActiveStatementsExceededException || e instanceof ActiveSessionsExceededException
+                || (e instanceof AwsServiceException a && a.isThrottlingException());
+    }
+
+    /** A failed poll worth polling again: throttled, a server error, or no answer at all. */
+    private static boolean pollAgain(SdkException e) {
+        return later(e) || e instanceof SdkClientException || (e instanceof AwsServiceException a && a.statusCode() >= 500);
     }
 
     /** Polls DescribeStatement with a growing pause; a statement past the timeout is cancelled and the audit stops. */
     private DescribeStatementResponse await(String id) {
         long deadline = System.nanoTime() + statementTimeout.toNanos();
         Duration pause = FIRST_PAUSE;
+        SdkException lastFailure = null;
         while (true) {
             sleep(pause);
             try {
@@ -212,7 +230,16 @@ public final class RedshiftLedger implements LedgerReader {
                     return d;
                 }
             } catch (SdkException e) {
-                throw new AuditException("cannot read the ledger " + ledger + " (DescribeStatement " + id + "): " + e.getMessage(), e);
+                // One failed poll says nothing about the statement, which runs on: poll again until the timeout.
+                if (!pollAgain(e)) {
+                    throw new AuditException("cannot read the ledger " + ledger + " (DescribeStatement " + id + "): "
+                            + e.getMessage(), e);
+                }
+                lastFailure = e;
+            }
+            if (System.nanoTime() > deadline && lastFailure != null) {
+                throw new AuditException("cannot read the ledger " + ledger + " (DescribeStatement " + id + ") within "
+                        + statementTimeout + ": " + lastFailure.getMessage(), lastFailure);
             }
             if (System.nanoTime() > deadline) {
                 try {

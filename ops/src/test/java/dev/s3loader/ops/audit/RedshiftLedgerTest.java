@@ -116,6 +116,26 @@ class RedshiftLedgerTest {
     }
 
     @Test
+    void rowsInKeyOrder_dataApiThrottles_submitsAndPollsAgain_everyRowRead() throws Exception {
+        // Arrange: ThrottlingException (400, the Data API's common errors), more often in a row than the SDK retries.
+        TableName ledger = ledger(KEYS);
+        api.throttle("ExecuteStatement", 4);
+        api.throttle("DescribeStatement", 8);
+        List<String> read;
+
+        // Act
+        try (RedshiftLedger r = reader(ledger, 1000)) {
+            read = keys(r);
+        } finally {
+            api.throttle("ExecuteStatement", 0);
+            api.throttle("DescribeStatement", 0);
+        }
+
+        // Assert
+        assertThat(read).containsExactlyElementsOf(byteOrder(KEYS));
+    }
+
+    @Test
     void rowsInKeyOrder_smallStatementsAndPages_everyRowOnceDuplicatesKeptTogether() throws Exception {
         // Arrange: two rows per page, three keys per statement: statements end inside a page and pages inside a key.
         TableName ledger = ledger(KEYS, "incoming/a.csv ", "incoming/a.csv ", "incoming/\uD83D\uDE00.csv");

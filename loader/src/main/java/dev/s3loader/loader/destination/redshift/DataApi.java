@@ -123,6 +123,26 @@ final class DataApi {
         return rows(id);
     }
 
+    /** The names of a query's result columns (from its column metadata, so a query with no rows answers too). */
+    List<String> columns(String sql, Duration timeout) {
+        String id = submit(sql, Map.of());
+        DescribeStatementResponse d = await(id, timeout).orElseThrow(() -> {
+            cancel(id);
+            return new TransientLoadException("Redshift query did not finish within " + timeout + ": " + firstLine(sql));
+        });
+        if (d.status() != StatusString.FINISHED) {
+            if (RedshiftErrors.transientFailure(d.error())) {
+                throw new TransientLoadException("Redshift query failed: " + d.error());
+            }
+            throw new LoaderException("Redshift query failed: " + d.error() + " (" + firstLine(sql) + ")");
+        }
+        try {
+            return client.getStatementResult(b -> b.id(id)).columnMetadata().stream().map(c -> c.name()).toList();
+        } catch (SdkException e) {
+            throw new TransientLoadException("cannot read the result of Redshift statement " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** All rows of a finished statement (or sub-statement, {@code id:n}), following NextToken. */
     List<List<String>> rows(String id) {
         List<List<String>> rows = new ArrayList<>();

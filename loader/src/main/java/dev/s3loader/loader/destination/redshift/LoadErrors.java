@@ -12,9 +12,11 @@ import java.util.Map;
 import software.amazon.awssdk.services.redshiftdata.model.SubStatementData;
 
 /**
- * Finds which files a failed COPY rejected, from SYS_LOAD_ERROR_DETAIL (which, unlike
- * STL_LOAD_ERRORS, exists on Serverless too): by the COPY's query id, else by file name (the
- * staging copy's URL, always short enough for the view's 256 characters) since the COPY started.
+ * Finds which files a failed COPY rejected: on a provisioned cluster from STL_LOAD_ERRORS by the
+ * STL query id DescribeStatement reports; on Serverless from SYS_LOAD_ERROR_DETAIL by the query_id
+ * SYS_QUERY_HISTORY gives the batch's session (the two ids differ, SYS_QUERY_HISTORY says); else,
+ * on both, from SYS_LOAD_ERROR_DETAIL by file name (the staging copy's URL, always short enough
+ * for the view's 256 characters) since the COPY started.
  * The view can lag the failure by a moment, so it is read a few times. An empty answer (the row
  * never came) leaves the caller to find the file by bisection.
  */
@@ -27,23 +29,34 @@ final class LoadErrors {
     private final DataApi api;
     private final Duration queryTimeout;
     private final Duration pause;
+    /** A provisioned cluster has STL_LOAD_ERRORS, keyed by the id DescribeStatement reports; Serverless has not. */
+    private final boolean provisioned;
 
-    LoadErrors(DataApi api, Duration queryTimeout, Duration pause) {
+    LoadErrors(DataApi api, boolean provisioned, Duration queryTimeout, Duration pause) {
         this.api = api;
+        this.provisioned = provisioned;
         this.queryTimeout = queryTimeout;
         this.pause = pause;
     }
 
-    /** @param byUrl the files of the failed COPY by the URL its manifest named them with (their staging copies) */
-    Map<FileMessage, LoadResult.Rejected> find(SubStatementData copy, Map<String, FileMessage> byUrl) {
+    /**
+     * @param pid   the session the batch ran in (DescribeStatement's RedshiftPid)
+     * @param byUrl the files of the failed COPY by the URL its manifest named them with (their staging copies)
+     */
+    Map<FileMessage, LoadResult.Rejected> find(SubStatementData copy, Long pid, Map<String, FileMessage> byUrl) {
         for (int attempt = 0; attempt < 3; attempt++) {
             if (attempt > 0) {
                 sleep();
             }
             List<List<String>> rows = new java.util.ArrayList<>();
-            if (copy.redshiftQueryId() != null && copy.redshiftQueryId() > 0) {
-                rows.addAll(api.query(RedshiftSql.loadErrorsByQuery(),
-                        Map.of("query", Long.toString(copy.redshiftQueryId())), queryTimeout));
+            if (provisioned) {
+                if (copy.redshiftQueryId() != null && copy.redshiftQueryId() > 0) {
+                    rows.addAll(api.query(RedshiftSql.loadErrorsByStlQuery(),
+                            Map.of("query", Long.toString(copy.redshiftQueryId())), queryTimeout));
+                }
+            } else if (pid != null && pid > 0 && copy.createdAt() != null) {
+                rows.addAll(api.query(RedshiftSql.loadErrorsBySession(), Map.of("pid", Long.toString(pid),
+                        "since", TIMESTAMP.format(copy.createdAt().minusSeconds(5))), queryTimeout));
             }
             Map<FileMessage, LoadResult.Rejected> found = rejected(rows, byUrl);
             if (found.isEmpty() && byUrl.size() <= MAX_NAMED_FILES && copy.createdAt() != null) {

@@ -47,9 +47,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the batch's deadline, or polls that keep failing) is cancelled and settled by reading the ledger
  * ({@link LedgerSettlement}); what that cannot settle goes back to the queue, never loaded twice.
  *
- * <p>A COPY that fails on a bad file: SYS_LOAD_ERROR_DETAIL names the file (rejected with its
- * line and column) and the others are retried without it; when it names none, the batch is
- * split in halves until the bad file is alone.
+ * <p>A COPY that fails on a bad file: the load error view names the file (rejected with its line
+ * and column; {@link LoadErrors}: STL_LOAD_ERRORS on a cluster, SYS_LOAD_ERROR_DETAIL on
+ * Serverless) and the others are retried without it; a file COPY cannot decompress is named by
+ * the error itself (its S3 key); when nothing names it, the batch is split in halves until the bad
+ * file is alone. COPY denied by S3 or KMS is a configuration error, never a bad file.
  */
 public final class RedshiftDestination implements Destination {
     private static final Logger LOG = Logger.getLogger(RedshiftDestination.class.getName());
@@ -84,16 +86,23 @@ public final class RedshiftDestination implements Destination {
     RedshiftDestination(LoaderConfig config, S3Client s3, RedshiftDataClient client, ObjectCopier copier,
                         ExecutorService workers, Duration firstPause) {
         this.config = config.database();
-        if (RedshiftSql.lockTable(this.config.ledgerTable()).longestPartBytes() > MAX_IDENTIFIER_BYTES) {
+        if (RedshiftSql.checkProcedure(this.config.ledgerTable()).longestPartBytes() > MAX_IDENTIFIER_BYTES) {
             throw new ConfigException("DB_LEDGER_TABLE '" + this.config.ledgerTable() + "' is too long: the lock table "
-                    + "'<ledger>_lock' must fit Redshift's " + MAX_IDENTIFIER_BYTES + "-byte identifier limit");
+                    + "'<ledger>_lock' and the procedure '<ledger>_check' must fit Redshift's " + MAX_IDENTIFIER_BYTES
+                    + "-byte identifier limit");
+        }
+        if (this.config.mode() == LoadMode.MERGE
+                && RedshiftSql.mergeLockTable(this.config.requireTable()).longestPartBytes() > MAX_IDENTIFIER_BYTES) {
+            throw new ConfigException("DB_TABLE '" + this.config.requireTable() + "' is too long for a merge: its lock table "
+                    + "'<table>_s3loader_lock' must fit Redshift's " + MAX_IDENTIFIER_BYTES + "-byte identifier limit");
         }
         this.api = new DataApi(client, this.config.redshift(), firstPause);
-        this.sql = new RedshiftSql(this.config);
+        this.sql = new RedshiftSql(this.config, bucketRegion(s3));
         this.manifests = new Manifests(s3, config.bucket(), config.layout().manifestPrefix(), this.config.compression());
         this.staging = new Staging(s3, copier, workers, config.bucket(), config.layout().internal() + "staging/");
         this.queryTimeout = this.config.loadTimeout();
-        this.loadErrors = new LoadErrors(api, queryTimeout, firstPause.multipliedBy(4));
+        this.loadErrors = new LoadErrors(api, this.config.redshift().clusterId().isPresent(), queryTimeout,
+                firstPause.multipliedBy(4));
         this.permits = new Semaphore(this.config.maxConcurrency(), true);
         this.preflight = new RedshiftPreflight(this.config, api, s3, config.bucket(), config.layout().manifestPrefix());
     }
@@ -300,13 +309,37 @@ public final class RedshiftDestination implements Destination {
         }
         String error = index >= 0 && subs.get(index).error() != null ? subs.get(index).error() : String.valueOf(d.error());
         RedshiftSql.Role role = index >= 0 && index < steps.size() ? steps.get(index).role() : null;
-        if (role == RedshiftSql.Role.CHECK || RedshiftErrors.serializationConflict(error)) {
+        // Only the check's own exception is another writer's doing; any other failure of it (permission denied,
+        // a missing procedure) is not, and retrying it as a conflict would only hide it.
+        if ((role == RedshiftSql.Role.CHECK && error.contains(RedshiftSql.ALREADY_LOADED))
+                || RedshiftErrors.serializationConflict(error)) {
             return new Attempt.Conflict(error);
+        }
+        if ((role == RedshiftSql.Role.COPY || role == RedshiftSql.Role.FILES) && RedshiftErrors.accessDenied(error)) {
+            // Not the files' fault and not transient: the batch goes back to the queue until the setting is fixed.
+            throw new LoaderException("configuration: Redshift COPY was denied reading s3://" + staging.bucket()
+                    + "/ with REDSHIFT_IAM_ROLE " + config.redshift().iamRole().orElse("") + ": that role needs s3:GetObject "
+                    + "on _s3loader/staging/* and _s3loader/manifests/*, s3:ListBucket, and on an SSE-KMS bucket kms:Decrypt "
+                    + "on the bucket's key (and the key policy allowing it): " + error);
+        }
+        if (role == RedshiftSql.Role.COPY && RedshiftErrors.unreadableFile(error)) {
+            // A file COPY cannot decompress fails the statement with an error naming its S3 key (code 9001), not
+            // with a load error: that file alone is bad, the rest load without it.
+            Map<FileMessage, LoadResult.Rejected> bad = new LinkedHashMap<>();
+            for (FileMessage f : files) {
+                if (error.contains(Manifests.url(staging.bucket(), staged.get(f)))) {
+                    bad.put(f, new LoadResult.Rejected(f, "rejected by Redshift COPY: the file cannot be decompressed: "
+                            + error, Map.of("error", error, "errorCode", "9001")));
+                }
+            }
+            if (bad.size() == 1) {
+                return new Attempt.BadFiles(bad);
+            }
         }
         if (role == RedshiftSql.Role.COPY && RedshiftErrors.loadError(error)) {
             Map<String, FileMessage> byUrl = new LinkedHashMap<>();
             files.forEach(f -> byUrl.put(Manifests.url(staging.bucket(), staged.get(f)), f));
-            Map<FileMessage, LoadResult.Rejected> bad = loadErrors.find(subs.get(index), byUrl);
+            Map<FileMessage, LoadResult.Rejected> bad = loadErrors.find(subs.get(index), d.redshiftPid(), byUrl);
             return bad.isEmpty() ? new Attempt.Unattributed(error) : new Attempt.BadFiles(bad);
         }
         String what = "Redshift batch failed" + (role == null ? "" : " at its " + role + " statement") + ": " + error;
@@ -365,7 +398,11 @@ public final class RedshiftDestination implements Destination {
             return cols;
         }
         Duration timeout = readTimeout(deadline);
-        for (String ddl : List.of(sql.createLedger(), sql.createLock())) {
+        List<String> ddls = new ArrayList<>(List.of(sql.createLedger(), sql.createLock(), sql.createCheckProcedure()));
+        if (config.mode() == LoadMode.MERGE) {
+            ddls.add(sql.createMergeLock());
+        }
+        for (String ddl : ddls) {
             try {
                 api.query(ddl, Map.of(), timeout);
             } catch (TransientLoadException e) {
@@ -386,14 +423,26 @@ public final class RedshiftDestination implements Destination {
         }
         cols = config.columns();
         if (cols.isEmpty() && config.mode() == LoadMode.MERGE) {
-            cols = api.query(sql.tableColumns(), sql.tableColumnsParameters(), timeout).stream()
-                    .map(r -> r.getFirst()).toList();
+            try {
+                cols = api.columns(sql.tableColumns(), timeout);
+            } catch (TransientLoadException e) {
+                throw e;
+            } catch (LoaderException e) {
+                throw new LoaderException("table " + config.requireTable() + " not found (Redshift folds the name to "
+                        + "lower case unless enable_case_sensitive_identifier is on): " + e.getMessage(), e);
+            }
             if (cols.isEmpty()) {
-                throw new LoaderException("table " + config.requireTable() + " not found (or has no columns)");
+                throw new LoaderException("table " + config.requireTable() + " has no columns");
             }
         }
         columns = cols;
         return cols;
+    }
+
+    /** The region the loader's S3 client reaches the bucket in, which is the bucket's (else its calls would fail). */
+    private static String bucketRegion(S3Client s3) {
+        software.amazon.awssdk.regions.Region r = s3.serviceClientConfiguration().region();
+        return (r == null ? dev.s3loader.clients.AwsClients.region() : r).id();
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -11,6 +11,17 @@ final class RedshiftErrors {
             "(?i)serializable isolation|connection|timed? ?out|terminat|unavailable|try again|too many|"
                     + "out of memory|resuming|paused|throttl|rate exceeded|could not connect|is not available");
 
+    /**
+     * A file COPY could not decompress. Redshift reports it as its own error (code 9001, "S3 key being
+     * read" naming the file), not as a load error; its documentation gives no wording, so this reads
+     * the words such errors carry.
+     */
+    private static final Pattern UNREADABLE = Pattern.compile(
+            "(?i)inflate|gzip|zlib|decompress|unexpected end of (?:zlib |gzip )?(?:input )?stream|not in gzip format");
+
+    /** S3 (or KMS behind it) refused COPY's role: a setting to fix, never the file's content. */
+    private static final Pattern ACCESS_DENIED = Pattern.compile("(?i)access ?denied|not authorized to perform|status 403");
+
     /** Error 1023: the transaction could not be serialized with a concurrent one; Redshift advises a retry. */
     private static final Pattern SERIALIZATION = Pattern.compile("(?i)serializable isolation|\\b1023\\b.*isolation");
 
@@ -23,6 +34,14 @@ final class RedshiftErrors {
 
     static boolean loadError(String error) {
         return error != null && LOAD_ERROR.matcher(error).find();
+    }
+
+    static boolean accessDenied(String error) {
+        return error != null && ACCESS_DENIED.matcher(error).find();
+    }
+
+    static boolean unreadableFile(String error) {
+        return error != null && UNREADABLE.matcher(error).find();
     }
 
     static boolean transientFailure(String error) {

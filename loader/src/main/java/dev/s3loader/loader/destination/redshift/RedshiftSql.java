@@ -44,19 +44,50 @@ final class RedshiftSql {
     private final String target;
     private final String ledger;
     private final String lock;
+    private final String mergeLock;
     private final String iamRole;
 
-    RedshiftSql(DatabaseConfig config) {
+    private final String region;
+
+    /**
+     * @param bucketRegion the region of the bucket COPY reads (where the loader's S3 client reaches it): COPY
+     *                     needs REGION when it is not the cluster's (copy-parameters-data-source-s3)
+     */
+    RedshiftSql(DatabaseConfig config, String bucketRegion) {
+        this.region = " REGION " + literal(bucketRegion);
         this.config = config;
         this.target = config.requireTable().quoted();
         this.ledger = config.ledgerTable().quoted();
         this.lock = lockTable(config.ledgerTable()).quoted();
+        this.mergeLock = mergeLockTable(config.requireTable()).quoted();
         this.iamRole = config.redshift().iamRole().orElseThrow();
     }
 
     /** The table batches LOCK to take turns: the ledger's name with {@code _lock}. */
     static TableName lockTable(TableName ledger) {
         return new TableName(ledger.schema(), ledger.name() + "_lock");
+    }
+
+    /** The table merges into one target take turns on, whatever their ledger: the target's name with {@code _s3loader_lock}. */
+    static TableName mergeLockTable(TableName target) {
+        return new TableName(target.schema(), target.name() + "_s3loader_lock");
+    }
+
+    /** The stored procedure that fails a batch whose files the ledger holds: the ledger's name with {@code _check}. */
+    static TableName checkProcedure(TableName ledger) {
+        return new TableName(ledger.schema(), ledger.name() + "_check");
+    }
+
+    /**
+     * The ledger check as a stored procedure: RAISE EXCEPTION aborts the transaction it runs in
+     * (r_PLpgSQL-messages-errors), a documented way for SQL to fail on a condition. (A CAST that
+     * fails only in an unused CASE branch relies on evaluation order no page promises.)
+     */
+    String createCheckProcedure() {
+        return "CREATE OR REPLACE PROCEDURE " + checkProcedure(config.ledgerTable()).quoted() + "() AS $$ "
+                + "DECLARE n INTEGER; BEGIN SELECT COUNT(*) INTO n FROM " + FILES + " f JOIN " + ledger
+                + " l ON l.\"key_sha256\" = f.\"key_sha256\" AND l.\"etag\" = f.\"etag\"; "
+                + "IF n > 0 THEN RAISE EXCEPTION " + literal(ALREADY_LOADED) + "; END IF; END; $$ LANGUAGE plpgsql";
     }
 
     String createLedger() {
@@ -69,6 +100,10 @@ final class RedshiftSql {
 
     String createLock() {
         return "CREATE TABLE IF NOT EXISTS " + lock + " (\"held\" INT)";
+    }
+
+    String createMergeLock() {
+        return "CREATE TABLE IF NOT EXISTS " + mergeLock + " (\"held\" INT)";
     }
 
     /** Fails on a ledger of the earlier layout (keyed by the key itself). */
@@ -85,24 +120,33 @@ final class RedshiftSql {
         return "SELECT \"key_sha256\", \"etag\" FROM " + ledger + " WHERE " + String.join(" OR ", terms);
     }
 
-    /** The target's columns in order: needed to name them in the merge's INSERT. */
+    /**
+     * The target's columns in order, from the result's column metadata: Redshift resolves the
+     * quoted name itself, folding it to lower case unless enable_case_sensitive_identifier is on
+     * (r_names), so {@code DB_TABLE=Events} finds the table {@code events} as any query would.
+     */
     String tableColumns() {
-        String schema = config.requireTable().schema().isPresent() ? ":schema" : "current_schema()";
-        return "SELECT column_name FROM information_schema.columns WHERE table_schema = " + schema
-                + " AND table_name = :table ORDER BY ordinal_position";
+        return "SELECT * FROM " + target + " WHERE 1 = 0";
     }
 
-    Map<String, String> tableColumnsParameters() {
-        Map<String, String> p = new LinkedHashMap<>();
-        config.requireTable().schema().ifPresent(s -> p.put("schema", s));
-        p.put("table", config.requireTable().name());
-        return p;
+    /**
+     * Load errors of one COPY on a provisioned cluster: STL_LOAD_ERRORS by STL_QUERY's id, which is
+     * what DescribeStatement reports there (SYS_QUERY_HISTORY: the SYS views' query_id "and the
+     * query column in STL_QUERY are not the same identifier").
+     */
+    static String loadErrorsByStlQuery() {
+        return "SELECT TRIM(filename), line_number, TRIM(colname), err_code, TRIM(err_reason) "
+                + "FROM stl_load_errors WHERE query = :query ORDER BY line_number";
     }
 
-    /** Load errors of one COPY, by the query id DescribeStatement reported for it. */
-    static String loadErrorsByQuery() {
-        return "SELECT TRIM(file_name), line_number, TRIM(column_name), error_code, TRIM(error_message) "
-                + "FROM sys_load_error_detail WHERE query_id = :query ORDER BY line_number";
+    /**
+     * Load errors of the COPYs of one session since a time (Serverless, which has no STL views):
+     * SYS_LOAD_ERROR_DETAIL by the query_id SYS_QUERY_HISTORY gives the session's COPY.
+     */
+    static String loadErrorsBySession() {
+        return "SELECT TRIM(e.file_name), e.line_number, TRIM(e.column_name), e.error_code, TRIM(e.error_message) "
+                + "FROM sys_load_error_detail e WHERE e.query_id IN (SELECT h.query_id FROM sys_query_history h "
+                + "WHERE h.session_id = :pid AND h.query_type = 'COPY' AND h.start_time >= :since) ORDER BY e.line_number";
     }
 
     /** Fallback when the ids differ: errors for these files since the COPY started. */
@@ -123,23 +167,28 @@ final class RedshiftSql {
     List<Step> batch(String filesUrl, List<CopyGroup> groups, List<String> columns) {
         List<Step> steps = new ArrayList<>();
         steps.add(new Step(Role.LOCK, "LOCK " + lock));
+        boolean merge = config.mode() == LoadMode.MERGE;
+        if (merge) {
+            // Two pipelines (two ledgers, two lock tables) may merge into one target. Under SNAPSHOT isolation, the
+            // default for new clusters and workgroups (c_serial_isolation), both would insert a key. Merges into one
+            // target take turns on a lock table named after it, before anything takes the transaction's snapshot
+            // (LOCK takes none), so the second sees the first's rows. Not a LOCK on the target: that blocks its readers.
+            steps.add(new Step(Role.LOCK, "LOCK " + mergeLock));
+        }
         steps.add(new Step(Role.FILES, "CREATE TEMP TABLE " + FILES + " (\"key_sha256\" CHAR(64), \"key\" VARCHAR(1024), "
                 + "\"etag\" VARCHAR(128), \"size\" BIGINT, \"batch_id\" VARCHAR(256))"));
-        steps.add(new Step(Role.FILES, "COPY " + FILES + " FROM " + literal(filesUrl) + " IAM_ROLE " + role()
+        steps.add(new Step(Role.FILES, "COPY " + FILES + " FROM " + literal(filesUrl) + " IAM_ROLE " + role() + region
                 + " CSV COMPUPDATE OFF STATUPDATE OFF"));
-        // The cast fails only when a file is already loaded, which aborts the whole transaction.
-        steps.add(new Step(Role.CHECK, "SELECT CAST(CASE WHEN COUNT(*) = 0 THEN '0' ELSE "
-                + literal(ALREADY_LOADED) + " END AS INTEGER) FROM " + FILES
-                + " f JOIN " + ledger + " l ON l.\"key_sha256\" = f.\"key_sha256\" AND l.\"etag\" = f.\"etag\""));
+        // Raises ALREADY_LOADED when a file is in the ledger, which aborts the whole transaction.
+        steps.add(new Step(Role.CHECK, "CALL " + checkProcedure(config.ledgerTable()).quoted() + "()"));
         config.preSql().ifPresent(q -> steps.add(new Step(Role.PRE, q)));
-        boolean merge = config.mode() == LoadMode.MERGE;
         if (merge) {
             steps.add(new Step(Role.STAGE, "CREATE TEMP TABLE " + STAGE + " (LIKE " + target + ")"));
         }
         String into = merge ? STAGE : target;
         for (CopyGroup g : groups) {
             steps.add(new Step(Role.COPY, "COPY " + into + columnList(config.columns()) + " FROM "
-                    + literal(g.manifestUrl()) + " IAM_ROLE " + role() + " MANIFEST " + format()
+                    + literal(g.manifestUrl()) + " IAM_ROLE " + role() + region + " MANIFEST " + format()
                     + (g.gzip() ? " GZIP" : "") + " COMPUPDATE OFF STATUPDATE OFF"));
         }
         if (merge) {
@@ -170,14 +219,20 @@ final class RedshiftSql {
     }
 
     private String format() {
+        // Redshift's defaults are YYYY-MM-DD and YYYY-MM-DD HH:MI:SS; 'auto' (the loader's default) also reads ISO 8601
+        // with T and Z (automatic-recognition), which PostgreSQL reads without being asked.
+        String dates = " DATEFORMAT AS " + literal(config.redshiftDateFormat()) + " TIMEFORMAT AS "
+                + literal(config.redshiftTimeFormat());
         if (config.format() == FileFormat.JSON) {
-            return "FORMAT AS JSON 'auto'";
+            // 'auto' matches keys case-sensitively against the (lowercase) column names: a key "userId"
+            // would load NULL into userid without an error (copy-usage_notes-copy-from-json).
+            return "FORMAT AS JSON 'auto ignorecase'" + dates;
         }
         CsvOptions csv = config.csv();
         // Redshift's grammar is CSV [QUOTE [AS] 'c']: QUOTE belongs right after CSV.
         return "CSV QUOTE AS " + literal(String.valueOf(csv.quote())) + " DELIMITER AS "
                 + literal(String.valueOf(csv.delimiter())) + (csv.header() ? " IGNOREHEADER 1" : "")
-                + " NULL AS " + literal(csv.nullString());
+                + " NULL AS " + literal(csv.nullString()) + dates;
     }
 
     private String role() {

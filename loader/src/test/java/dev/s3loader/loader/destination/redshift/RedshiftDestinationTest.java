@@ -544,4 +544,255 @@ class RedshiftDestinationTest {
         assertThat(h.count("SELECT count(*) FROM r_overwrite")).isEqualTo(5);
         assertThat(h.count("SELECT count(*) FROM r_overwrite_ledger")).isEqualTo(2);
     }
+
+    @Test
+    void jsonKeysInMixedCase_loadIntoTheirLowercaseColumns_notNull() {
+        // Arrange: Redshift folds column names to lowercase (r_names) and JSON 'auto' matches keys
+        // case-sensitively (copy-usage_notes-copy-from-json): "Name" would load NULL, silently.
+        table("r_jsoncase");
+        List<FileMessage> files = List.of(h.put("incoming/jsoncase/a.json",
+                "{\"id\": 1, \"Name\": \"one\", \"AMOUNT\": 5}\n{\"Id\": 2, \"nAmE\": \"two\", \"amount\": 6}\n"));
+
+        // Act
+        BatchOutcome outcome = loader("r_jsoncase", "FILE_FORMAT", "json").processor().process(deliveries(files));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT id || ':' || coalesce(name, '-') || ':' || coalesce(amount, -1) FROM r_jsoncase ORDER BY id"))
+                .containsExactly("1:one:5", "2:two:6");
+    }
+
+    @Test
+    void readmeUpgradeSql_rehashesTheLedgerAsTheLoaderDoes_oldFilesStayLoaded() throws Exception {
+        // Arrange: the README's upgrade statement recomputes key_sha256 from the key on the cluster. SHA2.html
+        // does not state the hex case; the emulator answers upper case, LedgerId lower case.
+        table("r_upgrade");
+        List<FileMessage> files = List.of(h.put("incoming/upgrade/a b.csv", csv(1, 2)), h.put("incoming/upgrade/c.csv", csv(5, 2)));
+        // Loaded (ledger rows) but not yet moved, as before an upgrade whose redelivery follows.
+        assertThat(destination(LoaderConfig.fromEnv(env("r_upgrade"))).load(files, "before"))
+                .allMatch(r -> r instanceof LoadResult.Loaded);
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("`(UPDATE <ledger> SET key_sha256 = [^`]+);`").matcher(readme);
+        assertThat(m.find()).as("the README's upgrade statement").isTrue();
+        String update = m.group(1).replace("<ledger>", "r_upgrade_ledger");
+
+        // Act
+        String id = client.executeStatement(b -> b.workgroupName("s3loader").database(h.database).sql(update)).id();
+        awaitCondition("the upgrade statement ends", () -> !client.describeStatement(b -> b.id(id)).statusAsString()
+                .matches("SUBMITTED|PICKED|STARTED"));
+        BatchOutcome again = loader("r_upgrade").processor().process(deliveries(files));
+
+        // Assert
+        assertThat(client.describeStatement(b -> b.id(id)).statusAsString()).isEqualTo("FINISHED");
+        assertThat(again.processed()).isEqualTo(2);
+        assertThat(h.count("SELECT count(*) FROM r_upgrade")).isEqualTo(4);
+        assertThat(h.count("SELECT count(*) FROM r_upgrade_ledger")).isEqualTo(2);
+    }
+
+    @Test
+    void corruptGzipFile_isolatedByTheKeyItsErrorNames_theOthersLoad() {
+        // Arrange: Redshift fails a COPY it cannot decompress with its own error (code 9001, the S3 key being
+        // read), not a load error; copy-parameters-file-compression: COPY "uncompresses the data as it loads".
+        table("r_corrupt");
+        byte[] whole = Harness.gzip(csv(100, 50));
+        List<FileMessage> files = List.of(h.put("incoming/corrupt/a.csv.gz", Harness.gzip(csv(1, 2))),
+                h.put("incoming/corrupt/bad.csv.gz", java.util.Arrays.copyOf(whole, whole.length - 12)),
+                h.put("incoming/corrupt/c.csv", csv(10, 2)));
+
+        // Act
+        BatchOutcome outcome = loader("r_corrupt").processor().process(deliveries(files));
+
+        // Assert
+        assertThat(outcome.failedMessageIds()).isEmpty();
+        assertThat(outcome.processed()).isEqualTo(2);
+        assertThat(outcome.failed()).isEqualTo(1);
+        assertThat(h.keys("failed/corrupt/")).containsExactly("failed/corrupt/bad.csv.gz");
+        assertThat(h.report("_s3loader/reports/keys/corrupt/bad.csv.gz.error.json").reason()).contains("decompressed");
+        assertThat(h.count("SELECT count(*) FROM r_corrupt")).isEqualTo(4);
+    }
+
+    @Test
+    void mixedCaseTableName_resolvedAsRedshiftFoldsIt_mergeFindsItsColumns() {
+        // Arrange: r_names: "ASCII letters in standard and delimited identifiers are case-insensitive and are
+        // folded to lowercase": DB_TABLE=R_Mixed is the table r_mixed.
+        table("r_mixed");
+        Loader loader = loader("R_Mixed", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
+
+        // Act
+        BatchOutcome outcome = loader.processor().process(deliveries(List.of(h.put("incoming/mixed/a.csv", csv(1, 3)))));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM r_mixed")).isEqualTo(3);
+        assertThat(h.count("SELECT count(*) FROM r_mixed_ledger")).isEqualTo(1);
+    }
+
+    @Test
+    void ledgerCheckFailingForAnotherReason_isNotAConflict_theBatchFailsOnceWithItsError() {
+        // Arrange: the check fails as a denied permission would, which no other writer caused.
+        table("r_checkfail");
+        RedshiftDestination destination = destination(LoaderConfig.fromEnv(env("r_checkfail")));
+        int before = batches("r_checkfail").size();
+        redshift.failStatements(sql -> sql.contains("\"r_checkfail_ledger") && !sql.startsWith("LOCK")
+                && !sql.startsWith("INSERT"), "permission denied for relation r_checkfail_ledger");
+
+        // Act / Assert
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> destination.load(
+                            List.of(h.put("incoming/checkfail/a.csv", csv(1, 2))), "denied"))
+                    .isInstanceOf(dev.s3loader.loader.LoaderException.class)
+                    .hasMessageContaining("CHECK").hasMessageContaining("permission denied");
+        } finally {
+            redshift.failStatements(sql -> false, "");
+        }
+        assertThat(batches("r_checkfail")).hasSize(before + 1);
+        assertThat(h.count("SELECT count(*) FROM r_checkfail")).isZero();
+    }
+
+    @Test
+    void provisionedCluster_badFileAmong101_foundInStlLoadErrorsByItsQueryId_withoutBisection() {
+        // Arrange: on a cluster DescribeStatement reports STL_QUERY's id, which is not SYS_LOAD_ERROR_DETAIL's
+        // query_id (SYS_QUERY_HISTORY: "not the same identifier"); past 100 files no file-name lookup helps.
+        table("r_stl");
+        List<FileMessage> files = new ArrayList<>();
+        for (int i = 0; i < 101; i++) {
+            files.add(h.put("incoming/stl/f" + i + ".csv", i == 70 ? "1,x,notanumber\n" : csv(i * 10, 1)));
+        }
+        Map<String, String> cluster = env("r_stl");
+        cluster.remove("REDSHIFT_WORKGROUP");
+        cluster.put("REDSHIFT_CLUSTER_ID", "warehouse");
+
+        // Act
+        BatchOutcome outcome = h.loader(cluster, () -> client).processor().process(deliveries(files));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(100);
+        assertThat(outcome.failed()).isEqualTo(1);
+        assertThat(h.keys("failed/stl/")).containsExactly("failed/stl/f70.csv");
+        assertThat(h.report("_s3loader/reports/keys/stl/f70.csv.error.json").detail()).containsEntry("line", "1")
+                .containsEntry("column", "amount");
+        assertThat(batches("r_stl")).hasSize(2); // the failed COPY and the retry without the bad file
+    }
+
+    @Test
+    void twoPipelinesMergingIntoOneTarget_underSnapshotIsolation_eachKeyOnce() throws Exception {
+        // Arrange: SNAPSHOT is the default isolation of new clusters and workgroups (c_serial_isolation); two
+        // pipelines (two ledgers, two lock tables) overlap, each held before its COPY while the other starts.
+        table("r_shared");
+        Loader a = loader("r_shared", "LOAD_MODE", "merge", "MERGE_KEYS", "id", "DB_LEDGER_TABLE", "r_shared_ledger_a");
+        Loader b = loader("r_shared", "LOAD_MODE", "merge", "MERGE_KEYS", "id", "DB_LEDGER_TABLE", "r_shared_ledger_b");
+        FileMessage fa = h.put("incoming/shared/a.csv", "1,a,1\n2,a,2\n");
+        FileMessage fb = h.put("incoming/shared/b.csv", "1,b,10\n2,b,20\n");
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        redshift.isolation(LocalRedshiftData.Isolation.SNAPSHOT);
+        redshift.holdStatements(sql -> sql.startsWith("COPY s3loader_stage"));
+        BatchOutcome first;
+        BatchOutcome second;
+
+        // Act
+        try {
+            Future<BatchOutcome> one = workers.submit(() -> a.processor().process(deliveries(List.of(fa))));
+            awaitCondition("the first merge holds before its COPY", () -> redshift.heldStatements() == 1);
+            Future<BatchOutcome> two = workers.submit(() -> b.processor().process(deliveries(List.of(fb))));
+            awaitCondition("the second merge waits for the target or holds before its COPY",
+                    () -> redshift.heldStatements() == 2 || waitsAt("r_shared_ledger_b", "LOCK \"r_shared_s3loader_lock\""));
+            redshift.releaseStatements();
+            first = one.get();
+            second = two.get();
+        } finally {
+            redshift.releaseStatements();
+            redshift.isolation(LocalRedshiftData.Isolation.SERIALIZABLE);
+            workers.shutdownNow();
+        }
+
+        // Assert
+        assertThat(first.processed()).isEqualTo(1);
+        assertThat(second.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT id || ':' || name FROM r_shared ORDER BY id")).hasSize(2)
+                .containsAnyOf("1:a", "1:b").containsAnyOf("2:a", "2:b");
+    }
+
+    @Test
+    void iso8601AndEpochTimestamps_loadWithTheDateAndTimeFormats() {
+        // Arrange: Redshift's default TIMEFORMAT is YYYY-MM-DD HH:MI:SS; ISO 8601 with T and Z needs 'auto'
+        // (automatic-recognition), which does not read epoch numbers: those need TIMEFORMAT 'epochsecs'.
+        h.sql("DROP TABLE IF EXISTS r_times; CREATE TABLE r_times (id int NOT NULL, at timestamp, day date)");
+        FileMessage iso = h.put("incoming/times/iso.csv", "1,2019-02-11T05:09:12.195Z,2019-02-11\n2,2024-12-31T23:59:59Z,2024-12-31\n");
+        FileMessage json = h.put("incoming/times/iso.json", "{\"id\": 4, \"at\": \"2020-01-02T03:04:05Z\", \"day\": \"2020-01-02\"}\n");
+        FileMessage epoch = h.put("incoming/times/epoch.csv", "3,1700000000,2023-11-14\n");
+
+        // Act
+        BatchOutcome isoOutcome = loader("r_times").processor().process(deliveries(List.of(iso)));
+        BatchOutcome jsonOutcome = loader("r_times", "FILE_FORMAT", "json").processor().process(deliveries(List.of(json)));
+        BatchOutcome epochOutcome = loader("r_times", "REDSHIFT_TIMEFORMAT", "epochsecs").processor()
+                .process(deliveries(List.of(epoch)));
+
+        // Assert
+        assertThat(isoOutcome.processed()).isEqualTo(1);
+        assertThat(jsonOutcome.processed()).isEqualTo(1);
+        assertThat(epochOutcome.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT id || '|' || to_char(at, 'YYYY-MM-DD HH24:MI:SS.MS') || '|' || day FROM r_times ORDER BY id"))
+                .containsExactly("1|2019-02-11 05:09:12.195|2019-02-11", "2|2024-12-31 23:59:59.000|2024-12-31",
+                        "3|2023-11-14 22:13:20.000|2023-11-14", "4|2020-01-02 03:04:05.000|2020-01-02");
+    }
+
+    @Test
+    void sseKmsBucket_copyRoleWithoutKmsDecrypt_aConfigurationErrorNamingTheRole_filesNotFailed() {
+        // Arrange: c_loading-encrypted-files: COPY reads SSE-KMS objects with its IAM_ROLE, which needs kms:Decrypt.
+        table("r_kms");
+        String key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        RedshiftDestination destination = destination(LoaderConfig.fromEnv(env("r_kms")));
+        List<FileMessage> files = List.of(h.put("incoming/kms/a.csv", csv(1, 2)));
+        redshift.kmsEncrypted(h.bucket, key, java.util.Set.of("arn:aws:iam::123456789012:role/other"));
+
+        // Act / Assert
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> destination.load(files, "kms"))
+                    .isInstanceOf(dev.s3loader.loader.LoaderException.class)
+                    .isNotInstanceOf(dev.s3loader.loader.TransientLoadException.class)
+                    .hasMessageStartingWith("configuration: ").hasMessageContaining("REDSHIFT_IAM_ROLE " + ROLE)
+                    .hasMessageContaining("kms:Decrypt on the bucket's key");
+            redshift.kmsEncrypted(h.bucket, key, java.util.Set.of(ROLE));
+            assertThat(destination.load(files, "granted")).allMatch(r -> r instanceof LoadResult.Loaded);
+        } finally {
+            redshift.notEncrypted(h.bucket);
+        }
+        assertThat(h.count("SELECT count(*) FROM r_kms")).isEqualTo(2);
+    }
+
+    @Test
+    void bucketInAnotherRegionThanTheCluster_copyNamesTheBucketsRegion() {
+        // Arrange: copy-parameters-data-source-s3: REGION is required when the bucket is not in the cluster's region.
+        table("r_region");
+        List<FileMessage> files = List.of(h.put("incoming/region/a.csv", csv(1, 2)));
+        LoaderConfig config = LoaderConfig.fromEnv(env("r_region"));
+        redshift.bucketRegion(h.bucket, "eu-west-1");
+
+        // Act
+        List<LoadResult> results;
+        try (software.amazon.awssdk.services.s3.S3Client eu = dev.s3loader.embedded.SharedServers.s3().newClientBuilder()
+                .region(software.amazon.awssdk.regions.Region.EU_WEST_1).build()) {
+            results = new RedshiftDestination(config, eu, client, new ObjectCopier(eu, config.multipartThreshold(),
+                    config.multipartPartSize(), pool), pool).load(files, "eu");
+        } finally {
+            redshift.bucketRegion(h.bucket, LocalRedshiftData.REGION.id());
+        }
+
+        // Assert
+        assertThat(results).allMatch(r -> r instanceof LoadResult.Loaded);
+        assertThat(h.count("SELECT count(*) FROM r_region")).isEqualTo(2);
+    }
+
+    /** Whether a batch that mentions {@code mention} has the sub-statement {@code sql} running (blocked) now. */
+    private static boolean waitsAt(String mention, String sql) {
+        for (LocalRedshiftData.Statement st : redshift.statements()) {
+            if (st.batch() && st.mentions(mention)) {
+                int i = st.sqls().indexOf(sql);
+                if (i >= 0 && "STARTED".equals(st.subStatus().get(i))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 }

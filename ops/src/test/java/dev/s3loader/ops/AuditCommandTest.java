@@ -371,8 +371,8 @@ class AuditCommandTest {
                         "MAX_ATTEMPTS must be between 1 and 1000, got 0"),
                 new Case(List.of("audit", "--bucket", "b1x", "--local"), Map.of("INCOMING_PREFIX", "/in"),
                         "INCOMING_PREFIX must not start with '/'"),
-                new Case(List.of("frobnicate"), Map.of(), "unknown command 'frobnicate'; the commands are status, requeue"),
-                new Case(List.of(), Map.of(), "name a command: status, requeue, unstick, redrive, audit"));
+                new Case(List.of("frobnicate"), Map.of(), "unknown command 'frobnicate'; the commands are status, check, requeue"),
+                new Case(List.of(), Map.of(), "name a command: status, check, requeue, unstick, redrive, audit"));
         List<String> seen = new ArrayList<>();
         for (Case c : cases) {
             AuditFixture.Run r = AuditFixture.run(c.env(), c.args().toArray(String[]::new));

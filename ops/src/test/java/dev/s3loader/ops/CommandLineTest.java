@@ -33,7 +33,7 @@ class CommandLineTest {
         AuditFixture.Run r = AuditFixture.run(env(), "stauts", "--local");
 
         assertThat(r.status()).isEqualTo(2);
-        assertThat(r.err()).startsWith("s3loader: unknown command 'stauts'; the commands are status, requeue, unstick, redrive, ")
+        assertThat(r.err()).startsWith("s3loader: unknown command 'stauts'; the commands are status, check, requeue, unstick, redrive, ")
                 .contains("audit").endsWith(" (see s3loader --help)\n");
         assertThat(r.err().lines()).hasSize(1);
     }

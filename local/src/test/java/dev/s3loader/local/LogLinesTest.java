@@ -42,6 +42,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -57,6 +58,8 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * the README's Logs Insights queries name only fields these lines carry; no line holds the file's
  * content or the database URL's password.
  */
+// Isolated: it captures the JVM's stdout, so no other test class may log while it runs (the fault suite runs concurrently).
+@Isolated
 class LogLinesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONTENT_MARKER = "ROWCONTENT" + UUID.randomUUID().toString().substring(0, 8);

@@ -12,6 +12,8 @@ import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
 import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.Step;
+import dev.s3loader.loader.StepHook;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
@@ -432,6 +434,45 @@ abstract class PipelineContract {
         }
         assertThat(get("processed/overwritten.csv")).isEqualTo("version 2");
         assertThat(exists(key)).isFalse();
+    }
+
+    @Test
+    void loader_filesOverwrittenBetweenCopyAndDelete_newVersionsStayInIncomingAndLoadNext() {
+        // A batch of several files: their deletes go together (DeleteObjects) where the store honours
+        // each key's ETag there, one by one (DeleteObject If-Match) where it does not.
+        for (int i = 0; i < 5; i++) {
+            put("incoming/race-" + i + ".csv", "version 1 of " + i);
+        }
+        ListerService lister = lister(env());
+        lister.runOnce();
+        List<Message> first = receiveAll();
+        assertThat(first).hasSize(5);
+        StepHook producerOverwrites = (step, m) -> {
+            if (step == Step.COPIED) {
+                put(m.key(), m.key().replace("incoming/race-", "version 2 of ").replace(".csv", ""));
+            }
+        };
+
+        try (Loader racing = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+            throw new IllegalStateException("not used");
+        }), line -> { }, Clock.systemUTC(), producerOverwrites)) {
+            BatchOutcome out = racing.processor().process(deliveries(first));
+            assertThat(out.failedMessageIds()).isEmpty();
+        }
+        for (int i = 0; i < 5; i++) {
+            String key = "incoming/race-" + i + ".csv";
+            assertThat(exists(key)).as("the new version of " + key + " is still in incoming/ (not deleted unseen)").isTrue();
+            assertThat(get(key)).isEqualTo("version 2 of " + i);
+        }
+
+        lister.runOnce();
+        try (Loader loader = loader(env())) {
+            assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(5);
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("processed/race-" + i + ".csv")).isEqualTo("version 2 of " + i);
+            assertThat(exists("incoming/race-" + i + ".csv")).isFalse();
+        }
     }
 
     @Test

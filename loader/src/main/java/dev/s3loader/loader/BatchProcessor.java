@@ -107,6 +107,14 @@ public final class BatchProcessor {
     public BatchOutcome process(List<Delivery> deliveries, Deadline deadline) {
         long started = System.nanoTime();
         Tally tally = new Tally();
+        try {
+            // Before any file is touched: the store's conditions decide how files move (probed once).
+            mover.paths();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "no file of this batch is touched; its " + deliveries.size() + " messages go back to"
+                    + " the queue: " + e.getMessage(), e instanceof StoreRefusedException ? null : e);
+            return new BatchOutcome(deliveries.stream().map(Delivery::messageId).distinct().toList(), 0, 0, 0, 0);
+        }
 
         // 1. Receive.
         Map<String, Work> versions = new LinkedHashMap<>();

@@ -16,7 +16,13 @@ public final class LoaderHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     /** What Lambda calls: configuration and clients are read and built once per container. */
     public LoaderHandler() {
-        this(Loader.onAws(LoaderConfig.fromEnv(System.getenv())).processor());
+        this(checked(Loader.onAws(LoaderConfig.fromEnv(System.getenv()))).processor());
+    }
+
+    /** The store is probed in the init phase: a store no path is safe on fails the init, before any message. */
+    private static Loader checked(Loader loader) {
+        loader.checkStore();
+        return loader;
     }
 
     public LoaderHandler(BatchProcessor processor) {

@@ -56,4 +56,12 @@ public record StoreConditions(String store, Map<StoreCondition, StoreCondition.V
         a.putAll(other.answers);
         return new StoreConditions(store, v, a, copyKeepsEtag != null ? copyKeepsEtag : other.copyKeepsEtag);
     }
+
+    /**
+     * Where the loader records what it found and chose (plain text, rewritten at each cold start),
+     * for {@code s3loader status}: under the probe's own prefix, which no file can take.
+     */
+    public static String recordKey(String internalPrefix) {
+        return internalPrefix + "probe/loader.txt";
+    }
 }

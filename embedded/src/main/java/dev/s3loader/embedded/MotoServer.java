@@ -1,6 +1,7 @@
 package dev.s3loader.embedded;
 
 import dev.s3loader.embedded.internal.FreePort;
+import dev.s3loader.embedded.internal.SdkClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 
 /**
  * moto's S3 ({@code moto_server}, from the machine's Python) on a free loopback port: the second,
@@ -117,6 +119,11 @@ public final class MotoServer implements AutoCloseable {
      */
     public Endpoints endpointsWith(EmbeddedSqs sqs) {
         return new Endpoints(endpoint, sqs.endpoint(), sqs.region(), sqs.accessKey(), sqs.secretKey());
+    }
+
+    /** A CloudWatch client for moto (which answers the SDK's CBOR protocol with 404); the caller closes it. */
+    public CloudWatchClient cloudWatchClient() {
+        return SdkClients.cloudWatch(endpoint, software.amazon.awssdk.regions.Region.US_EAST_1, "moto", "moto-secret").build();
     }
 
     @Override

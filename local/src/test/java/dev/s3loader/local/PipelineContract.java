@@ -507,6 +507,40 @@ abstract class PipelineContract {
     }
 
     @Test
+    void loader_crashAtEachStep_theNextDeliveryFinishesTheMoveOnce() {
+        List<Step> steps = List.of(Step.RECEIVED, Step.LOADED, Step.COPIED, Step.DELETED, Step.BEFORE_ACK);
+        for (Step step : steps) {
+            put("incoming/crash/" + step + " 100%.csv", "row of " + step);
+        }
+        lister(env()).runOnce();
+        Map<String, Message> byKey = new HashMap<>();
+        receiveAll().forEach(m -> byKey.put(FileMessage.fromJson(m.body()).key(), m));
+
+        for (Step step : steps) {
+            String key = "incoming/crash/" + step + " 100%.csv";
+            List<Delivery> delivery = deliveries(List.of(byKey.get(key)));
+            StepHook crash = (at, file) -> {
+                if (at == step) {
+                    throw new IllegalStateException("worker died at " + step);
+                }
+            };
+            try (Loader dying = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+                throw new IllegalStateException("not used");
+            }), line -> { }, Clock.systemUTC(), crash)) {
+                dying.processor().process(delivery);
+            } catch (IllegalStateException died) {
+                // The worker is gone; its message comes back.
+            }
+            try (Loader next = loader(env())) {
+                BatchOutcome out = next.processor().process(delivery);
+                assertThat(out.failedMessageIds()).as("redelivery after a crash at " + step).isEmpty();
+            }
+            assertThat(get("processed/crash/" + step + " 100%.csv")).as(step.name()).isEqualTo("row of " + step);
+            assertThat(exists(key)).as(step + ": still in incoming/").isFalse();
+        }
+    }
+
+    @Test
     void loader_redeliveredAfterCompletionOrForADeletedFile_isAcknowledgedAndChangesNothing() {
         put("incoming/done.csv", "done");
         put("incoming/deleted.csv", "deleted");

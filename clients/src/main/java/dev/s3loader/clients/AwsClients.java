@@ -45,7 +45,7 @@ public final class AwsClients {
 
     /**
      * Gives any service client builder the shared HTTP client, region, retry policy and
-     * {@link KeyEchoInterceptor} (which acts on S3 answers only).
+     * {@link KeyEchoInterceptor} and {@link ListingEchoInterceptor} (which act on S3 answers only).
      */
     public static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, SdkHttpClient http) {
         return builder.httpClient(http).region(region()).overrideConfiguration(overrides());
@@ -53,7 +53,8 @@ public final class AwsClients {
 
     /** The retry policy and the interceptors every s3loader client runs with. */
     public static ClientOverrideConfiguration overrides() {
-        return retries().toBuilder().addExecutionInterceptor(KeyEchoInterceptor.INSTANCE).build();
+        return retries().toBuilder().addExecutionInterceptor(KeyEchoInterceptor.INSTANCE)
+                .addExecutionInterceptor(ListingEchoInterceptor.INSTANCE).build();
     }
 
     public static ClientOverrideConfiguration retries() {

@@ -14,6 +14,7 @@ public final class SharedServers {
     private static final Lazy<EmbeddedSqs> SQS = new Lazy<>(EmbeddedSqs::start);
     private static final Lazy<LocalCloudWatch> CLOUD_WATCH = new Lazy<>(LocalCloudWatch::start);
     private static final Lazy<EmbeddedPostgres> POSTGRES = new Lazy<>(EmbeddedPostgres::start);
+    private static final Lazy<MotoServer> MOTO = new Lazy<>(MotoServer::start);
 
     private SharedServers() {
     }
@@ -36,6 +37,16 @@ public final class SharedServers {
     /** The JVM's PostgreSQL (temporary data directory). */
     public static EmbeddedPostgres postgres() {
         return POSTGRES.get();
+    }
+
+    /** The JVM's moto_server (the second S3 implementation); fails with a clear message where moto is not installed. */
+    public static MotoServer moto() {
+        return MOTO.get();
+    }
+
+    /** moto's S3 with the shared SQS, as {@link Endpoints}. */
+    public static Endpoints motoEndpoints() {
+        return moto().endpointsWith(sqs());
     }
 
     /** The shared S3 and SQS as {@link Endpoints}, the form tests that may also run on LocalStack take. */

@@ -122,6 +122,7 @@ public final class ListerService {
 
     private Run listAndDispatch(Duration listFor, long maxListed) {
         long started = System.nanoTime();
+        store.conditions();
         StateStore.Loaded loaded = store.load();
         ListerState state = loaded.state();
         ListingPass pass = state.pass().orElseGet(() -> ListingPass.start(List.of(), ListingPass.Totals.NONE));

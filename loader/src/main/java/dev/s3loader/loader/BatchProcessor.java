@@ -118,6 +118,14 @@ public final class BatchProcessor {
         // The batch's id in the logs and in the ledger: its first message's id.
         String batchId = deliveries.isEmpty() ? null : deliveries.getFirst().messageId();
         Tally tally = new Tally(new FileOutcomes(batchId, requestId));
+        try {
+            // Before any file is touched: the store's conditions decide how files move (probed once).
+            mover.paths();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "no file of this batch is touched; its " + deliveries.size() + " messages go back to"
+                    + " the queue: " + e.getMessage(), e instanceof StoreRefusedException ? null : e);
+            return new BatchOutcome(deliveries.stream().map(Delivery::messageId).distinct().toList(), 0, 0, 0, 0);
+        }
 
         // 1. Receive.
         Map<String, Work> versions = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import dev.s3loader.loader.destination.postgres.PostgresDestination;
 import dev.s3loader.loader.destination.redshift.RedshiftDestination;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
+import dev.s3loader.loader.internal.ProbedPaths;
 import dev.s3loader.loader.internal.ObjectCopier;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.LoaderConfig;
@@ -29,6 +30,7 @@ public final class Loader implements AutoCloseable {
     private final ExecutorService workers;
     private final ExecutorService parts;
     private final Preflight preflight;
+    private final ProbedPaths paths;
 
     /**
      * The clients a loader may need; the Data API and Secrets Manager clients are built only by the
@@ -52,8 +54,10 @@ public final class Loader implements AutoCloseable {
     public Loader(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock, StepHook hook) {
         this.workers = Executors.newFixedThreadPool(config.moveConcurrency(), daemon("s3loader-move"));
         this.parts = Executors.newFixedThreadPool(4, daemon("s3loader-part"));
-        ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts);
-        FileMover mover = new FileMover(clients.s3(), copier);
+        this.paths = new ProbedPaths(clients.s3(), config.bucket(), config.layout().internal());
+        ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts,
+                paths);
+        FileMover mover = new FileMover(clients.s3(), copier, paths);
         this.destination = destination(config, clients, mover, copier, workers);
         this.preflight = new Preflight(clients.s3(), config, destination, clock);
         this.processor = new BatchProcessor(destination, mover, config.layout(), config.processedKeyTime(),
@@ -83,6 +87,15 @@ public final class Loader implements AutoCloseable {
             case POSTGRES -> new PostgresDestination(config.database(), clients.s3(), clients.secretsManager());
             case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get(), copier, workers);
         };
+    }
+
+    /**
+     * Probes the store now (once per container) and answers how files are moved on it; throws
+     * {@link StoreRefusedException} where no path is safe. The Lambda's init and the container's
+     * main call it before the first message, so a refused store never touches a file.
+     */
+    public MovePaths checkStore() {
+        return paths.get();
     }
 
     public BatchProcessor processor() {

@@ -42,7 +42,13 @@ public final class LoaderHandler implements RequestStreamHandler {
 
     /** What Lambda calls: configuration and clients are read and built once per container. */
     public LoaderHandler() {
-        this(Loader.onAws(LoaderConfig.fromEnv(System.getenv())));
+        this(checked(Loader.onAws(LoaderConfig.fromEnv(System.getenv()))));
+    }
+
+    /** The store is probed in the init phase: a store no path is safe on fails the init, before any message. */
+    private static Loader checked(Loader loader) {
+        loader.checkStore();
+        return loader;
     }
 
     public LoaderHandler(Loader loader) {

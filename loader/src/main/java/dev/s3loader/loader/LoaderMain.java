@@ -48,6 +48,13 @@ public final class LoaderMain {
             return;
         }
         Loader loader = Loader.onAws(config);
+        try {
+            loader.checkStore();
+        } catch (StoreRefusedException e) {
+            System.err.println("s3loader loader: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         var sqs = AwsClients.configure(SqsClient.builder(), AwsClients.http()).build();
         ContainerWorker workers = new ContainerWorker(sqs, loader.processor(), poller, worker);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("s3loader-shutdown").unstarted(() -> {

@@ -55,6 +55,13 @@ class CopyRequestsTest {
         bucket = "copy-requests-" + UUID.randomUUID().toString().substring(0, 8);
         s3.createBucket(b -> b.bucket(bucket));
         s3.createBucket(b -> b.bucket(bucket + "-archive"));
+        // The store probe runs once per store and JVM; here, before any request is counted.
+        try (Loader warm = new Loader(LoaderConfig.fromEnv(Map.of("BUCKET", bucket, "DESTINATION", "copy")),
+                new Loader.Clients(countedS3, () -> {
+                    throw new IllegalStateException("not used");
+                }), line -> { }, Clock.systemUTC())) {
+            warm.checkStore();
+        }
     }
 
     @AfterAll

@@ -12,6 +12,8 @@ import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
 import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.Step;
+import dev.s3loader.loader.StepHook;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
@@ -59,6 +61,14 @@ abstract class PipelineContract {
     static final int MAX_RECEIVE = 3;
 
     protected abstract Endpoints endpoints();
+
+    /**
+     * How many ordinary files a whole-pipeline test puts; a slower server takes fewer (the awkward
+     * keys are always all there).
+     */
+    protected int ordinaryFiles(int files) {
+        return files;
+    }
 
     S3Client s3;
     SqsClient sqs;
@@ -177,7 +187,7 @@ abstract class PipelineContract {
 
     @Test
     void pipeline_sampleSetWithAwkwardKeys_everyFileEndsInExactlyOnePlaceByteForByte() throws Exception {
-        List<SampleSet.SampleFile> sample = SampleSet.generate(1000, 3);
+        List<SampleSet.SampleFile> sample = SampleSet.generate(ordinaryFiles(1000), 3);
         for (SampleSet.SampleFile f : sample) {
             put(LAYOUT.incoming() + f.relativeKey(), f.content());
         }
@@ -300,7 +310,7 @@ abstract class PipelineContract {
 
     @Test
     void pipeline_processedKeyTemplate_copyPutsEveryFileUnderItsLastModifiedDateAndTheAuditHolds() throws Exception {
-        List<SampleSet.SampleFile> sample = SampleSet.generate(200, 3);
+        List<SampleSet.SampleFile> sample = SampleSet.generate(ordinaryFiles(200), 3);
         Map<String, String> env = env("MAX_IN_FLIGHT_FILES", "300", "PROCESSED_KEY_TEMPLATE",
                 "year={yyyy}/month={MM}/day={dd}/{key}");
         Layout layout = LoaderConfig.fromEnv(env).layout();
@@ -432,6 +442,102 @@ abstract class PipelineContract {
         }
         assertThat(get("processed/overwritten.csv")).isEqualTo("version 2");
         assertThat(exists(key)).isFalse();
+    }
+
+    @Test
+    void loader_filesOverwrittenBetweenCopyAndDelete_newVersionsStayInIncomingAndLoadNext() {
+        // A batch of several files: their deletes go together (DeleteObjects) where the store honours
+        // each key's ETag there, one by one (DeleteObject If-Match) where it does not.
+        for (int i = 0; i < 5; i++) {
+            put("incoming/race-" + i + ".csv", "version 1 of " + i);
+        }
+        ListerService lister = lister(env());
+        lister.runOnce();
+        List<Message> first = receiveAll();
+        assertThat(first).hasSize(5);
+        StepHook producerOverwrites = (step, m) -> {
+            if (step == Step.COPIED) {
+                put(m.key(), m.key().replace("incoming/race-", "version 2 of ").replace(".csv", ""));
+            }
+        };
+
+        try (Loader racing = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+            throw new IllegalStateException("not used");
+        }), line -> { }, Clock.systemUTC(), producerOverwrites)) {
+            BatchOutcome out = racing.processor().process(deliveries(first));
+            assertThat(out.failedMessageIds()).isEmpty();
+        }
+        for (int i = 0; i < 5; i++) {
+            String key = "incoming/race-" + i + ".csv";
+            assertThat(exists(key)).as("the new version of " + key + " is still in incoming/ (not deleted unseen)").isTrue();
+            assertThat(get(key)).isEqualTo("version 2 of " + i);
+        }
+
+        lister.runOnce();
+        try (Loader loader = loader(env())) {
+            assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(5);
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("processed/race-" + i + ".csv")).isEqualTo("version 2 of " + i);
+            assertThat(exists("incoming/race-" + i + ".csv")).isFalse();
+        }
+    }
+
+    @Test
+    void lister_percentKeysAtRangeBoundaries_dispatchesOnEveryRun() {
+        // Every key holds '%' (an escape, a bare one, a '%' before non-hex): from the second run on,
+        // the ranges are split at keys of the previous pass, so StartAfter holds them.
+        for (int i = 0; i < 30; i++) {
+            put(String.format("incoming/100%%-%02d %%zz%%41+%%.csv", i), "row " + i);
+        }
+        Map<String, String> env = env("LIST_RANGES", "4", "MAX_IN_FLIGHT_FILES", "5");
+        ListerService lister = lister(env);
+
+        try (Loader loader = loader(env)) {
+            for (int run = 1; run <= 6; run++) {
+                Backlog b = lister.runOnce();
+                assertThat(b.enqueued()).as("files dispatched by run " + run).isEqualTo(5);
+                assertThat(loader.processor().process(deliveries(receiveAll())).processed()).as("run " + run).isEqualTo(5);
+            }
+        }
+        assertThat(lister.runOnce().files()).isZero();
+        for (int i = 0; i < 30; i++) {
+            assertThat(get(String.format("processed/100%%-%02d %%zz%%41+%%.csv", i))).isEqualTo("row " + i);
+        }
+    }
+
+    @Test
+    void loader_crashAtEachStep_theNextDeliveryFinishesTheMoveOnce() {
+        List<Step> steps = List.of(Step.RECEIVED, Step.LOADED, Step.COPIED, Step.DELETED, Step.BEFORE_ACK);
+        for (Step step : steps) {
+            put("incoming/crash/" + step + " 100%.csv", "row of " + step);
+        }
+        lister(env()).runOnce();
+        Map<String, Message> byKey = new HashMap<>();
+        receiveAll().forEach(m -> byKey.put(FileMessage.fromJson(m.body()).key(), m));
+
+        for (Step step : steps) {
+            String key = "incoming/crash/" + step + " 100%.csv";
+            List<Delivery> delivery = deliveries(List.of(byKey.get(key)));
+            StepHook crash = (at, file) -> {
+                if (at == step) {
+                    throw new IllegalStateException("worker died at " + step);
+                }
+            };
+            try (Loader dying = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+                throw new IllegalStateException("not used");
+            }), line -> { }, Clock.systemUTC(), crash)) {
+                dying.processor().process(delivery);
+            } catch (IllegalStateException died) {
+                // The worker is gone; its message comes back.
+            }
+            try (Loader next = loader(env())) {
+                BatchOutcome out = next.processor().process(delivery);
+                assertThat(out.failedMessageIds()).as("redelivery after a crash at " + step).isEmpty();
+            }
+            assertThat(get("processed/crash/" + step + " 100%.csv")).as(step.name()).isEqualTo("row of " + step);
+            assertThat(exists(key)).as(step + ": still in incoming/").isFalse();
+        }
     }
 
     @Test

@@ -216,6 +216,24 @@ class StatusCommandTest {
     }
 
     @Test
+    void status_afterTheLoaderProbedTheStore_showsHowItMovesFilesThere() throws Exception {
+        put("incoming/a.csv", 10);
+        assertThat(status().out()).contains("  S3 store     not probed yet");
+        try (var loader = new dev.s3loader.loader.Loader(dev.s3loader.model.LoaderConfig.fromEnv(Map.of("BUCKET", bucket)),
+                new dev.s3loader.loader.Loader.Clients(s3, () -> {
+                    throw new IllegalStateException("not used");
+                }), line -> { }, Clock.systemUTC())) {
+            loader.checkStore();
+        }
+
+        Run r = status();
+
+        assertThat(r.out()).contains("  S3 store     deletes: DeleteObjects with each key's ETag; copies: CopySourceIfMatch;",
+                "(probed 20", " by the loader on ");
+        assertThat(JSON.readTree(status("--json").out()).path("store").asText()).startsWith("deletes: DeleteObjects");
+    }
+
+    @Test
     void status_noListerRunYet_saysSoAndIsNotAProblem() {
         put("incoming/a.csv", 10);
 

@@ -18,6 +18,7 @@ public final class CloudWatchBacklogPublisher implements BacklogPublisher {
     private final String namespace;
     private final Dimension pipeline;
     private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicBoolean noCbor = new java.util.concurrent.atomic.AtomicBoolean();
 
     public CloudWatchBacklogPublisher(CloudWatchClient cloudWatch, String namespace, String pipelineName, Clock clock) {
         this.cloudWatch = cloudWatch;
@@ -38,6 +39,18 @@ public final class CloudWatchBacklogPublisher implements BacklogPublisher {
                 datum(STUCK_FILES, b.stuck(), StandardUnit.COUNT, now));
         try {
             cloudWatch.putMetricData(r -> r.namespace(namespace).metricData(data));
+        } catch (software.amazon.awssdk.core.exception.SdkServiceException e) {
+            if (e.statusCode() != 404) {
+                LOG.log(Level.WARNING, "backlog metrics not published (the run itself is unaffected)", e);
+            } else if (noCbor.compareAndSet(false, true)) {
+                // The SDK speaks only Smithy RPC v2 CBOR to CloudWatch and has no setting for another protocol.
+                LOG.warning("the CloudWatch endpoint " + cloudWatch.serviceClientConfiguration().endpointOverride()
+                        .map(Object::toString).orElse("of the region") + " answered 404 to PutMetricData in the Smithy"
+                        + " RPC v2 CBOR protocol this SDK sends (moto and older LocalStack lack it): no backlog metric"
+                        + " reaches it; the run is unaffected, and this is logged once");
+            } else {
+                LOG.log(Level.FINE, "backlog metrics not published (404 again)", e);
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "backlog metrics not published (the run itself is unaffected)", e);
         }

@@ -1,5 +1,8 @@
 package dev.s3loader.lister.internal;
 
+import dev.s3loader.clients.StateWriteProbe;
+import dev.s3loader.clients.StoreCondition;
+import dev.s3loader.clients.StoreConditions;
 import dev.s3loader.model.ListerState;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -23,11 +26,38 @@ public final class StateStore {
     private final S3Client s3;
     private final String bucket;
     private final String key;
+    private volatile StoreConditions conditions;
 
     public StateStore(S3Client s3, String bucket, String key) {
         this.s3 = s3;
         this.bucket = bucket;
         this.key = key;
+    }
+
+    /**
+     * Whether the store honours the write's conditions, probed once per store and container under
+     * the internal prefix (the state key's folder) and logged once. Where it does not, the write is
+     * made all the same: the lister runs one at a time (reserved concurrency 1), and a state lost to
+     * an accidental overlap costs duplicate messages only, which the loader's conditional moves and
+     * ledger absorb; the warning names that.
+     */
+    public StoreConditions conditions() {
+        StoreConditions known = conditions;
+        if (known != null) {
+            return known;
+        }
+        StoreConditions found = StateWriteProbe.cached(s3, bucket, key.substring(0, key.lastIndexOf('/') + 1));
+        if (found.honours(StoreCondition.PUT_IF_MATCH) && found.honours(StoreCondition.PUT_IF_NONE_MATCH)) {
+            LOG.info("S3 store " + found.store() + " honours If-Match and If-None-Match on PutObject: the lister's"
+                    + " state write is conditional");
+        } else {
+            LOG.warning("S3 store " + found.store() + " does not honour the state write's conditions ("
+                    + String.join("; ", found.lines()) + "): the lister's state write is unconditional; two lister runs"
+                    + " at once (only by accident: one runs at a time) could drop in-flight entries, which costs"
+                    + " duplicate messages only");
+        }
+        conditions = found;
+        return found;
     }
 
     /** The state and the etag it was read at (empty etag: no state object yet). */

@@ -1,5 +1,7 @@
 package dev.s3loader.loader.internal;
 
+import dev.s3loader.loader.MovePaths;
+
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -46,10 +49,26 @@ public final class FileMover {
 
     private final S3Client s3;
     private final ObjectCopier copier;
+    private final Supplier<MovePaths> paths;
 
+    /** A mover for a store known to honour every condition (AWS S3). */
     public FileMover(S3Client s3, ObjectCopier copier) {
+        this(s3, copier, () -> MovePaths.CONDITIONAL);
+    }
+
+    /** @param paths how to move on the store in use (probed on first use; see {@link MovePaths}) */
+    public FileMover(S3Client s3, ObjectCopier copier, Supplier<MovePaths> paths) {
         this.s3 = s3;
         this.copier = copier;
+        this.paths = paths;
+    }
+
+    /**
+     * The paths on this store, probing it on first use: the lifecycle asks before it touches a
+     * file. Throws {@link dev.s3loader.loader.StoreRefusedException} where no path is safe.
+     */
+    public MovePaths paths() {
+        return paths.get();
     }
 
     public Inspection inspect(FileMessage m) {
@@ -110,9 +129,11 @@ public final class FileMover {
         Map<String, List<FileMessage>> batchable = new LinkedHashMap<>();
         List<FileMessage> oneByOne = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        // A store that ignores the per-key ETag of DeleteObjects would delete a new version unseen.
+        boolean together = paths.get().deleteTogether();
         for (FileMessage m : files) {
             // The answer names keys, not versions: a key named again (another version) goes on its own.
-            if (files.size() > 1 && xmlSafe(m.key()) && seen.add(m.bucket() + '\0' + m.key())) {
+            if (together && files.size() > 1 && xmlSafe(m.key()) && seen.add(m.bucket() + '\0' + m.key())) {
                 batchable.computeIfAbsent(m.bucket(), b -> new ArrayList<>()).add(m);
             } else {
                 oneByOne.add(m);

@@ -1,12 +1,18 @@
 package dev.s3loader.loader.internal;
 
+import dev.s3loader.loader.MovePaths;
+
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.logging.Level;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -26,16 +32,26 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  */
 public final class ObjectCopier {
     private static final Logger LOG = Logger.getLogger(ObjectCopier.class.getName());
+    /** An etag that is the MD5 of the content: a single-part upload's (a multipart one ends in -N). */
+    private static final Pattern SINGLE_PART_ETAG = Pattern.compile("\"[0-9a-fA-F]{32}\"");
     private final S3Client s3;
     private final long threshold;
     private final long partSize;
     private final ExecutorService parts;
+    private final Supplier<MovePaths> paths;
 
+    /** A copier for a store known to honour every copy condition (AWS S3). */
     public ObjectCopier(S3Client s3, long threshold, long partSize, ExecutorService parts) {
+        this(s3, threshold, partSize, parts, () -> MovePaths.CONDITIONAL);
+    }
+
+    /** @param paths how to copy on the store in use (probed on first use; see {@link MovePaths}) */
+    public ObjectCopier(S3Client s3, long threshold, long partSize, ExecutorService parts, Supplier<MovePaths> paths) {
         this.s3 = s3;
         this.threshold = threshold;
         this.partSize = partSize;
         this.parts = parts;
+        this.paths = paths;
     }
 
     public void copy(String sourceBucket, String sourceKey, String etag, long size, String targetBucket, String targetKey) {
@@ -56,17 +72,48 @@ public final class ObjectCopier {
     private void copy(String sourceBucket, String sourceKey, String etag, long size, String targetBucket, String targetKey,
                       boolean ifAbsent) {
         String ifNoneMatch = ifAbsent ? "*" : null;
-        if (size <= threshold) {
+        if (size > threshold) {
+            copyInParts(sourceBucket, sourceKey, etag, size, targetBucket, targetKey, ifNoneMatch);
+            return;
+        }
+        MovePaths p = paths.get();
+        if (!p.checkCopies()) {
             s3.copyObject(b -> b.sourceBucket(sourceBucket).sourceKey(sourceKey).copySourceIfMatch(etag)
                     .destinationBucket(targetBucket).destinationKey(targetKey).ifNoneMatch(ifNoneMatch));
-        } else {
-            copyInParts(sourceBucket, sourceKey, etag, size, targetBucket, targetKey, ifNoneMatch);
+            return;
         }
+        // The store ignores CopySourceIfMatch. The HEAD before finds a version replaced before the
+        // copy, leaving the target untouched; the check after proves the copy took the named version
+        // in the window between the two (a target that fails it holds the newer version's bytes,
+        // which that version's own message copies again).
+        boolean byEtag = p.copyKeepsEtag() && SINGLE_PART_ETAG.matcher(etag).matches();
+        Instant before = versionInPlace(sourceBucket, sourceKey, etag);
+        String copied = s3.copyObject(b -> b.sourceBucket(sourceBucket).sourceKey(sourceKey).copySourceIfMatch(etag)
+                .destinationBucket(targetBucket).destinationKey(targetKey).ifNoneMatch(ifNoneMatch))
+                .copyObjectResult().eTag();
+        if (byEtag ? !etag.equals(copied) : !before.equals(versionInPlace(sourceBucket, sourceKey, etag))) {
+            throw replaced(sourceKey, etag);
+        }
+    }
+
+    /** The version's LastModified; 412 when the key holds another version now, 404 when it is gone. */
+    private Instant versionInPlace(String bucket, String key, String etag) {
+        return s3.headObject(b -> b.bucket(bucket).key(key).ifMatch(etag)).lastModified();
+    }
+
+    /** What S3 would have answered had it honoured the condition: the lifecycle reads it as a replaced version. */
+    private static S3Exception replaced(String key, String etag) {
+        String message = "the copy of " + key + " is not version " + etag + ": the file was replaced during the copy"
+                + " (checked after the copy: the store ignores CopySourceIfMatch)";
+        return (S3Exception) S3Exception.builder().statusCode(412).message(message)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("PreconditionFailed").errorMessage(message).build())
+                .build();
     }
 
     private void copyInParts(String sourceBucket, String sourceKey, String etag, long size, String targetBucket,
                              String targetKey, String ifNoneMatch) {
         HeadObjectResponse head = s3.headObject(b -> b.bucket(sourceBucket).key(sourceKey).ifMatch(etag));
+        boolean checkParts = paths.get().checkPartCopies();
         String tagging = tagging(sourceBucket, sourceKey);
         String uploadId = s3.createMultipartUpload(b -> b.bucket(targetBucket).key(targetKey)
                 .contentType(head.contentType()).metadata(head.metadata()).cacheControl(head.cacheControl())
@@ -89,6 +136,11 @@ public final class ObjectCopier {
             List<CompletedPart> done = new ArrayList<>();
             for (Future<CompletedPart> f : futures) {
                 done.add(await(f, futures));
+            }
+            if (checkParts && !head.lastModified().equals(versionInPlace(sourceBucket, sourceKey, etag))) {
+                // The store ignores CopySourceIfMatch on parts: the version must have stayed in place
+                // across every part, checked before the upload completes so nothing mixed is written.
+                throw replaced(sourceKey, etag);
             }
             s3.completeMultipartUpload(b -> b.bucket(targetBucket).key(targetKey).uploadId(uploadId)
                     .ifNoneMatch(ifNoneMatch).multipartUpload(m -> m.parts(done)));

@@ -1,5 +1,7 @@
 package dev.s3loader.ops.status;
 
+import dev.s3loader.clients.StoreConditions;
+
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.ListerRun;
@@ -64,7 +66,18 @@ public final class Status {
             failed = new FailedScan(s3, bucket, layout, settings).scan(p);
         }
         return new StatusReport(bucket, at, backlog, failed, queue, deadLetter, lastRun,
-                Health.problems(backlog, deadLetter, lastRun, at, settings));
+                Health.problems(backlog, deadLetter, lastRun, at, settings), store());
+    }
+
+    /** The first two lines of the loader's probe record: the paths it chose (or its refusal), and when. */
+    private Optional<String> store() {
+        try {
+            String[] lines = s3.getObjectAsBytes(b -> b.bucket(bucket).key(StoreConditions.recordKey(layout.internal())))
+                    .asUtf8String().split("\n", 3);
+            return Optional.of(lines[0] + (lines.length > 1 ? " (" + lines[1] + ")" : ""));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
     }
 
     private StatusReport.QueueDepth depth(String url) {

@@ -57,6 +57,7 @@ public final class StatusJson {
         } else {
             root.putNull("lastListerRun");
         }
+        r.store().ifPresentOrElse(s -> root.put("store", s), () -> root.putNull("store"));
         try {
             return pretty ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) : JSON.writeValueAsString(root);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -36,6 +36,7 @@ public final class StatusText {
         queue("queue", r.queue(), out);
         queue("dead letter", r.deadLetterQueue(), out);
         out.printf("  lister       %s%n", lastRun(r.lastRun(), r.at()));
+        out.printf("  S3 store     %s%n", r.store().map(StatusText::oneLine).orElse("not probed yet (the loader probes it at start-up)"));
         if (r.healthy()) {
             out.println("health: OK");
         } else {

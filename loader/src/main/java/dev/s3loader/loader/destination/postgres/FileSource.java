@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -38,7 +39,13 @@ final class FileSource {
      */
     Optional<ResponseInputStream<?>> get(FileMessage f) {
         try {
-            return Optional.of(s3.getObject(b -> b.bucket(f.bucket()).key(f.key()).ifMatch(f.etag())));
+            ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(f.bucket()).key(f.key()).ifMatch(f.etag()));
+            if (in.response().eTag() != null && !bare(in.response().eTag()).equalsIgnoreCase(bare(f.etag()))) {
+                // A store that ignores If-Match on GetObject answered another version: as 412 would have said.
+                in.abort();
+                return Optional.empty();
+            }
+            return Optional.of(in);
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
@@ -47,6 +54,11 @@ final class FileSource {
             }
             throw e;
         }
+    }
+
+    /** An etag without its quotes: stores differ in whether an answer's header quotes it. */
+    private static String bare(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
     }
 
     /** A file's content already read whole from S3 (by {@link ReadAhead}): decompressed as it is read, like a stream. */

@@ -59,7 +59,7 @@ public final class Loader implements AutoCloseable {
                 paths);
         FileMover mover = new FileMover(clients.s3(), copier, paths);
         this.destination = destination(config, clients, mover, copier, workers);
-        this.preflight = new Preflight(clients.s3(), config, destination, clock);
+        this.preflight = new Preflight(clients.s3(), config, destination, clock, paths);
         this.processor = new BatchProcessor(destination, mover, config.layout(), config.processedKeyTime(),
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
                 config.maxReceiveCount(), hook, clock);

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -26,9 +27,12 @@ public final class Preflight {
     private final LoaderConfig config;
     private final Destination destination;
     private final Clock clock;
+    private final Supplier<MovePaths> storePaths;
 
-    public Preflight(S3Client s3, LoaderConfig config, Destination destination, Clock clock) {
+    /** @param storePaths how files move on this store, from the probe of its conditions (cached per container) */
+    public Preflight(S3Client s3, LoaderConfig config, Destination destination, Clock clock, Supplier<MovePaths> storePaths) {
         this.s3 = s3;
+        this.storePaths = storePaths;
         this.config = config;
         this.destination = destination;
         this.clock = clock;
@@ -45,6 +49,7 @@ public final class Preflight {
             items.add(CheckItem.problem("destination", "the destination's check failed: " + e.getMessage(),
                     "read the loader's log for the stack trace; the settings are in the function's environment"));
         }
+        items.add(storeConditions());
         return items;
     }
 
@@ -79,6 +84,22 @@ public final class Preflight {
             return CheckItem.problem(name, read, "grant the loader's role s3:GetObject on " + resource);
         }
         return CheckItem.ok(name, "wrote, read back and deleted " + where);
+    }
+
+    /** The probe's verdict on the S3 conditions the moves rest on (design invariant 9). */
+    private CheckItem storeConditions() {
+        String name = "s3 store conditions";
+        try {
+            return CheckItem.ok(name, storePaths.get().describe());
+        } catch (StoreRefusedException e) {
+            return CheckItem.problem(name, e.getMessage(),
+                    "use a store that honours the conditions named (AWS S3 does); see the README's S3-compatible stores");
+        } catch (SdkException e) {
+            return CheckItem.problem(name, "cannot probe the store under s3://" + config.bucket() + "/"
+                    + config.layout().internal() + "probe/: " + describe(e),
+                    "grant the loader's role s3:PutObject, s3:GetObject and s3:DeleteObject on arn:aws:s3:::"
+                            + config.bucket() + "/" + config.layout().internal() + "probe/*");
+        }
     }
 
     private CheckItem incomingListing() {

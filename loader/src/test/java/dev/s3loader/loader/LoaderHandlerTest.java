@@ -94,7 +94,7 @@ class LoaderHandlerTest {
 
         var items = dev.s3loader.model.PreflightAnswer.fromJson(answer);
         assertThat(items).extracting(dev.s3loader.model.CheckItem::name)
-                .containsExactly("s3 internal prefix", "s3 incoming listing"); // the copy is the move: no destination of its own
+                .containsExactly("s3 internal prefix", "s3 incoming listing", "s3 store conditions"); // the copy is the move: no destination of its own
         assertThat(items).allMatch(dev.s3loader.model.CheckItem::ok);
         assertThat(answer).startsWith("{\"s3loader\":\"preflight\",\"ok\":true,\"items\":[");
         assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix("_s3loader/preflight/")).keyCount()).isZero();

@@ -102,7 +102,8 @@ class CheckCommandTest {
                 "  ok       lister last run: ok, ended at ",
                 "  ok       s3 internal prefix: wrote, read back and deleted s3://" + bucket + "/_s3loader/preflight/",
                 "  ok       s3 incoming listing: listed s3://" + bucket + "/incoming/",
-                "result: all 4 hold (exit status 0)");
+                "  ok       s3 store conditions: deletes: DeleteObjects with each key's ETag; copies: CopySourceIfMatch",
+                "result: all 5 hold (exit status 0)");
         assertThat(leftUnderInternal()).isZero();
         assertThat(SharedServers.sqs().newClient().getQueueAttributes(b -> b.queueUrl(queues.queueUrl())
                 .attributeNamesWithStrings("ApproximateNumberOfMessages")).attributesAsStrings())
@@ -120,7 +121,7 @@ class CheckCommandTest {
         JsonNode report = JSON.readTree(r.out());
         assertThat(report.get("holds").asBoolean()).isTrue();
         assertThat(report.get("loader").findValuesAsText("name")).containsExactly("s3 internal prefix", "s3 incoming listing",
-                "database connection", "table", "ledger", "temporary tables");
+                "database connection", "table", "ledger", "temporary tables", "s3 store conditions");
         assertThat(report.get("loader").get(2).get("detail").asText()).contains("connected to postgresql://127.0.0.1:", "/" + database + " as postgres,",
                 "no TLS (DB_SSL_MODE=disable)");
         assertThat(report.get("loader").get(4).get("detail").asText())

@@ -48,9 +48,12 @@ class LoaderMainPreflightTest {
                 "preflight");
 
         assertThat(r.status()).as(r.out() + r.err()).isZero();
-        assertThat(r.out().lines().filter(l -> l.startsWith("{")).count()).isEqualTo(1);
-        List<CheckItem> items = PreflightAnswer.fromJson(r.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
-        assertThat(items).extracting(CheckItem::name).containsExactly("s3 internal prefix", "s3 incoming listing");
+        // The log's lines are JSON too (one object a line); the answer is the one line that is a preflight answer.
+        List<String> answers = r.out().lines().filter(l -> l.startsWith("{\"s3loader\":\"preflight\"")).toList();
+        assertThat(answers).as(r.out()).hasSize(1);
+        List<CheckItem> items = PreflightAnswer.fromJson(answers.getFirst());
+        assertThat(items).extracting(CheckItem::name).containsExactly("s3 internal prefix", "s3 incoming listing",
+                "s3 store conditions");
         assertThat(items).allMatch(CheckItem::ok);
     }
 

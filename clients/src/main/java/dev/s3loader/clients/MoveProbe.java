@@ -55,7 +55,9 @@ public final class MoveProbe {
             });
             String copied = s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(a).destinationBucket(bucket)
                     .destinationKey(c)).copyObjectResult().eTag();
-            copyKeepsEtag = etag.equals(copied);
+            // Stores print etags with or without quotes, in either case: the hex digits are what count.
+            copyKeepsEtag = etag != null && copied != null
+                    && etag.replace("\"", "").equalsIgnoreCase(copied.replace("\"", ""));
             steps.attempt(StoreCondition.COPY_IF_NONE_MATCH, () -> {
                 s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(a).ifNoneMatch("*")
                         .destinationBucket(bucket).destinationKey(c));

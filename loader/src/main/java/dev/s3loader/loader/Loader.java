@@ -56,7 +56,7 @@ public final class Loader implements AutoCloseable {
         this.parts = Executors.newFixedThreadPool(4, daemon("s3loader-part"));
         this.paths = new ProbedPaths(clients.s3(), config.bucket(), config.layout().internal());
         ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts,
-                paths);
+                paths, config.layout().internal() + "staging/checked/");
         FileMover mover = new FileMover(clients.s3(), copier, paths);
         this.destination = destination(config, clients, mover, copier, workers);
         this.preflight = new Preflight(clients.s3(), config, destination, clock, paths);

@@ -484,6 +484,55 @@ abstract class PipelineContract {
     }
 
     @Test
+    void loader_redeliveredAfterACrashAtCopied_producerOverwritesAsItCopiesAgain_processedKeepsTheLoadedVersion() {
+        // v1 is copied to processed/ and its worker dies before the delete. As the redelivery copies
+        // again, a producer writes v2: processed/ must keep v1's bytes (the ledger says v1 is what
+        // loaded), and v2 waits in incoming/ for its own message. A store that ignores
+        // CopySourceIfMatch must not let v2's bytes reach processed/ on the way to finding out.
+        String key = "incoming/recopy/r 1%.csv";
+        put(key, "version 1");
+        lister(env()).runOnce();
+        List<Delivery> delivery = deliveries(receiveAll());
+        StepHook crash = (at, file) -> {
+            if (at == Step.COPIED) {
+                throw new IllegalStateException("worker died after its copy");
+            }
+        };
+        try (Loader dying = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+            throw new IllegalStateException("not used");
+        }), line -> { }, Clock.systemUTC(), crash)) {
+            dying.processor().process(delivery);
+        } catch (IllegalStateException died) {
+            // its message comes back
+        }
+        assertThat(get("processed/recopy/r 1%.csv")).isEqualTo("version 1");
+        java.util.concurrent.atomic.AtomicBoolean written = new java.util.concurrent.atomic.AtomicBoolean();
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor producer = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                if (context.request() instanceof software.amazon.awssdk.services.s3.model.CopyObjectRequest c
+                        && String.valueOf(c.copySource()).contains("incoming/recopy/") // the SDK has encoded key into CopySource
+                        && written.compareAndSet(false, true)) {
+                    put(key, "version 2");
+                }
+            }
+        };
+
+        try (S3Client racing = endpoints().s3ClientBuilder()
+                .overrideConfiguration(o -> o.addExecutionInterceptor(producer)).build();
+             Loader next = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(racing, () -> {
+                 throw new IllegalStateException("not used");
+             }), line -> { }, Clock.systemUTC())) {
+            assertThat(next.processor().process(delivery).failedMessageIds()).isEmpty();
+        }
+
+        assertThat(written).as("the producer wrote as the loader copied").isTrue();
+        assertThat(get("processed/recopy/r 1%.csv")).as("processed/ keeps the version that loaded").isEqualTo("version 1");
+        assertThat(get(key)).as("the new version waits in incoming/").isEqualTo("version 2");
+    }
+
+    @Test
     void lister_percentKeysAtRangeBoundaries_dispatchesOnEveryRun() {
         // Every key holds '%' (an escape, a bare one, a '%' before non-hex): from the second run on,
         // the ranges are split at keys of the previous pass, so StartAfter holds them.

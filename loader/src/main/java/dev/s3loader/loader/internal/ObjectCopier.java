@@ -5,6 +5,7 @@ import dev.s3loader.loader.MovePaths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -33,25 +34,33 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
 public final class ObjectCopier {
     private static final Logger LOG = Logger.getLogger(ObjectCopier.class.getName());
     /** An etag that is the MD5 of the content: a single-part upload's (a multipart one ends in -N). */
-    private static final Pattern SINGLE_PART_ETAG = Pattern.compile("\"[0-9a-fA-F]{32}\"");
+    private static final Pattern SINGLE_PART_ETAG = Pattern.compile("\"?[0-9a-fA-F]{32}\"?");
     private final S3Client s3;
     private final long threshold;
     private final long partSize;
     private final ExecutorService parts;
     private final Supplier<MovePaths> paths;
+    private final String scratchPrefix;
 
     /** A copier for a store known to honour every copy condition (AWS S3). */
     public ObjectCopier(S3Client s3, long threshold, long partSize, ExecutorService parts) {
-        this(s3, threshold, partSize, parts, () -> MovePaths.CONDITIONAL);
+        this(s3, threshold, partSize, parts, () -> MovePaths.CONDITIONAL, "_s3loader/staging/checked/");
     }
 
-    /** @param paths how to copy on the store in use (probed on first use; see {@link MovePaths}) */
-    public ObjectCopier(S3Client s3, long threshold, long partSize, ExecutorService parts, Supplier<MovePaths> paths) {
+    /**
+     * @param paths         how to copy on the store in use (probed on first use; see {@link MovePaths})
+     * @param scratchPrefix where, in the source's bucket, a checked copy is made and proven before it
+     *                      reaches its target (only on a store that ignores CopySourceIfMatch; the
+     *                      bucket's expire-staging rule removes what a crash leaves there)
+     */
+    public ObjectCopier(S3Client s3, long threshold, long partSize, ExecutorService parts, Supplier<MovePaths> paths,
+                        String scratchPrefix) {
         this.s3 = s3;
         this.threshold = threshold;
         this.partSize = partSize;
         this.parts = parts;
         this.paths = paths;
+        this.scratchPrefix = scratchPrefix;
     }
 
     public void copy(String sourceBucket, String sourceKey, String etag, long size, String targetBucket, String targetKey) {
@@ -82,18 +91,40 @@ public final class ObjectCopier {
                     .destinationBucket(targetBucket).destinationKey(targetKey).ifNoneMatch(ifNoneMatch));
             return;
         }
-        // The store ignores CopySourceIfMatch. The HEAD before finds a version replaced before the
-        // copy, leaving the target untouched; the check after proves the copy took the named version
-        // in the window between the two (a target that fails it holds the newer version's bytes,
-        // which that version's own message copies again).
+        // The store ignores (or refuses) CopySourceIfMatch, so the condition is not sent. The copy goes
+        // to a scratch key of this call's own first and reaches the target only once proven to be the
+        // named version: a target that already holds it (from an earlier delivery) is never replaced
+        // by a newer version's bytes. The HEAD before finds a version replaced before the copy; the
+        // check after proves the copy took the named version in the window between the two.
         boolean byEtag = p.copyKeepsEtag() && SINGLE_PART_ETAG.matcher(etag).matches();
         Instant before = versionInPlace(sourceBucket, sourceKey, etag);
-        String copied = s3.copyObject(b -> b.sourceBucket(sourceBucket).sourceKey(sourceKey).copySourceIfMatch(etag)
-                .destinationBucket(targetBucket).destinationKey(targetKey).ifNoneMatch(ifNoneMatch))
-                .copyObjectResult().eTag();
-        if (byEtag ? !etag.equals(copied) : !before.equals(versionInPlace(sourceBucket, sourceKey, etag))) {
-            throw replaced(sourceKey, etag);
+        String scratch = scratchPrefix + UUID.randomUUID();
+        try {
+            String copied = s3.copyObject(b -> b.sourceBucket(sourceBucket).sourceKey(sourceKey)
+                    .destinationBucket(sourceBucket).destinationKey(scratch)).copyObjectResult().eTag();
+            if (byEtag ? !sameEtag(etag, copied) : !before.equals(versionInPlace(sourceBucket, sourceKey, etag))) {
+                throw replaced(sourceKey, etag);
+            }
+            // The scratch key is this call's alone: nothing can replace it between the check and this copy.
+            s3.copyObject(b -> b.sourceBucket(sourceBucket).sourceKey(scratch)
+                    .destinationBucket(targetBucket).destinationKey(targetKey).ifNoneMatch(ifNoneMatch));
+        } finally {
+            try {
+                s3.deleteObject(b -> b.bucket(sourceBucket).key(scratch));
+            } catch (S3Exception e) {
+                LOG.log(Level.WARNING, "could not delete the scratch copy " + scratch + " (the expire-staging rule will)", e);
+            }
         }
+    }
+
+    /** Etags as stores print them differ in quotes and case, never in the hex digits. */
+    static boolean sameEtag(String a, String b) {
+        return a != null && b != null && bare(a).equalsIgnoreCase(bare(b));
+    }
+
+    private static String bare(String etag) {
+        String t = etag.strip();
+        return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
     }
 
     /** The version's LastModified; 412 when the key holds another version now, 404 when it is gone. */
@@ -128,7 +159,7 @@ public final class ObjectCopier {
                 String range = "bytes=" + from + "-" + to;
                 futures.add(parts.submit(() -> CompletedPart.builder().partNumber(partNumber)
                         .eTag(s3.uploadPartCopy(b -> b.sourceBucket(sourceBucket).sourceKey(sourceKey)
-                                .copySourceIfMatch(etag).copySourceRange(range).destinationBucket(targetBucket)
+                                .copySourceIfMatch(checkParts ? null : etag).copySourceRange(range).destinationBucket(targetBucket)
                                 .destinationKey(targetKey).uploadId(uploadId).partNumber(partNumber))
                                 .copyPartResult().eTag())
                         .build()));

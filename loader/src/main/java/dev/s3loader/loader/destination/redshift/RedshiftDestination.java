@@ -327,7 +327,7 @@ public final class RedshiftDestination implements Destination {
             // with a load error: that file alone is bad, the rest load without it.
             Map<FileMessage, LoadResult.Rejected> bad = new LinkedHashMap<>();
             for (FileMessage f : files) {
-                if (error.contains(Manifests.url(staging.bucket(), staged.get(f)))) {
+                if (names(error, Manifests.url(staging.bucket(), staged.get(f)))) {
                     bad.put(f, new LoadResult.Rejected(f, "rejected by Redshift COPY: the file cannot be decompressed: "
                             + error, Map.of("error", error, "errorCode", "9001")));
                 }
@@ -408,6 +408,9 @@ public final class RedshiftDestination implements Destination {
             } catch (TransientLoadException e) {
                 throw e;
             } catch (LoaderException e) {
+                if (String.valueOf(e.getMessage()).contains("already exists")) {
+                    continue; // the check procedure, created by this or another loader (perhaps another user)
+                }
                 // Two processes creating it at once: the loser fails, and the table is there.
                 LOG.info(ddl + ": " + e.getMessage() + "; checking again");
                 api.query(ddl, Map.of(), timeout);
@@ -451,5 +454,19 @@ public final class RedshiftDestination implements Destination {
 
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * The error names this URL, not merely a longer one it begins (staging keys end in the file's
+     * number: ".../1" is the start of ".../12").
+     */
+    static boolean names(String error, String url) {
+        for (int i = error.indexOf(url); i >= 0; i = error.indexOf(url, i + 1)) {
+            int end = i + url.length();
+            if (end == error.length() || !Character.isLetterOrDigit(error.charAt(end))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -84,7 +84,10 @@ final class RedshiftSql {
      * fails only in an unused CASE branch relies on evaluation order no page promises.)
      */
     String createCheckProcedure() {
-        return "CREATE OR REPLACE PROCEDURE " + checkProcedure(config.ledgerTable()).quoted() + "() AS $$ "
+        // Not OR REPLACE: only the procedure's owner may replace it (Redshift's stored procedure
+        // security), and a stack's Lambda and container loaders may be two database users; the
+        // second creator's "already exists" means it is there (RedshiftDestination.prepare).
+        return "CREATE PROCEDURE " + checkProcedure(config.ledgerTable()).quoted() + "() AS $$ "
                 + "DECLARE n INTEGER; BEGIN SELECT COUNT(*) INTO n FROM " + FILES + " f JOIN " + ledger
                 + " l ON l.\"key_sha256\" = f.\"key_sha256\" AND l.\"etag\" = f.\"etag\"; "
                 + "IF n > 0 THEN RAISE EXCEPTION " + literal(ALREADY_LOADED) + "; END IF; END; $$ LANGUAGE plpgsql";

@@ -612,6 +612,28 @@ class RedshiftDestinationTest {
     }
 
     @Test
+    void corruptGzipFile_amongTwelve_isolatedThoughItsStagingNameBeginsWithAnothersName() {
+        // Arrange: staging keys end in the file's number, so the twelfth's (".../11" or ".../12") begins
+        // with the second's (".../1"): the error must be matched to the whole name.
+        table("r_corrupt12");
+        byte[] whole = Harness.gzip(csv(100, 50));
+        List<FileMessage> files = new java.util.ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            files.add(h.put("incoming/corrupt12/f" + i + ".csv", csv(1000 + i * 10, 1)));
+        }
+        files.add(h.put("incoming/corrupt12/bad.csv.gz", java.util.Arrays.copyOf(whole, whole.length - 12)));
+
+        // Act
+        BatchOutcome outcome = loader("r_corrupt12").processor().process(deliveries(files));
+
+        // Assert
+        assertThat(outcome.failedMessageIds()).isEmpty();
+        assertThat(outcome.processed()).isEqualTo(11);
+        assertThat(h.keys("failed/corrupt12/")).containsExactly("failed/corrupt12/bad.csv.gz");
+        assertThat(h.count("SELECT count(*) FROM r_corrupt12")).isEqualTo(11);
+    }
+
+    @Test
     void mixedCaseTableName_resolvedAsRedshiftFoldsIt_mergeFindsItsColumns() {
         // Arrange: r_names: "ASCII letters in standard and delimited identifiers are case-insensitive and are
         // folded to lowercase": DB_TABLE=R_Mixed is the table r_mixed.

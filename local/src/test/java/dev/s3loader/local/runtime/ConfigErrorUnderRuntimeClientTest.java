@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
  * through {@code /runtime/init/error} (what Lambda shows as the invocation's error and logs once per
  * cold start), with a message naming the variable, and the runtime exits; no event is taken.
  */
+// Isolated: the function's init probes the store through the JVM's shared S3 server, and once, run beside the
+// concurrent fault suite, every attempt of a probe PUT failed ("Error writing request body to server") and init with it.
+@org.junit.jupiter.api.parallel.Isolated
 class ConfigErrorUnderRuntimeClientTest {
 
     @Test

@@ -24,6 +24,9 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * deserialises it into the handler's event type, the run lists incoming/ and enqueues the waiting
  * files on the real queue, and the client serialises the run's summary as the answer.
  */
+// Isolated: the function's init probes the store through the JVM's shared S3 server, and once, run beside the
+// concurrent fault suite, every attempt of a probe PUT failed ("Error writing request body to server") and init with it.
+@org.junit.jupiter.api.parallel.Isolated
 class ListerUnderRuntimeClientTest {
     private static final String BUCKET = "ric-lister";
 

@@ -33,6 +33,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * {@code batchItemFailures}, instead of running until Lambda stops the function; the next delivery
  * loads them.
  */
+// Isolated: the function's init probes the store through the JVM's shared S3 server, and once, run beside the
+// concurrent fault suite, every attempt of a probe PUT failed ("Error writing request body to server") and init with it.
+@org.junit.jupiter.api.parallel.Isolated
 class LoaderDeadlineUnderRuntimeClientTest {
     private static final String BUCKET = "ric-deadline";
     private static final String DATABASE = "ric_deadline";

@@ -39,6 +39,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * prints it, and batches built from real received messages the way the event source mapping
  * builds them, answered with {@code batchItemFailures} that the test applies as the mapping does.
  */
+// Isolated: the function's init probes the store through the JVM's shared S3 server, and once, run beside the
+// concurrent fault suite, every attempt of a probe PUT failed ("Error writing request body to server") and init with it.
+@org.junit.jupiter.api.parallel.Isolated
 class LoaderUnderRuntimeClientTest {
     private static final String BUCKET = "ric-loader";
     private static final String DATABASE = "ric_loader";

@@ -29,6 +29,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * the answer also shows how the loader moves files on each store (issue 16: the probe's choice is
  * what {@code check} prints).
  */
+// Isolated: the function's init probes the store through the JVM's shared S3 server, and once, run beside the
+// concurrent fault suite, every attempt of a probe PUT failed ("Error writing request body to server") and init with it.
+@org.junit.jupiter.api.parallel.Isolated
 class PreflightUnderRuntimeClientTest {
     private static final String DATABASE = "ric_preflight";
 

@@ -47,7 +47,16 @@ public final class LoaderHandler implements RequestStreamHandler {
 
     /** The store is probed in the init phase: a store no path is safe on fails the init, before any message. */
     private static Loader checked(Loader loader) {
-        loader.checkStore();
+        try {
+            loader.checkStore();
+        } catch (StoreRefusedException e) {
+            throw e;
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            // A request error is no verdict: every batch probes first (a failed probe is not cached)
+            // and hands its messages back while the store cannot be probed.
+            java.util.logging.Logger.getLogger(LoaderHandler.class.getName()).warning(
+                    "could not probe the S3 store at init (every batch probes first): " + e.getMessage());
+        }
         return loader;
     }
 

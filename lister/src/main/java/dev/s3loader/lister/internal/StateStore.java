@@ -41,12 +41,22 @@ public final class StateStore {
      * an accidental overlap costs duplicate messages only, which the loader's conditional moves and
      * ledger absorb; the warning names that.
      */
+    /** @return the probe's result, or null when the probe failed this time (it is tried again next run) */
     public StoreConditions conditions() {
         StoreConditions known = conditions;
         if (known != null) {
             return known;
         }
-        StoreConditions found = StateWriteProbe.cached(s3, bucket, key.substring(0, key.lastIndexOf('/') + 1));
+        StoreConditions found;
+        try {
+            found = StateWriteProbe.cached(s3, bucket, key.substring(0, key.lastIndexOf('/') + 1));
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            // What the probe learns is only reported: the write itself stays conditional either way,
+            // so a request error here must not cost the run; the next run probes again.
+            LOG.warning("could not probe the state write's conditions on s3://" + bucket + " (probing again next run): "
+                    + e.getMessage());
+            return null;
+        }
         if (found.honours(StoreCondition.PUT_IF_MATCH) && found.honours(StoreCondition.PUT_IF_NONE_MATCH)) {
             LOG.info("S3 store " + found.store() + " honours If-Match and If-None-Match on PutObject: the lister's"
                     + " state write is conditional");

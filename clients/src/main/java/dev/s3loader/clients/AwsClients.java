@@ -53,14 +53,8 @@ public final class AwsClients {
 
     /** The retry policy and the interceptors every s3loader client runs with. */
     public static ClientOverrideConfiguration overrides() {
-        var b = retries().toBuilder().addExecutionInterceptor(KeyEchoInterceptor.INSTANCE)
-                .addExecutionInterceptor(ListingEchoInterceptor.INSTANCE);
-        if (System.getenv("AWS_ENDPOINT_URL_S3") != null || System.getenv("AWS_ENDPOINT_URL") != null) {
-            // An S3-compatible store (S3Proxy locally): the store probe's refused conditional PUTs
-            // fail as I/O errors there with Expect: 100-continue (see the interceptor); AWS handles it.
-            b.addExecutionInterceptor(NoExpectContinueInterceptor.INSTANCE);
-        }
-        return b.build();
+        return retries().toBuilder().addExecutionInterceptor(KeyEchoInterceptor.INSTANCE)
+                .addExecutionInterceptor(ListingEchoInterceptor.INSTANCE).build();
     }
 
     public static ClientOverrideConfiguration retries() {

@@ -1,5 +1,6 @@
 package dev.s3loader.local.runtime;
 
+import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.embedded.lambda.LambdaFunction;
@@ -10,6 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,5 +117,23 @@ final class Functions {
     static List<String> keys(S3Client s3, String bucket, String prefix) {
         return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key).sorted().toList();
+    }
+
+    static Connection connect(String database) throws SQLException {
+        EmbeddedPostgres pg = SharedServers.postgres();
+        return DriverManager.getConnection(pg.jdbcUrl(database), pg.user(), pg.password());
+    }
+
+    static void sql(String database, String sql) throws SQLException {
+        try (Connection c = connect(database); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    static long count(String database, String sql) throws SQLException {
+        try (Connection c = connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 }

@@ -10,11 +10,7 @@ import dev.s3loader.embedded.lambda.LambdaRuntimeApi.Status;
 import dev.s3loader.embedded.lambda.SqsEventSourceMapping;
 import dev.s3loader.model.FileMessage;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +45,7 @@ class LoaderDeadlineUnderRuntimeClientTest {
         // holds the claim of one file of the next batch (as a worker loading the same message would).
         EmbeddedPostgres pg = SharedServers.postgres();
         pg.createDatabase(DATABASE);
-        sql("DROP TABLE IF EXISTS " + TABLE + "; DROP TABLE IF EXISTS " + TABLE + "_ledger; "
+        Functions.sql(DATABASE, "DROP TABLE IF EXISTS " + TABLE + "; DROP TABLE IF EXISTS " + TABLE + "_ledger; "
                 + "CREATE TABLE " + TABLE + " (id int NOT NULL, name varchar(10), amount int)");
         SharedServers.s3().createBucket(BUCKET);
         String queueUrl = SharedServers.sqs().createQueueWithDeadLetterQueue("ric-deadline", 5, Duration.ofSeconds(60))
@@ -75,7 +71,7 @@ class LoaderDeadlineUnderRuntimeClientTest {
             assertThat(batch).hasSize(2);
             Answer blocked;
             Set<String> handedBack;
-            try (Connection holder = connect()) {
+            try (Connection holder = Functions.connect(DATABASE)) {
                 holder.setAutoCommit(false);
                 try (PreparedStatement p = holder.prepareStatement("INSERT INTO " + TABLE + "_ledger (key, etag, size, batch_id)"
                         + " VALUES (?, ?, 0, 'holder')")) {
@@ -96,7 +92,7 @@ class LoaderDeadlineUnderRuntimeClientTest {
                     .isTrue();
             assertThat(handedBack).containsExactlyInAnyOrderElementsOf(batch.stream().map(Message::messageId).toList());
             assertThat(Functions.keys(s3, BUCKET, "incoming/dl/")).containsExactly(a.key(), b.key());
-            assertThat(count("SELECT count(*) FROM " + TABLE + " WHERE id IN (2, 3)")).isZero();
+            assertThat(Functions.count(DATABASE, "SELECT count(*) FROM " + TABLE + " WHERE id IN (2, 3)")).isZero();
             var depth = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
                     .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
             assertThat(depth.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).isEqualTo("2");
@@ -109,7 +105,7 @@ class LoaderDeadlineUnderRuntimeClientTest {
             assertThat(mapping.apply(again, loaded)).as(loader.output()).isEmpty();
             assertThat(Functions.keys(s3, BUCKET, "processed/dl/"))
                     .containsExactly("processed/dl/a.csv", "processed/dl/b.csv", "processed/dl/warm.csv");
-            assertThat(count("SELECT count(*) FROM " + TABLE)).isEqualTo(3);
+            assertThat(Functions.count(DATABASE, "SELECT count(*) FROM " + TABLE)).isEqualTo(3);
         }
     }
 
@@ -119,21 +115,4 @@ class LoaderDeadlineUnderRuntimeClientTest {
         return new FileMessage(BUCKET, key, head.eTag(), head.contentLength(), head.lastModified());
     }
 
-    private static Connection connect() throws SQLException {
-        EmbeddedPostgres pg = SharedServers.postgres();
-        return DriverManager.getConnection(pg.jdbcUrl(DATABASE), pg.user(), pg.password());
-    }
-
-    private static void sql(String sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
-    private static long count(String sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 }

@@ -10,11 +10,7 @@ import dev.s3loader.embedded.lambda.LambdaRuntimeApi.Answer;
 import dev.s3loader.embedded.lambda.LambdaRuntimeApi.Status;
 import dev.s3loader.embedded.lambda.SqsEventSourceMapping;
 import dev.s3loader.model.FileMessage;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -56,7 +52,7 @@ class LoaderUnderRuntimeClientTest {
     static void start() throws SQLException {
         EmbeddedPostgres pg = SharedServers.postgres();
         pg.createDatabase(DATABASE);
-        sql("DROP TABLE IF EXISTS " + TABLE + "; DROP TABLE IF EXISTS " + TABLE + "_ledger; "
+        Functions.sql(DATABASE, "DROP TABLE IF EXISTS " + TABLE + "; DROP TABLE IF EXISTS " + TABLE + "_ledger; "
                 + "CREATE TABLE " + TABLE + " (id int NOT NULL, name varchar(10), amount int)");
         SharedServers.s3().createBucket(BUCKET);
         s3 = SharedServers.s3().newClient();
@@ -119,7 +115,7 @@ class LoaderUnderRuntimeClientTest {
                 .containsExactlyInAnyOrder("processed/batch/good one.csv", "processed/batch/ünï+%20'q.csv");
         assertThat(Functions.keys(s3, BUCKET, "failed/batch/")).containsExactly("failed/batch/poison.csv");
         assertThat(Functions.keys(s3, BUCKET, "incoming/batch/")).isEmpty();
-        assertThat(count("SELECT count(*) FROM " + TABLE + " WHERE id BETWEEN 1 AND 4")).isEqualTo(3);
+        assertThat(Functions.count(DATABASE, "SELECT count(*) FROM " + TABLE + " WHERE id BETWEEN 1 AND 4")).isEqualTo(3);
         // The queue: only the handed-back message is left, invisible until its visibility timeout;
         // made visible now, it is redelivered as its second receive.
         var depth = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
@@ -173,21 +169,4 @@ class LoaderUnderRuntimeClientTest {
         return new FileMessage(BUCKET, key, head.eTag(), head.contentLength(), head.lastModified());
     }
 
-    private static Connection connect() throws SQLException {
-        EmbeddedPostgres pg = SharedServers.postgres();
-        return DriverManager.getConnection(pg.jdbcUrl(DATABASE), pg.user(), pg.password());
-    }
-
-    private static void sql(String sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
-    private static long count(String sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 }

@@ -6,22 +6,23 @@ import java.nio.file.Files;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The README documents every parameter and tells what to do for every alarm. */
+/** docs/deploy.md documents every parameter, docs/operations.md tells what to do for every alarm. */
 class ReadmeTest {
     private static final CfnTemplate T = CfnTemplate.main();
 
     @Test
     void readme_documentsEveryParameterAndEveryAlarm() throws Exception {
-        String readme = Files.readString(Repo.path("README.md"));
+        String deploy = Files.readString(Repo.path("docs", "deploy.md"));
+        String operations = Files.readString(Repo.path("docs", "operations.md"));
 
-        assertThat(T.parameters().keySet()).allSatisfy(p -> assertThat(readme).contains("| `" + p + "` |"));
-        assertThat(T.resourcesOfType("AWS::CloudWatch::Alarm")).allSatisfy(a -> assertThat(readme).contains("| `" + a + "` |"));
+        assertThat(T.parameters().keySet()).allSatisfy(p -> assertThat(deploy).contains("| `" + p + "` |"));
+        assertThat(T.resourcesOfType("AWS::CloudWatch::Alarm")).allSatisfy(a -> assertThat(operations).contains("| `" + a + "` |"));
     }
 
-    /** "What the stack creates" names every lifecycle rule of the bucket the stack creates, by its prefix. */
+    /** "What the stack creates" (docs/deploy.md) names every lifecycle rule of the bucket the stack creates, by its prefix. */
     @Test
     void readme_bucketRow_namesEveryLifecycleRulesPrefix() throws Exception {
-        String row = Files.readAllLines(Repo.path("README.md")).stream().filter(l -> l.startsWith("| `Bucket`")).findFirst().orElseThrow();
+        String row = Files.readAllLines(Repo.path("docs", "deploy.md")).stream().filter(l -> l.startsWith("| `Bucket`")).findFirst().orElseThrow();
         CfnEvaluator ev = Scenario.of("defaults").evaluate(T);
         Map<String, Object> lifecycle = CfnTemplate.cast(ev.properties("Bucket").get("LifecycleConfiguration"));
 

@@ -126,7 +126,7 @@ class SecondDeployTest {
 
     @Test
     void limits_batchPayloadAndSnapStartRegions_areNamedInTheParametersAndTheReadme() throws Exception {
-        String readme = Files.readString(Repo.path("README.md"));
+        String readme = Files.readString(Repo.path("docs", "deploy.md"));
         String batchSize = (String) T.parameter("BatchSize").get("Description");
         String snapStart = (String) T.parameter("ListerSnapStart").get("Description");
 

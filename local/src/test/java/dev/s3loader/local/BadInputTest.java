@@ -3,6 +3,7 @@ package dev.s3loader.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.s3loader.embedded.DocPages;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.LoaderConfig;
@@ -12,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,8 +25,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The README's "Bad input" table is a promise: each row's input, given to the function it names,
- * stops start-up with exactly the message in the row. This test reads the table from the README, so
+ * The "Bad input at start-up" table of docs/configuration.md is a promise: each row's input, given to the
+ * function it names, stops start-up with exactly the message in the row. This test reads the table from the page, so
  * the two cannot drift apart.
  */
 class BadInputTest {
@@ -38,11 +38,10 @@ class BadInputTest {
     }
 
     static Stream<Row> rows() throws IOException {
-        List<String> lines = Files.readAllLines(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        int start = lines.indexOf("### Bad input at start-up");
-        assertThat(start).as("README section '### Bad input at start-up'").isPositive();
+        List<String> lines = DocPages.section("configuration.md", "Bad input at start-up");
         List<Row> rows = new ArrayList<>();
-        for (int i = start + 1; i < lines.size() && !lines.get(i).startsWith("#"); i++) {
+        // The table's own rows: the sub-section after it (scripts/local's refusals) has a table of its own.
+        for (int i = 0; i < lines.size() && !lines.get(i).startsWith("#"); i++) {
             String line = lines.get(i);
             if (!line.startsWith("| `") || line.startsWith("|---")) {
                 continue;
@@ -70,7 +69,7 @@ class BadInputTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
-    void startUp_badInput_stopsWithTheMessageTheReadmeShows(Row row, @TempDir Path dir) {
+    void startUp_badInput_stopsWithTheMessageTheDocsShow(Row row, @TempDir Path dir) {
         if (row.function().startsWith("s3loader ")) {
             // The operator's command: the cell after the verb is its command line; the message is its one line on stderr.
             String[] args = row.function().substring("s3loader ".length()).split(" ");
@@ -92,7 +91,7 @@ class BadInputTest {
                 new LocalRuntime(new LocalRuntime.Options(data, 0, 0, 0, "s3loader-local", java.time.Duration.ofHours(1),
                         data.resolve("metrics")), env).close();
             };
-            default -> throw new AssertionError("unknown function in README table: " + row.function());
+            default -> throw new AssertionError("unknown function in the bad-input table: " + row.function());
         };
 
         assertThatThrownBy(() -> start.accept(row.variables()))

@@ -3,6 +3,7 @@ package dev.s3loader.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.s3loader.embedded.DocPages;
 import dev.s3loader.model.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,8 +79,8 @@ class LocalStartTest {
         try (LocalRuntime again = start(data, Map.of())) {
             assertThat(again.loaderConfig().destination().name()).isEqualTo("POSTGRES");
             assertThat(again.destinationRemembered()).isTrue();
-            // The README's sample CSV for demo_rows loads into it.
-            assertThat(Files.readString(Path.of("..", "README.md"))).contains("printf 'id,name,amount,note\\n1,apple,1.50,\\n"
+            // Local mode's sample CSV for demo_rows (docs/local-mode.md) loads into it.
+            assertThat(DocPages.page("local-mode.md")).contains("printf 'id,name,amount,note\\n1,apple,1.50,\\n"
                     + "2,\"pear, green\",0.75,ripe\\n' > orders.csv");
             again.s3().putObject(b -> b.bucket(BUCKET).key("incoming/orders.csv"),
                     RequestBody.fromString("id,name,amount,note\n1,apple,1.50,\n2,\"pear, green\",0.75,ripe\n"));
@@ -190,14 +191,10 @@ class LocalStartTest {
         }
     }
 
-    /** The README's table of scripts/local's refusals shows each message as the tests above see it (default ports and folder). */
+    /** docs/configuration.md's table of scripts/local's refusals shows each message as the tests above see it (default ports and folder). */
     static void assertInReadme(String message) {
-        try {
-            assertThat(Files.readString(Path.of("..", "README.md"))).as("README, section 'scripts/local's own refusals'")
-                    .contains("`" + message.strip() + "`");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        assertThat(String.join("\n", DocPages.section("configuration.md", "scripts/local's own refusals")))
+                .as("docs/configuration.md, section 'scripts/local's own refusals'").contains("`" + message.strip() + "`");
     }
 
     // --- helpers ---------------------------------------------------------------------------

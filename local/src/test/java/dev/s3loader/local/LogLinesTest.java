@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.s3loader.embedded.DocPages;
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.ListerHandler;
@@ -21,8 +22,6 @@ import dev.s3loader.model.WorkerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -231,7 +230,7 @@ class LogLinesTest {
     @Test
     void readmeQueries_nameOnlyFieldsTheLinesCarry() throws Exception {
         List<String> queries = readmeQueries();
-        assertThat(queries).as("queries in the README's Logs section").hasSizeGreaterThanOrEqualTo(3);
+        assertThat(queries).as("queries in docs/operations.md's Logs section").hasSizeGreaterThanOrEqualTo(3);
         for (String q : queries) {
             Matcher kind = Pattern.compile("event\\s*=\\s*\"([a-z]+)\"").matcher(q);
             assertThat(kind.find()).as("the query names the kind of line it reads: %s", q).isTrue();
@@ -251,13 +250,10 @@ class LogLinesTest {
         }
     }
 
-    /** The Logs Insights queries (```  blocks starting with fields/filter/stats) of the README's Logs section. */
+    /** The Logs Insights queries (```  blocks starting with fields/filter/stats) of docs/operations.md's Logs section. */
     static List<String> readmeQueries() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        int start = readme.indexOf("### Logs: ");
-        assertThat(start).as("README section '### Logs: …'").isNotNegative();
-        int end = readme.indexOf("\n### ", start + 1);
-        String section = readme.substring(start, end < 0 ? readme.length() : end);
+        String section = String.join("\n", DocPages.section("operations.md",
+                "Logs: one line per file, one per lister run (CloudWatch Logs Insights)")) + "\n";
         List<String> out = new ArrayList<>();
         Matcher block = Pattern.compile("```\\n(.*?)```", Pattern.DOTALL).matcher(section);
         while (block.find()) {

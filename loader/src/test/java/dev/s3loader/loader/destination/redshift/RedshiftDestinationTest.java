@@ -564,16 +564,16 @@ class RedshiftDestinationTest {
 
     @Test
     void readmeUpgradeSql_rehashesTheLedgerAsTheLoaderDoes_oldFilesStayLoaded() throws Exception {
-        // Arrange: the README's upgrade statement recomputes key_sha256 from the key on the cluster. SHA2.html
+        // Arrange: the upgrade statement of docs/deploy.md recomputes key_sha256 from the key on the cluster. SHA2.html
         // does not state the hex case; the emulator answers upper case, LedgerId lower case.
         table("r_upgrade");
         List<FileMessage> files = List.of(h.put("incoming/upgrade/a b.csv", csv(1, 2)), h.put("incoming/upgrade/c.csv", csv(5, 2)));
         // Loaded (ledger rows) but not yet moved, as before an upgrade whose redelivery follows.
         assertThat(destination(LoaderConfig.fromEnv(env("r_upgrade"))).load(files, "before"))
                 .allMatch(r -> r instanceof LoadResult.Loaded);
-        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        String readme = dev.s3loader.embedded.DocPages.page("deploy.md");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("`(UPDATE <ledger> SET key_sha256 = [^`]+);`").matcher(readme);
-        assertThat(m.find()).as("the README's upgrade statement").isTrue();
+        assertThat(m.find()).as("the upgrade statement of docs/deploy.md").isTrue();
         String update = m.group(1).replace("<ledger>", "r_upgrade_ledger");
 
         // Act

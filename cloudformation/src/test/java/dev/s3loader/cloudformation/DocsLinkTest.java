@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +68,44 @@ class DocsLinkTest {
 
         assertThat(readme.lines()).as("README.md lines").hasSizeLessThanOrEqualTo(200);
         assertThat(commands).as("the README's first commands").startsWith("scripts/demo", "scripts/test", "scripts/local");
+    }
+
+    /**
+     * A message of the code that sends its reader to the documentation ({@code (docs/design.md, "Exactly
+     * once: the ledger")}, {@code see docs/stores.md}) names a page that exists and a heading on it;
+     * one that cites a README section names a heading the README has.
+     */
+    @Test
+    void messagesOfTheCode_citePagesAndSectionsThatExist() throws IOException {
+        Pattern cited = Pattern.compile("(README|docs/[a-z0-9-]+\\.md)(?:'s)?(?:,? \\\\\"([^\\\\\"]+)\\\\\")?");
+        List<String> problems = new ArrayList<>();
+        int citations = 0;
+        try (Stream<Path> files = Files.walk(Repo.root())) {
+            for (Path source : files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(f -> Repo.root().relativize(f).toString().replace('\\', '/').matches("[^/]+/src/main/java/.*"))
+                    .toList()) {
+                List<String> lines = Files.readAllLines(source);
+                for (int i = 0; i < lines.size(); i++) {
+                    Matcher string = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(lines.get(i));
+                    while (string.find()) {
+                        Matcher m = cited.matcher(string.group(1));
+                        while (m.find()) {
+                            citations++;
+                            Path page = Repo.path(m.group(1).equals("README") ? "README.md" : m.group(1));
+                            String where = Repo.root().relativize(source) + ":" + (i + 1) + ": " + m.group();
+                            if (!Files.exists(page)) {
+                                problems.add(where + ": no file " + Repo.root().relativize(page));
+                            } else if (m.group(2) != null && !new Markdown(page).anchors().contains(Markdown.slug(m.group(2)))) {
+                                problems.add(where + ": no heading '" + m.group(2) + "' in " + Repo.root().relativize(page));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        assertThat(citations).as("citations of the documentation in the code's messages").isPositive();
+        assertThat(problems).as("citations that do not resolve").isEmpty();
     }
 
     /** Slugs as GitHub makes them, on headings of these pages. */

@@ -93,7 +93,7 @@ public final class Preflight {
             return CheckItem.ok(name, storePaths.get().describe());
         } catch (StoreRefusedException e) {
             return CheckItem.problem(name, e.getMessage(),
-                    "use a store that honours the conditions named (AWS S3 does); see the README's S3-compatible stores");
+                    "use a store that honours the conditions named (AWS S3 does); see docs/stores.md");
         } catch (SdkException e) {
             return CheckItem.problem(name, "cannot probe the store under s3://" + config.bucket() + "/"
                     + config.layout().internal() + "probe/: " + describe(e),

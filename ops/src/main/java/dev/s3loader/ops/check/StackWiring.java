@@ -150,7 +150,7 @@ public final class StackWiring {
 
     static CheckItem refused(String name, String action, SdkException e) {
         return CheckItem.problem(name, "cannot describe it: " + Describe.error(e), Describe.accessDenied(e)
-                ? "grant yourself " + action + " (README, \"The operator's permissions\")" : "run the check again; if it persists, "
+                ? "grant yourself " + action + " (docs/operations.md, \"The operator's permissions\")" : "run the check again; if it persists, "
                 + "check the region and the stack");
     }
 }

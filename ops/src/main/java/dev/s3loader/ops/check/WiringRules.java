@@ -153,7 +153,7 @@ public final class WiringRules {
         return CheckItem.problem(name, "EventFastPath is on but s3://" + bucket + " does not notify " + queueArn
                         + " of objects created under " + incomingPrefix + " (the lister alone dispatches, a schedule period later)",
                 "add the stack's EventNotificationConfiguration output to the bucket's notification configuration "
-                        + "(README, \"Event fast path\")");
+                        + "(docs/design.md, \"Event fast path\")");
     }
 
     public static CheckItem containers(Optional<ServiceView> service, int expected) {

@@ -115,7 +115,7 @@ final class PostgresPreflight {
             }
             if (schema == null) {
                 items.add(CheckItem.problem("ledger", ledger + " does not exist and " + user + "'s search_path names no schema to create it in",
-                        "set DB_LEDGER_TABLE to schema.table, or create the ledger (README, \"Exactly once: the ledger\")"));
+                        "set DB_LEDGER_TABLE to schema.table, or create the ledger (docs/design.md, \"Exactly once: the ledger\")"));
             } else if (missing(c, "has_schema_privilege", schema, List.of("CREATE")).isEmpty()) {
                 items.add(CheckItem.ok("ledger", ledger + " does not exist yet: the first load creates it (" + user
                         + " may CREATE in schema " + TableName.quote(schema) + ")"));

@@ -110,7 +110,7 @@ final class RedshiftPreflight {
                             + ", or create the ledger and its _lock table as their owner");
         } catch (RuntimeException e) {
             return CheckItem.problem("ledger", ledger + " does not exist and the schema check failed: " + e.getMessage(),
-                    "create the ledger (README, \"Exactly once: the ledger\")");
+                    "create the ledger (docs/design.md, \"Exactly once: the ledger\")");
         }
     }
 

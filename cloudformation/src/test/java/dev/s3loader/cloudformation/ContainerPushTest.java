@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The push command the README prints, {@code scripts/container --push REGISTRY/REPOSITORY:TAG}, run
+ * The push command docs/deploy.md prints, {@code scripts/container --push REGISTRY/REPOSITORY:TAG}, run
  * as a user runs it, against a registry on loopback that speaks the Docker Registry HTTP API v2
  * over TLS with a self-signed certificate (blob uploads, monolithic or chunked, and manifests),
  * checks every blob's digest and answers

@@ -210,7 +210,7 @@ class ContainerWorkersTest {
         assertThat(Scenario.of("defaults").evaluate(T).properties("LoaderEventSourceMapping").get("Enabled")).isEqualTo("true");
     }
 
-    /** ECS resolves a tag once, when a deployment starts: a re-pushed tag would roll nothing (README, Container workers). */
+    /** ECS resolves a tag once, when a deployment starts: a re-pushed tag would roll nothing (docs/deploy.md, Container workers). */
     @Test
     void imageUri_aDigestIsAccepted_aTagOrNoReferenceIsRejectedNamingThePush() {
         for (String image : List.of(IMAGE, "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/s3loader-loader@" + DIGEST)) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Both functions log in Lambda's JSON format (AWS::Lambda::Function LoggingConfig), at INFO for
- * application and system lines: the EMF lines have no level (INFO to Lambda) and the README's
+ * application and system lines: the EMF lines have no level (INFO to Lambda) and docs/operations.md's
  * cold-start queries read the INFO-level REPORT records.
  */
 class LoggingConfigTest {

@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
  * objects in memory; the process is stopped by {@link #close()} (and with the JVM: the shared
  * instance of {@link SharedServers#moto()} closes in a shutdown hook).
  *
- * <p>moto differs from AWS in ways the pipeline must survive (README "S3-compatible stores"): it
+ * <p>moto differs from AWS in ways the pipeline must survive (docs/stores.md): it
  * ignores CopySourceIfMatch and the per-key ETag of DeleteObjects, and does not url-encode StartAfter.
  */
 public final class MotoServer implements AutoCloseable {

@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.s3.model.EncodingType;
 
 /**
  * The store probes against both S3 implementations of the suite: what each honours is pinned here
- * (the README's "S3-compatible stores" table cites this test), and a probe leaves nothing behind.
+ * (the table of docs/stores.md cites this test), and a probe leaves nothing behind.
  */
 class StoreProbeTest {
 

@@ -54,7 +54,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * (postgres destination, the handlers as Lambda calls them, then the container worker polling
  * the queue itself) against the local servers, captured
  * from standard output and error as CloudWatch would store them. Every line is one JSON object;
- * the README's Logs Insights queries name only fields these lines carry; no line holds the file's
+ * the Logs Insights queries of docs/operations.md name only fields these lines carry; no line holds the file's
  * content or the database URL's password.
  */
 // Isolated: it captures the JVM's stdout, so no other test class may log while it runs (the fault suite runs concurrently).

@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * The pipeline contract on moto's S3 ({@code moto_server}, started once per test JVM) with
  * ElasticMQ: a second S3 implementation, one that ignores CopySourceIfMatch and the per-key ETag
- * of DeleteObjects and echoes StartAfter unencoded (README "S3-compatible stores").
+ * of DeleteObjects and echoes StartAfter unencoded (docs/stores.md).
  */
 class PipelineOnMotoTest extends PipelineContract {
     @Override

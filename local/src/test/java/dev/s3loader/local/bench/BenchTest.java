@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * scripts/bench's pieces on the real local servers, with a small run: what it says it moved is
- * really in processed/, its JSON has the fields the README and the integrator read, its chart is
+ * really in processed/, its JSON has the fields docs/performance.md and the integrator read, its chart is
  * well-formed SVG. No figure is asserted: the bench measures, it does not judge.
  */
 class BenchTest {

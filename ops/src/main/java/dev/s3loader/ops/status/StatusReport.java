@@ -12,7 +12,7 @@ import java.util.Optional;
  *
  * @param problems why the pipeline needs the operator (empty: healthy); see {@link Health}
  * @param store    how the loader moves files on this S3 store, as its start-up probe recorded it
- *                 (README "S3-compatible stores"); empty before a loader has run
+ *                 (docs/stores.md); empty before a loader has run
  */
 public record StatusReport(String bucket, Instant at, Backlog backlog, Failed failed, QueueDepth queue,
                            QueueDepth deadLetterQueue, LastRun lastRun, List<String> problems, Optional<String> store) {

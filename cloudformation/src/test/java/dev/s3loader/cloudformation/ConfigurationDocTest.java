@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One source for configuration: every environment variable the code reads is in
- * docs/configuration.md with its default, and every variable there is one the code reads; every
+ * docs/configuration.md with its default (and a default the code gives as a literal is the one a row
+ * shows), and every variable there is one the code reads; every
  * template parameter is in docs/deploy.md's parameter tables with its default, and every row there
  * is a parameter. The variables are found in the sources of every module (see {@link EnvReads}), not
  * in a list kept here.
@@ -47,6 +48,17 @@ class ConfigurationDocTest {
         unread.removeAll(read.keySet());
         List<String> withoutDefault = documented.values().stream().filter(d -> d.defaultCell().isBlank())
                 .map(d -> d.name() + " (line " + d.line() + ")").toList();
+        // A default the code spells out as a literal (env.integer("X", 5, ...), Duration.ofSeconds(60),
+        // getOrDefault("X", "1000")) is the default of one of the variable's rows (scripts/local's may differ).
+        List<Documented> rows = rows(new Markdown(Repo.path("docs", "configuration.md")), List.of("variable", "default", "meaning"));
+        List<String> otherDefaults = new ArrayList<>();
+        EnvReads.literalDefaults(Repo.root()).forEach((name, values) -> values.forEach((value, where) -> {
+            if (documented.containsKey(name) && rows.stream().noneMatch(d -> d.name().equals(name)
+                    && d.defaultCell().contains("`" + value + "`"))) {
+                otherDefaults.add(name + ": " + where + " reads it with the default " + value + ", docs/configuration.md says "
+                        + rows.stream().filter(d -> d.name().equals(name)).map(Documented::defaultCell).toList());
+            }
+        }));
 
         SoftAssertions.assertSoftly(soft -> {
             soft.assertThat(read.keySet()).as("the scan finds the functions' configuration (a check of the scan itself)")
@@ -55,6 +67,7 @@ class ConfigurationDocTest {
                     .isEmpty();
             soft.assertThat(unread).as("variables in docs/configuration.md that no code reads").isEmpty();
             soft.assertThat(withoutDefault).as("rows of docs/configuration.md without a default").isEmpty();
+            soft.assertThat(otherDefaults).as("defaults in the code that docs/configuration.md does not show").isEmpty();
         });
     }
 
@@ -98,6 +111,13 @@ class ConfigurationDocTest {
      */
     static Map<String, Documented> documented(Markdown page, List<String> header) {
         Map<String, Documented> out = new LinkedHashMap<>();
+        rows(page, header).forEach(d -> out.putIfAbsent(d.name(), d));
+        return out;
+    }
+
+    /** Every row of every table with that header, once per variable it names. */
+    static List<Documented> rows(Markdown page, List<String> header) {
+        List<Documented> out = new ArrayList<>();
         List<Markdown.Table> tables = page.tables(header);
         assertThat(tables).as("tables headed %s in %s", header, page.path).isNotEmpty();
         for (Markdown.Table table : tables) {
@@ -105,7 +125,7 @@ class ConfigurationDocTest {
                 Matcher m = CODE.matcher(row.cells().get(0));
                 while (m.find()) {
                     if (NAME.matcher(m.group(1)).matches() || header.get(0).equals("parameter")) {
-                        out.putIfAbsent(m.group(1), new Documented(m.group(1), row.cells().get(1), row.line()));
+                        out.add(new Documented(m.group(1), row.cells().get(1), row.line()));
                     }
                 }
             }
@@ -126,7 +146,8 @@ class ConfigurationDocTest {
         private static final String LITERAL = "\"([A-Z][A-Z0-9_]*)\"";
         private static final String NAME_OR_CONSTANT = "(\"[A-Z][A-Z0-9_]*\"|(?:[A-Za-z_]\\w*\\.)*[A-Z][A-Z0-9_]*\\b)";
 
-        static Map<String, Set<String>> inSources(Path root) throws IOException {
+        /** Every module's main sources, by path. */
+        static Map<Path, String> sources(Path root) throws IOException {
             Map<Path, String> sources = new TreeMap<>();
             try (Stream<Path> files = Files.walk(root)) {
                 for (Path p : files.filter(f -> f.toString().endsWith(".java"))
@@ -135,6 +156,11 @@ class ConfigurationDocTest {
                     sources.put(p, Files.readString(p, StandardCharsets.UTF_8));
                 }
             }
+            return sources;
+        }
+
+        static Map<String, Set<String>> inSources(Path root) throws IOException {
+            Map<Path, String> sources = sources(root);
             Map<String, String> constants = constants(sources);
             Map<String, Set<String>> out = new TreeMap<>();
             String accessors = Arrays.stream(dev.s3loader.model.Env.class.getMethods())
@@ -185,6 +211,51 @@ class ConfigurationDocTest {
                 }
             }
             return out;
+        }
+
+        /**
+         * The defaults the code gives as literals, name -> value -> where: the second argument of an
+         * {@code Env} accessor or of {@code getOrDefault} when it is a number, a boolean, a non-empty string
+         * or a {@code Duration.ofX(n)} (in the accessor's unit).
+         */
+        static Map<String, Map<String, String>> literalDefaults(Path root) throws IOException {
+            Map<String, Map<String, String>> out = new TreeMap<>();
+            Pattern call = Pattern.compile("\\.(seconds|minutes|integer|longValue|string|bool|prefix|getOrDefault)\\(\\s*" + LITERAL
+                    + ",\\s*([^,()]+(?:\\([^()]*\\))?)\\s*[,)]");
+            for (Map.Entry<Path, String> source : sources(root).entrySet()) {
+                Matcher m = call.matcher(source.getValue());
+                while (m.find()) {
+                    String value = literal(m.group(3).strip(), m.group(1));
+                    if (value != null) {
+                        out.computeIfAbsent(m.group(2), k -> new TreeMap<>())
+                                .putIfAbsent(value, root.relativize(source.getKey()).toString());
+                    }
+                }
+            }
+            return out;
+        }
+
+        private static String literal(String fallback, String accessor) {
+            if (fallback.matches("-?[0-9][0-9_]*L?")) {
+                return fallback.replace("_", "").replace("L", "");
+            }
+            if (fallback.equals("true") || fallback.equals("false")) {
+                return fallback;
+            }
+            if (fallback.matches("\"[^\"\\\\]+\"")) {
+                return fallback.substring(1, fallback.length() - 1);
+            }
+            Matcher duration = Pattern.compile("Duration\\.of(Seconds|Minutes|Hours)\\(([0-9_]+)\\)").matcher(fallback);
+            if (duration.matches()) {
+                long n = Long.parseLong(duration.group(2).replace("_", ""));
+                java.time.Duration d = switch (duration.group(1)) {
+                    case "Seconds" -> java.time.Duration.ofSeconds(n);
+                    case "Minutes" -> java.time.Duration.ofMinutes(n);
+                    default -> java.time.Duration.ofHours(n);
+                };
+                return String.valueOf(accessor.equals("minutes") ? d.toMinutes() : d.toSeconds());
+            }
+            return fallback.equals("Duration.ZERO") ? "0" : null;
         }
 
         /** {@code static final String NAME = "X";} by "Class.NAME". */

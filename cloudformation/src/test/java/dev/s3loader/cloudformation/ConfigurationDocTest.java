@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * shows), and every variable there is one the code reads; every
  * template parameter is in docs/deploy.md's parameter tables with its default, and every row there
  * is a parameter. The variables are found in the sources of every module (see {@link EnvReads}), not
- * in a list kept here.
+ * in a list kept here; the shell scripts' {@code ${NAME:-default}} reads count too.
  */
 class ConfigurationDocTest {
     private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
@@ -209,6 +209,25 @@ class ConfigurationDocTest {
                         out.computeIfAbsent(described.group(1), k -> new TreeSet<>()).add(where + " (VARIABLES)");
                     }
                 }
+            }
+            for (Path script : scripts(root)) {
+                Matcher m = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*):?-").matcher(Files.readString(script, StandardCharsets.UTF_8));
+                while (m.find()) {
+                    out.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(root.relativize(script).toString());
+                }
+            }
+            return out;
+        }
+
+        /**
+         * The shell scripts, whose reads of the environment are {@code ${NAME:-default}} (a variable
+         * the script sets itself is read as {@code $NAME}).
+         */
+        static List<Path> scripts(Path root) throws IOException {
+            List<Path> out = new ArrayList<>(List.of(root.resolve("cloudformation/script-common.sh"),
+                    root.resolve("cloudformation/lint"), root.resolve(".ci/run")));
+            try (Stream<Path> files = Files.list(root.resolve("scripts"))) {
+                files.filter(Files::isRegularFile).sorted().forEach(out::add);
             }
             return out;
         }

@@ -1,6 +1,5 @@
 package dev.s3loader.embedded;
 
-import dev.s3loader.embedded.internal.FreePort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,7 +4,6 @@ import dev.s3loader.embedded.internal.DrainRequestBody;
 import dev.s3loader.embedded.internal.EventNotifyingBlobStore;
 import dev.s3loader.embedded.internal.KeyEscapingBlobStore;
 import dev.s3loader.embedded.internal.RawXmlCharacters;
-import dev.s3loader.embedded.internal.SdkClients;
 import dev.s3loader.embedded.internal.UnfinishedWrites;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,5 @@
 package dev.s3loader.embedded;
 
-import dev.s3loader.embedded.internal.SdkClients;
 import java.net.URI;
 import java.util.Objects;
 import software.amazon.awssdk.regions.Region;

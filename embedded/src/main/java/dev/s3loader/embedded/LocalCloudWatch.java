@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.s3loader.embedded.internal.SdkClients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,7 +1,5 @@
 package dev.s3loader.embedded;
 
-import dev.s3loader.embedded.internal.FreePort;
-import dev.s3loader.embedded.internal.SdkClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;

@@ -71,7 +71,7 @@ class EmbeddedSqsTest {
     @Test
     void start_fixedPortAndSecondInstance_independentServers() {
         // Arrange
-        int port = dev.s3loader.embedded.internal.FreePort.orPick(0);
+        int port = dev.s3loader.embedded.FreePort.orPick(0);
 
         // Act
         try (EmbeddedSqs own = EmbeddedSqs.start(port); SqsClient client = own.newClient()) {

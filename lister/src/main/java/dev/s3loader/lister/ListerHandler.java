@@ -4,7 +4,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.s3loader.clients.logging.JsonLogs;
-import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.model.ListerConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,7 +30,7 @@ public final class ListerHandler implements RequestHandler<ScheduledEvent, Map<S
     }
 
     private ListerHandler(ListerConfig config, Clock clock) {
-        this(ListerService.onAws(config, clock), config.runFor(), PAUSE);
+        this(ListerWiring.onAws(config, clock), config.runFor(), PAUSE);
     }
 
     public ListerHandler(ListerService service, Duration runFor, Duration pause) {

@@ -33,7 +33,7 @@ public final class ListerMain {
             System.exit(2);
             return;
         }
-        ListerService service = ListerService.onAws(config, Clock.systemUTC());
+        ListerService service = ListerWiring.onAws(config, Clock.systemUTC());
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

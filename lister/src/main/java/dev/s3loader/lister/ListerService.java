@@ -1,11 +1,7 @@
 package dev.s3loader.lister;
 
-import dev.s3loader.clients.AwsClients;
 import dev.s3loader.clients.logging.JsonLogs;
 import dev.s3loader.clients.logging.LogFields;
-import dev.s3loader.lister.internal.Backlog;
-import dev.s3loader.lister.internal.BacklogPublisher;
-import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.DispatchPlan;
 import dev.s3loader.lister.internal.DispatchPlanner;
 import dev.s3loader.lister.internal.LastRunStore;
@@ -13,7 +9,6 @@ import dev.s3loader.lister.internal.PassListing;
 import dev.s3loader.lister.internal.RangeListing;
 import dev.s3loader.lister.internal.MessageSender;
 import dev.s3loader.lister.internal.QueueDepth;
-import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerRun;
@@ -29,9 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** One lister run: read the in-flight state, list incoming/ once, dispatch, save the state, publish the backlog. */
 public final class ListerService {
@@ -47,7 +39,7 @@ public final class ListerService {
     private final LastRunStore lastRun;
     private final Clock clock;
 
-    public ListerService(ListerConfig config, RangeListing listing, StateStore store, MessageSender sender,
+    ListerService(ListerConfig config, RangeListing listing, StateStore store, MessageSender sender,
                          QueueDepth queue, BacklogPublisher publisher, LastRunStore lastRun, Clock clock) {
         this.config = config;
         this.listing = listing;
@@ -60,32 +52,6 @@ public final class ListerService {
                 config.eventGrace());
         this.lastRun = lastRun;
         this.clock = clock;
-    }
-
-    /**
-     * The production wiring over the given clients: what the Lambda handler, {@link ListerMain} and
-     * the local runtime run, so they cannot drift apart.
-     */
-    public static ListerService wire(ListerConfig config, S3Client s3, SqsClient sqs, BacklogPublisher publisher,
-                                     Clock clock) {
-        return new ListerService(config,
-                new RangeListing(s3, config.bucket(), config.layout(), 1000),
-                new StateStore(s3, config.bucket(), config.layout().listerStateKey()),
-                new MessageSender(sqs, config.queueUrl(), 5, Duration.ofMillis(200), 8),
-                new QueueDepth(sqs, config.queueUrl()),
-                publisher,
-                new LastRunStore(s3, config.bucket(), config.layout().listerLastRunKey()),
-                clock);
-    }
-
-    /** The production wiring on AWS, clients built once per container or process: what the handler and the main run. */
-    public static ListerService onAws(ListerConfig config, Clock clock) {
-        var http = AwsClients.http();
-        var s3 = AwsClients.configure(S3Client.builder(), http).build();
-        var sqs = AwsClients.configure(SqsClient.builder(), http).build();
-        var cloudWatch = AwsClients.configure(CloudWatchClient.builder(), http).build();
-        return wire(config, s3, sqs,
-                new CloudWatchBacklogPublisher(cloudWatch, config.metricsNamespace(), config.pipelineName(), clock), clock);
     }
 
     /** One run that may list all of {@code incoming/}. */

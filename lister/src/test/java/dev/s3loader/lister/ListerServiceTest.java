@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.LocalCloudWatch;
 import dev.s3loader.embedded.SharedServers;
-import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.MessageSender;
-import dev.s3loader.lister.internal.StateStore;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerState;
@@ -306,7 +304,7 @@ class ListerServiceTest {
     /** The production wiring (what the handler, ListerMain and the local runtime run) over the given S3 client. */
     private ListerService wired(S3Client client, Clock clock) {
         ListerConfig c = ListerConfig.fromEnv(Map.of("BUCKET", bucket, "QUEUE_URL", queueUrl, "PIPELINE_NAME", "orders"));
-        return ListerService.wire(c, client, sqs, backlog -> { }, clock);
+        return ListerWiring.service(c, client, sqs, backlog -> { }, clock);
     }
 
     private dev.s3loader.model.ListerRun lastRun() {

@@ -42,11 +42,11 @@ public final class LoaderHandler implements RequestStreamHandler {
 
     /** What Lambda calls: configuration and clients are read and built once per container. */
     public LoaderHandler() {
-        this(checked(Loader.onAws(LoaderConfig.fromEnv(System.getenv()))));
+        this(checked(LoaderWiring.onAws(LoaderConfig.fromEnv(System.getenv()))));
     }
 
     /** The store is probed in the init phase: a store no path is safe on fails the init, before any message. */
-    private static Loader checked(Loader loader) {
+    private static LoaderWiring checked(LoaderWiring loader) {
         try {
             loader.checkStore();
         } catch (StoreRefusedException e) {
@@ -60,7 +60,7 @@ public final class LoaderHandler implements RequestStreamHandler {
         return loader;
     }
 
-    public LoaderHandler(Loader loader) {
+    public LoaderHandler(LoaderWiring loader) {
         this(loader.processor(), loader.preflight());
     }
 

@@ -47,7 +47,7 @@ public final class LoaderMain {
             System.exit(2);
             return;
         }
-        Loader loader = Loader.onAws(config);
+        LoaderWiring loader = LoaderWiring.onAws(config);
         try {
             loader.checkStore();
         } catch (StoreRefusedException e) {
@@ -95,7 +95,7 @@ public final class LoaderMain {
             System.err.println("s3loader loader: " + e.getMessage());
             return 2;
         }
-        try (Loader loader = Loader.onAws(config)) {
+        try (LoaderWiring loader = LoaderWiring.onAws(config)) {
             var items = loader.preflight().run();
             System.out.println(dev.s3loader.model.PreflightAnswer.toJson(items));
             return items.stream().allMatch(dev.s3loader.model.CheckItem::ok) ? 0 : 1;

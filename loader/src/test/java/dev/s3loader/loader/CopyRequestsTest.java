@@ -56,8 +56,8 @@ class CopyRequestsTest {
         s3.createBucket(b -> b.bucket(bucket));
         s3.createBucket(b -> b.bucket(bucket + "-archive"));
         // The store probe runs once per store and JVM; here, before any request is counted.
-        try (Loader warm = new Loader(LoaderConfig.fromEnv(Map.of("BUCKET", bucket, "DESTINATION", "copy")),
-                new Loader.Clients(countedS3, () -> {
+        try (LoaderWiring warm = new LoaderWiring(LoaderConfig.fromEnv(Map.of("BUCKET", bucket, "DESTINATION", "copy")),
+                new LoaderWiring.Clients(countedS3, () -> {
                     throw new IllegalStateException("not used");
                 }), line -> { }, Clock.systemUTC())) {
             warm.checkStore();
@@ -80,14 +80,14 @@ class CopyRequestsTest {
         return n == null ? 0 : n.get();
     }
 
-    private Loader loader(Map<String, String> extra) {
+    private LoaderWiring loader(Map<String, String> extra) {
         return loader(extra, StepHook.NONE);
     }
 
-    private Loader loader(Map<String, String> extra, StepHook hook) {
+    private LoaderWiring loader(Map<String, String> extra, StepHook hook) {
         Map<String, String> env = new HashMap<>(Map.of("BUCKET", bucket, "DESTINATION", "copy"));
         env.putAll(extra);
-        return new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(countedS3, () -> {
+        return new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(countedS3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC(), hook);
     }
@@ -120,7 +120,7 @@ class CopyRequestsTest {
         CALLS.clear();
 
         BatchOutcome out;
-        try (Loader loader = loader(Map.of())) {
+        try (LoaderWiring loader = loader(Map.of())) {
             out = loader.processor().process(files.stream().map(CopyRequestsTest::delivery).toList());
         }
 
@@ -157,7 +157,7 @@ class CopyRequestsTest {
         CALLS.clear();
 
         BatchOutcome out;
-        try (Loader loader = loader(Map.of(), race)) {
+        try (LoaderWiring loader = loader(Map.of(), race)) {
             out = loader.processor().process(files.stream().map(CopyRequestsTest::delivery).toList());
         }
 
@@ -181,7 +181,7 @@ class CopyRequestsTest {
         CALLS.clear();
 
         BatchOutcome out;
-        try (Loader loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-archive"))) {
+        try (LoaderWiring loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-archive"))) {
             out = loader.processor().process(files.stream().map(CopyRequestsTest::delivery).toList());
         }
 
@@ -205,7 +205,7 @@ class CopyRequestsTest {
         CALLS.clear();
 
         BatchOutcome out;
-        try (Loader loader = loader(Map.of())) {
+        try (LoaderWiring loader = loader(Map.of())) {
             out = loader.processor().process(files.stream().map(CopyRequestsTest::delivery).toList());
         }
 
@@ -227,7 +227,7 @@ class CopyRequestsTest {
             drop(key, "new version");
 
             BatchOutcome out;
-            try (Loader loader = loader(Map.of("DESTINATION_BUCKET", archive))) {
+            try (LoaderWiring loader = loader(Map.of("DESTINATION_BUCKET", archive))) {
                 out = loader.processor().process(List.of(delivery(old)));
             }
 
@@ -245,7 +245,7 @@ class CopyRequestsTest {
     @Test
     void alreadyMoved_redelivery_isDoneWithoutWriting() {
         FileMessage m = drop("incoming/again/a.csv", "a");
-        try (Loader loader = loader(Map.of())) {
+        try (LoaderWiring loader = loader(Map.of())) {
             assertThat(loader.processor().process(List.of(delivery(m))).processed()).isEqualTo(1);
             s3.putObject(b -> b.bucket(bucket).key("processed/again/a.csv"), RequestBody.fromString("marker"));
 

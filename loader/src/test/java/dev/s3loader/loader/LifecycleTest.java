@@ -64,10 +64,10 @@ class LifecycleTest {
         FAULTS.clear();
     }
 
-    private Loader loader(Map<String, String> extra) {
+    private LoaderWiring loader(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of("BUCKET", bucket, "MAX_RECEIVE_COUNT", "5"));
         env.putAll(extra);
-        return new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(faultyS3, () -> {
+        return new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(faultyS3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC());
     }
@@ -103,7 +103,7 @@ class LifecycleTest {
 
         BatchOutcome out;
         // The archive bucket does not exist: every load attempt fails, as in a long outage.
-        try (Loader loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-missing"))) {
+        try (LoaderWiring loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-missing"))) {
             out = loader.processor().process(List.of(last));
         }
 
@@ -122,7 +122,7 @@ class LifecycleTest {
         Delivery last = delivery(m, 5);
 
         BatchOutcome out;
-        try (Loader loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-archive"))) {
+        try (LoaderWiring loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-archive"))) {
             out = loader.processor().process(List.of(last));
         }
 
@@ -134,7 +134,7 @@ class LifecycleTest {
         assertThat(exists(bucket, m.key())).isTrue();
 
         FAULTS.clear();
-        try (Loader loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-archive"))) {
+        try (LoaderWiring loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-archive"))) {
             out = loader.processor().process(List.of(delivery(m, 6)));
         }
         assertThat(out.processed()).isEqualTo(1);
@@ -166,7 +166,7 @@ class LifecycleTest {
         Logger root = Logger.getLogger("dev.s3loader");
         root.addHandler(capture);
         BatchOutcome out;
-        try (Loader loader = loader(Map.of())) {
+        try (LoaderWiring loader = loader(Map.of())) {
             out = loader.processor().process(List.of(delivery(m, 1)));
         } finally {
             root.removeHandler(capture);
@@ -179,7 +179,7 @@ class LifecycleTest {
         assertThat(logged).anyMatch(line -> line.contains("key too long for processed/") && line.contains("/ab"));
 
         FAULTS.clear();
-        try (Loader loader = loader(Map.of())) {
+        try (LoaderWiring loader = loader(Map.of())) {
             out = loader.processor().process(List.of(delivery(m, 2)));
         }
         assertThat(out.failed()).isEqualTo(1);

@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 class LoaderHandlerTest {
     private static S3Client s3;
     private static String bucket;
-    private static Loader loader;
+    private static LoaderWiring loader;
     private static LoaderHandler handler;
 
     @BeforeAll
@@ -31,7 +31,7 @@ class LoaderHandlerTest {
         s3 = SharedServers.s3().newClient();
         bucket = "handler-" + UUID.randomUUID().toString().substring(0, 8);
         s3.createBucket(b -> b.bucket(bucket));
-        loader = new Loader(LoaderConfig.fromEnv(Map.of("BUCKET", bucket)), new Loader.Clients(s3, () -> {
+        loader = new LoaderWiring(LoaderConfig.fromEnv(Map.of("BUCKET", bucket)), new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC());
         handler = new LoaderHandler(loader);

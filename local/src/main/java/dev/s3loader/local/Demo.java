@@ -1,6 +1,6 @@
 package dev.s3loader.local;
 
-import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.lister.Backlog;
 import dev.s3loader.local.SampleSet.SampleFile;
 import dev.s3loader.model.Layout;
 import java.io.IOException;

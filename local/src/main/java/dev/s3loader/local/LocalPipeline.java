@@ -1,9 +1,10 @@
 package dev.s3loader.local;
 
+import dev.s3loader.lister.Backlog;
+import dev.s3loader.lister.BacklogPublisher;
 import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.Backlog;
-import dev.s3loader.lister.internal.LogBacklogPublisher;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.lister.ListerWiring;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.StepHook;
 import dev.s3loader.loader.poller.QueuePoller;
 import dev.s3loader.model.ListerConfig;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
@@ -36,8 +38,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class LocalPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LocalPipeline.class.getName());
     private final ListerService lister;
-    private final LogBacklogPublisher backlog;
-    private final Loader loader;
+    private final AtomicReference<Backlog> lastBacklog = new AtomicReference<>();
+    private final LoaderWiring loader;
     private final List<QueuePoller> pollers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final ScheduledExecutorService timer;
@@ -65,9 +67,12 @@ public final class LocalPipeline implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.backlog = new LogBacklogPublisher(metricsDir.resolve("lister-metrics.log"), clock);
-        this.lister = ListerService.wire(listerConfig, clients.s3(), clients.sqs(), backlog, clock);
-        this.loader = new Loader(loaderConfig, new Loader.Clients(clients.s3(), clients.redshiftData()),
+        BacklogPublisher metricsLog = ListerWiring.metricsLogPublisher(metricsDir.resolve("lister-metrics.log"), clock);
+        this.lister = ListerWiring.service(listerConfig, clients.s3(), clients.sqs(), backlog -> {
+            lastBacklog.set(backlog);
+            metricsLog.publish(backlog);
+        }, clock);
+        this.loader = new LoaderWiring(loaderConfig, new LoaderWiring.Clients(clients.s3(), clients.redshiftData()),
                 this::writeLoaderMetrics, clock, hook);
         for (int i = 0; i < pollerConfig.pollers(); i++) {
             pollers.add(new QueuePoller(clients.sqs(), loader.processor(), pollerConfig.queueUrl(),
@@ -102,7 +107,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** The backlog gauges of the latest lister run, or null before the first. */
     public Backlog lastBacklog() {
-        return backlog.last();
+        return lastBacklog.get();
     }
 
     /** Stops listing, lets every poller finish the batch in hand, then releases the loader. */

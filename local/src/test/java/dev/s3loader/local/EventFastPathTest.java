@@ -4,15 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.LastRunStore;
-import dev.s3loader.lister.internal.LogBacklogPublisher;
-import dev.s3loader.lister.internal.MessageSender;
-import dev.s3loader.lister.internal.QueueDepth;
-import dev.s3loader.lister.internal.RangeListing;
-import dev.s3loader.lister.internal.StateStore;
+import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.ListerConfig;
@@ -95,8 +90,8 @@ class EventFastPathTest {
         return env;
     }
 
-    Loader loader(Map<String, String> env) {
-        return new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(s3, () -> {
+    LoaderWiring loader(Map<String, String> env) {
+        return new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC());
     }
@@ -144,7 +139,7 @@ class EventFastPathTest {
         String outside = "{\"Records\":[" + record("processed/already.csv", processedKey, 9) + "]}";
 
         BatchOutcome out;
-        try (Loader loader = loader(env())) {
+        try (LoaderWiring loader = loader(env())) {
             out = loader.processor().process(List.of(new Delivery("event-1", event, 1),
                     new Delivery("test-1", testEvent, 1), new Delivery("bad-1", malformed, 1),
                     new Delivery("outside-1", outside, 1),
@@ -199,11 +194,8 @@ class EventFastPathTest {
 
     ListerService lister(Map<String, String> env, Clock clock) {
         ListerConfig c = ListerConfig.fromEnv(env);
-        return new ListerService(c, new RangeListing(s3, bucket, c.layout(), 100),
-                new StateStore(s3, bucket, c.layout().listerStateKey()),
-                new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8), new QueueDepth(sqs, queueUrl),
-                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), clock),
-                new LastRunStore(s3, bucket, c.layout().listerLastRunKey()), clock);
+        return ListerWiring.service(c, s3, sqs, ListerWiring.metricsLogPublisher(temp.resolve("lister-metrics.log"), clock),
+                clock);
     }
 
     ListerState state() {
@@ -312,7 +304,7 @@ class EventFastPathTest {
 
         BatchOutcome once;
         BatchOutcome again;
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             once = loader.processor().process(deliveries(first));
             again = loader.processor().process(deliveries(List.of(laterListerMessage)));
         }
@@ -352,7 +344,7 @@ class EventFastPathTest {
 
         BatchOutcome once;
         BatchOutcome again;
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             once = loader.processor().process(deliveries(all.stream().filter(m -> m != laterEvent).toList()));
             again = loader.processor().process(deliveries(List.of(laterEvent)));
         }
@@ -383,7 +375,7 @@ class EventFastPathTest {
                 .satisfies(m -> assertThat(QueueMessage.files(m.body())).extracting(FileMessage::key)
                         .containsExactly("incoming/young.csv"));
         assertThat(state().entries()).isEmpty();
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(first)).processed()).isEqualTo(1);
         }
         delete(first);
@@ -394,7 +386,7 @@ class EventFastPathTest {
         assertThat(later).as("the missed event, sent by the lister once the grace passed").singleElement()
                 .satisfies(m -> assertThat(FileMessage.fromJson(m.body()).key()).isEqualTo("incoming/missed event.csv"));
         assertThat(state().entries()).containsOnlyKeys("incoming/missed event.csv");
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(later)).processed()).isEqualTo(1);
         }
         assertThat(get("processed/young.csv")).isEqualTo("young");
@@ -429,7 +421,7 @@ class EventFastPathTest {
                 .as("keys of the lister's messages in the second run").contains("incoming/missed event.csv");
         assertThat(state().entries().get("incoming/missed event.csv").attempts()).as("dispatches of the lost file")
                 .isEqualTo(2);
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(all)).failedMessageIds()).isEmpty();
         }
         assertThat(get("processed/missed event.csv")).isEqualTo("missed");

@@ -10,10 +10,9 @@ import dev.s3loader.embedded.DocPages;
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.ListerHandler;
-import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.loader.LoaderHandler;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.poller.ContainerWorker;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.LoaderConfig;
@@ -99,7 +98,7 @@ class LogLinesTest {
         LogManager.getLogManager().readConfiguration();
         Map<String, String> loaderEnv = new HashMap<>(Map.of("BUCKET", name, "DESTINATION", "postgres", "DB_URL", dbUrl,
                 "DB_TABLE", "trips", "DB_SSL_MODE", "disable", "PIPELINE_NAME", name));
-        Loader loader = new Loader(LoaderConfig.fromEnv(loaderEnv), new Loader.Clients(s3, () -> {
+        LoaderWiring loader = new LoaderWiring(LoaderConfig.fromEnv(loaderEnv), new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("no Redshift here");
         }), System.out::println, Clock.systemUTC());
         try {
@@ -108,8 +107,8 @@ class LogLinesTest {
             // dropped again unchanged, is found in the ledger and only moved.
             ListerConfig listerConfig = ListerConfig.fromEnv(Map.of("BUCKET", name, "QUEUE_URL", queueUrl,
                     "PIPELINE_NAME", name));
-            ListerHandler lister = new ListerHandler(ListerService.wire(listerConfig, s3, sqs,
-                    new CloudWatchBacklogPublisher(cloudWatch, listerConfig.metricsNamespace(), name, Clock.systemUTC()),
+            ListerHandler lister = new ListerHandler(ListerWiring.service(listerConfig, s3, sqs,
+                    ListerWiring.cloudWatchPublisher(cloudWatch, listerConfig.metricsNamespace(), name, Clock.systemUTC()),
                     Clock.systemUTC()), Duration.ZERO, Duration.ZERO);
             lister.handleRequest(null, null);
             LoaderHandler handler = new LoaderHandler(loader);

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.Endpoints;
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.lister.Backlog;
 import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.Backlog;
-import dev.s3loader.lister.internal.LogBacklogPublisher;
-import dev.s3loader.lister.internal.MessageSender;
-import dev.s3loader.lister.internal.StateStore;
+import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.Step;
 import dev.s3loader.loader.StepHook;
 import dev.s3loader.model.ErrorReport;
@@ -117,16 +115,12 @@ abstract class PipelineContract {
 
     ListerService lister(Map<String, String> env, Clock clock) {
         ListerConfig c = ListerConfig.fromEnv(env);
-        return new ListerService(c, new dev.s3loader.lister.internal.RangeListing(s3, bucket, c.layout(), 100),
-                new StateStore(s3, bucket, c.layout().listerStateKey()),
-                new MessageSender(sqs, queueUrl, 5, Duration.ofMillis(50), 8),
-                new dev.s3loader.lister.internal.QueueDepth(sqs, queueUrl),
-                new LogBacklogPublisher(temp.resolve("lister-metrics.log"), clock),
-                new dev.s3loader.lister.internal.LastRunStore(s3, bucket, c.layout().listerLastRunKey()), clock);
+        return ListerWiring.service(c, s3, sqs, ListerWiring.metricsLogPublisher(temp.resolve("lister-metrics.log"), clock),
+                clock);
     }
 
-    Loader loader(Map<String, String> env) {
-        return new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(s3, () -> {
+    LoaderWiring loader(Map<String, String> env) {
+        return new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC());
     }
@@ -402,7 +396,7 @@ abstract class PipelineContract {
         put(key, "x");
         lister(env()).runOnce();
 
-        try (Loader loader = loader(env())) {
+        try (LoaderWiring loader = loader(env())) {
             BatchOutcome out = loader.processor().process(deliveries(receiveAll()));
             assertThat(out.failedMessageIds()).isEmpty();
             assertThat(out.failed()).isEqualTo(1);
@@ -427,7 +421,7 @@ abstract class PipelineContract {
         List<Message> first = receiveAll();
         put(key, "version 2");
 
-        try (Loader loader = loader(env())) {
+        try (LoaderWiring loader = loader(env())) {
             BatchOutcome stale = loader.processor().process(deliveries(first));
             assertThat(stale.failedMessageIds()).isEmpty();
             assertThat(stale.skipped()).isEqualTo(1);
@@ -461,7 +455,7 @@ abstract class PipelineContract {
             }
         };
 
-        try (Loader racing = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+        try (LoaderWiring racing = new LoaderWiring(LoaderConfig.fromEnv(env()), new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC(), producerOverwrites)) {
             BatchOutcome out = racing.processor().process(deliveries(first));
@@ -474,7 +468,7 @@ abstract class PipelineContract {
         }
 
         lister.runOnce();
-        try (Loader loader = loader(env())) {
+        try (LoaderWiring loader = loader(env())) {
             assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(5);
         }
         for (int i = 0; i < 5; i++) {
@@ -498,7 +492,7 @@ abstract class PipelineContract {
                 throw new IllegalStateException("worker died after its copy");
             }
         };
-        try (Loader dying = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+        try (LoaderWiring dying = new LoaderWiring(LoaderConfig.fromEnv(env()), new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("not used");
         }), line -> { }, Clock.systemUTC(), crash)) {
             dying.processor().process(delivery);
@@ -521,7 +515,7 @@ abstract class PipelineContract {
 
         try (S3Client racing = endpoints().s3ClientBuilder()
                 .overrideConfiguration(o -> o.addExecutionInterceptor(producer)).build();
-             Loader next = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(racing, () -> {
+             LoaderWiring next = new LoaderWiring(LoaderConfig.fromEnv(env()), new LoaderWiring.Clients(racing, () -> {
                  throw new IllegalStateException("not used");
              }), line -> { }, Clock.systemUTC())) {
             assertThat(next.processor().process(delivery).failedMessageIds()).isEmpty();
@@ -542,7 +536,7 @@ abstract class PipelineContract {
         Map<String, String> env = env("LIST_RANGES", "4", "MAX_IN_FLIGHT_FILES", "5");
         ListerService lister = lister(env);
 
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             for (int run = 1; run <= 6; run++) {
                 Backlog b = lister.runOnce();
                 assertThat(b.enqueued()).as("files dispatched by run " + run).isEqualTo(5);
@@ -573,14 +567,14 @@ abstract class PipelineContract {
                     throw new IllegalStateException("worker died at " + step);
                 }
             };
-            try (Loader dying = new Loader(LoaderConfig.fromEnv(env()), new Loader.Clients(s3, () -> {
+            try (LoaderWiring dying = new LoaderWiring(LoaderConfig.fromEnv(env()), new LoaderWiring.Clients(s3, () -> {
                 throw new IllegalStateException("not used");
             }), line -> { }, Clock.systemUTC(), crash)) {
                 dying.processor().process(delivery);
             } catch (IllegalStateException died) {
                 // The worker is gone; its message comes back.
             }
-            try (Loader next = loader(env())) {
+            try (LoaderWiring next = loader(env())) {
                 BatchOutcome out = next.processor().process(delivery);
                 assertThat(out.failedMessageIds()).as("redelivery after a crash at " + step).isEmpty();
             }
@@ -597,7 +591,7 @@ abstract class PipelineContract {
         List<Message> messages = receiveAll();
         s3.deleteObject(b -> b.bucket(bucket).key("incoming/deleted.csv"));
 
-        try (Loader loader = loader(env())) {
+        try (LoaderWiring loader = loader(env())) {
             BatchOutcome once = loader.processor().process(deliveries(messages));
             assertThat(once.failedMessageIds()).isEmpty();
             assertThat(once.processed()).isEqualTo(1);
@@ -623,7 +617,7 @@ abstract class PipelineContract {
         batch.add(4, new Delivery("poison-1", "{\"this is\": \"not a file message\"}", 1));
 
         BatchOutcome out;
-        try (Loader loader = loader(env())) {
+        try (LoaderWiring loader = loader(env())) {
             out = loader.processor().process(batch);
         }
 
@@ -643,7 +637,7 @@ abstract class PipelineContract {
                 "MULTIPART_PART_BYTES", Long.toString(5 * LoaderConfig.MIB));
         lister(env).runOnce();
 
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(1);
         }
 
@@ -661,7 +655,7 @@ abstract class PipelineContract {
         Map<String, String> env = env("DESTINATION_BUCKET", archive, "REQUEUE_AFTER_MINUTES", "1");
         lister(env, Clock.systemUTC()).runOnce();
 
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             for (int receive = 1; receive <= MAX_RECEIVE; receive++) {
                 List<Message> got = receiveAll();
                 assertThat(got).as("receive " + receive).hasSize(1);
@@ -684,7 +678,7 @@ abstract class PipelineContract {
         var resent = lister(env, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2))).runOnce();
         assertThat(resent.enqueued()).isEqualTo(1);
         assertThat(state().entries().get("incoming/needs-archive.csv").attempts()).isEqualTo(2);
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(1);
         }
         assertThat(get("processed/needs-archive.csv")).isEqualTo("a,b\n");
@@ -701,7 +695,7 @@ abstract class PipelineContract {
         Map<String, String> env = env("DESTINATION_BUCKET", bucket + "-archive", "DESTINATION_PREFIX", "archive/");
         lister(env).runOnce();
 
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(1);
         }
 
@@ -716,7 +710,7 @@ abstract class PipelineContract {
         sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody("not json at all"));
         Map<String, String> env = env("WAIT_TIME_SECONDS", "1", "VISIBILITY_TIMEOUT_SECONDS", "10");
 
-        try (Loader loader = loader(env)) {
+        try (LoaderWiring loader = loader(env)) {
             var poller = new dev.s3loader.loader.poller.QueuePoller(sqs, loader.processor(), queueUrl, 10,
                     Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO);
             Thread t = Thread.ofPlatform().start(poller);

@@ -7,7 +7,7 @@ import dev.s3loader.embedded.Endpoints;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.FileMessage;
 import java.time.Instant;
 import java.util.List;
@@ -42,7 +42,7 @@ class PipelineOnMotoTest extends PipelineContract {
                 .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(404));
         String body = new FileMessage(bucket, key, "\"9dd4e461268c8034f5c8564e155c67a6\"", 1, Instant.now()).toJson();
 
-        try (Loader loader = loader(env())) {
+        try (LoaderWiring loader = loader(env())) {
             BatchOutcome out = loader.processor().process(List.of(new Delivery("m-1", body, 1)));
 
             assertThat(out.failedMessageIds()).isEmpty();

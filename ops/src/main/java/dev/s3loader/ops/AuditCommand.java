@@ -42,7 +42,7 @@ final class AuditCommand implements Callable<Integer> {
     private final PrintStream out;
 
     @Mixin
-    Connection connection = new Connection();
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--destination", paramLabel = "KIND",
             description = "copy (no ledger), postgres or redshift (default: $DESTINATION, else redshift when a workgroup or "
@@ -199,16 +199,16 @@ final class AuditCommand implements Callable<Integer> {
      * destination scripts/local's data folder runs with (--local), the database options given, else unknown.
      */
     private Learned destination() {
-        Optional<String> given = Optional.ofNullable(destination).or(() -> Connection.value(env, "DESTINATION"))
+        Optional<String> given = Optional.ofNullable(destination).or(() -> ConnectionOptions.value(env, "DESTINATION"))
                 .or(() -> connection.stackParameter(env, "Destination"))
                 .or(() -> connection.local(env) ? connection.localDestination(env) : Optional.empty());
-        if (given.isEmpty() && (workgroup != null || clusterId != null || Connection.value(env, "REDSHIFT_WORKGROUP").isPresent()
-                || Connection.value(env, "REDSHIFT_CLUSTER_ID").isPresent())) {
+        if (given.isEmpty() && (workgroup != null || clusterId != null || ConnectionOptions.value(env, "REDSHIFT_WORKGROUP").isPresent()
+                || ConnectionOptions.value(env, "REDSHIFT_CLUSTER_ID").isPresent())) {
             return new Learned(DestinationKind.REDSHIFT, Optional.empty());
         }
         if (given.isEmpty()) {
-            boolean database = dbUrl != null || dbSecretArn != null || Connection.value(env, "DB_URL").isPresent()
-                    || Connection.value(env, "DB_SECRET_ARN").isPresent();
+            boolean database = dbUrl != null || dbSecretArn != null || ConnectionOptions.value(env, "DB_URL").isPresent()
+                    || ConnectionOptions.value(env, "DB_SECRET_ARN").isPresent();
             return database ? new Learned(DestinationKind.POSTGRES, Optional.empty())
                     : new Learned(DestinationKind.COPY, Optional.of("destination unknown: pass --destination copy, postgres or "
                     + "redshift, or --stack NAME"));

@@ -1,7 +1,7 @@
 package dev.s3loader.ops;
 
 import dev.s3loader.clients.AwsClients;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.CheckItem;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.Env;
@@ -52,7 +52,7 @@ final class CheckCommand implements Callable<Integer> {
     private final PrintStream out;
 
     @Mixin
-    Connection connection = new Connection();
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--json", description = "print one JSON object instead of the text")
     boolean json;
@@ -130,7 +130,7 @@ final class CheckCommand implements Callable<Integer> {
         if (builder instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?> sync) {
             sync.httpClient(AwsClients.http());
         }
-        Connection.value(env, endpointVariable).or(() -> Connection.value(env, "AWS_ENDPOINT_URL"))
+        ConnectionOptions.value(env, endpointVariable).or(() -> ConnectionOptions.value(env, "AWS_ENDPOINT_URL"))
                 .map(URI::create).ifPresent(builder::endpointOverride);
         return builder;
     }
@@ -146,7 +146,7 @@ final class CheckCommand implements Callable<Integer> {
         Map<String, String> settings = new HashMap<>(env);
         settings.put("BUCKET", bucket);
         boolean postgres = "postgres".equalsIgnoreCase(env.getOrDefault("DESTINATION", ""));
-        if (postgres && Connection.value(env, "DB_URL").isEmpty() && Connection.value(env, "DB_SECRET_ARN").isEmpty()) {
+        if (postgres && ConnectionOptions.value(env, "DB_URL").isEmpty() && ConnectionOptions.value(env, "DB_SECRET_ARN").isEmpty()) {
             settings.put("DB_URL", connection.localJdbcUrl(env));
             settings.putIfAbsent("DB_USER", "postgres");
             settings.putIfAbsent("DB_SSL_MODE", "disable");
@@ -169,7 +169,7 @@ final class CheckCommand implements Callable<Integer> {
             List<CheckItem> wired = new QueueWiring(sqs, s3, Clock.systemUTC()).items(connection.queueUrl(env, sqs),
                     connection.deadLetterQueueUrl(env, sqs), bucket, layout, staleAfter);
             List<CheckItem> loader;
-            try (Loader l = new Loader(config, new Loader.Clients(s3, () -> connection.redshiftData(env, redshiftEndpoint)), line -> { },
+            try (LoaderWiring l = new LoaderWiring(config, new LoaderWiring.Clients(s3, () -> connection.redshiftData(env, redshiftEndpoint)), line -> { },
                     Clock.systemUTC())) {
                 loader = l.preflight().run();
             }

@@ -21,12 +21,12 @@ final class ErrorLine {
      * @param connection the verb's connection options, or null
      * @return the line, without the command's name
      */
-    static String of(Throwable e, Connection connection, Map<String, String> env) {
+    static String of(Throwable e, ConnectionOptions connection, Map<String, String> env) {
         return known(e, connection, env).orElseGet(() -> generic(e));
     }
 
     /** The line for the errors a person can act on (no bucket, no endpoint, no credentials, no region); empty for others. */
-    static java.util.Optional<String> known(Throwable e, Connection connection, Map<String, String> env) {
+    static java.util.Optional<String> known(Throwable e, ConnectionOptions connection, Map<String, String> env) {
         if (!(e instanceof SdkException)) {
             return java.util.Optional.empty();
         }
@@ -34,7 +34,7 @@ final class ErrorLine {
         return line == null ? java.util.Optional.empty() : java.util.Optional.of(line);
     }
 
-    private static String line(Throwable e, Connection connection, Map<String, String> env) {
+    private static String line(Throwable e, ConnectionOptions connection, Map<String, String> env) {
         boolean local = connection != null && connection.local;
         if (e instanceof NoSuchBucketException || (e instanceof AwsServiceException a && a.awsErrorDetails() != null
                 && "NoSuchBucket".equals(a.awsErrorDetails().errorCode()))) {
@@ -86,7 +86,7 @@ final class ErrorLine {
         return "failed: " + e;
     }
 
-    private static String bucket(Connection connection, Map<String, String> env) {
+    private static String bucket(ConnectionOptions connection, Map<String, String> env) {
         try {
             return connection == null ? null : connection.bucket(env);
         } catch (RuntimeException x) {

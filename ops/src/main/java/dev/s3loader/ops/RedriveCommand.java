@@ -3,7 +3,7 @@ package dev.s3loader.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.s3loader.ops.audit.Printable;
+import dev.s3loader.ops.text.Printable;
 import dev.s3loader.ops.repair.Redrive;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -28,7 +28,7 @@ final class RedriveCommand implements Callable<Integer> {
     private final PrintStream out;
 
     @Mixin
-    Connection connection = new Connection();
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Mixin
     ChangeOptions change = new ChangeOptions();

@@ -3,12 +3,12 @@ package dev.s3loader.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.Env;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.LoaderConfig;
-import dev.s3loader.ops.audit.Printable;
+import dev.s3loader.ops.text.Printable;
 import dev.s3loader.ops.repair.FailedFile;
 import dev.s3loader.ops.repair.ListerStateEditor;
 import dev.s3loader.ops.repair.Requeue;
@@ -42,7 +42,7 @@ final class RequeueCommand implements Callable<Integer> {
     private final PrintStream out;
 
     @Mixin
-    Connection connection = new Connection();
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--prefix", paramLabel = "P", defaultValue = "",
             description = "only files below failed/P (P relative to failed/, e.g. 2026/01/; a P that starts with failed/ is taken as the whole prefix)")

@@ -54,7 +54,7 @@ public final class S3LoaderCommand implements Runnable {
                 err.println(name + ": " + e.getMessage());
                 return USAGE;
             }
-            Connection connection = c.getMixins().get("connection") instanceof Connection k ? k : null;
+            ConnectionOptions connection = c.getMixins().get("connection") instanceof ConnectionOptions k ? k : null;
             if (e instanceof AuditException || e instanceof RepairException) {
                 err.println(name + ": " + ErrorLine.known(e.getCause(), connection, env).orElse(e.getMessage()));
                 return FAILED;

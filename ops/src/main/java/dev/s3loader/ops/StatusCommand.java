@@ -41,7 +41,7 @@ final class StatusCommand implements Callable<Integer> {
     private final boolean terminal;
 
     @Mixin
-    Connection connection = new Connection();
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--keys", paramLabel = "N", defaultValue = "10",
             description = "stuck keys and newest failed files named (the counts are exact; default: ${DEFAULT-VALUE})")

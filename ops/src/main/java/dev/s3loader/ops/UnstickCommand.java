@@ -3,10 +3,10 @@ package dev.s3loader.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.s3loader.lister.internal.DispatchPlanner;
+import dev.s3loader.lister.StuckRule;
 import dev.s3loader.model.Env;
 import dev.s3loader.model.Layout;
-import dev.s3loader.ops.audit.Printable;
+import dev.s3loader.ops.text.Printable;
 import dev.s3loader.ops.repair.ListerStateEditor;
 import dev.s3loader.ops.repair.Unstick;
 import java.io.PrintStream;
@@ -39,7 +39,7 @@ final class UnstickCommand implements Callable<Integer> {
     private final PrintStream out;
 
     @Mixin
-    Connection connection = new Connection();
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Parameters(paramLabel = "KEY", arity = "0..*",
             description = "the stuck files' keys, as status shows them (incoming/…) or relative to incoming/")
@@ -85,7 +85,7 @@ final class UnstickCommand implements Callable<Integer> {
         String bucket = connection.bucket(env);
         Layout layout = Layout.fromEnv(new Env(env));
         // maxInFlight plays no part in the stuck rule.
-        DispatchPlanner rule = new DispatchPlanner(1, requeueAfter, attempts);
+        StuckRule rule = new StuckRule(requeueAfter, attempts);
 
         try (S3Client s3 = connection.s3(env)) {
             ListerStateEditor state = new ListerStateEditor(s3, bucket, layout.listerStateKey(), 10);

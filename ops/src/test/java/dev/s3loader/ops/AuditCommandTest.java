@@ -329,8 +329,8 @@ class AuditCommandTest {
 
     @Test
     void localConstants_matchTheEmbeddedServers() {
-        assertThat(Connection.LOCAL_ACCESS_KEY).isEqualTo(EmbeddedS3.ACCESS_KEY);
-        assertThat(Connection.LOCAL_SECRET_KEY).isEqualTo(EmbeddedS3.SECRET_KEY);
+        assertThat(ConnectionOptions.LOCAL_ACCESS_KEY).isEqualTo(EmbeddedS3.ACCESS_KEY);
+        assertThat(ConnectionOptions.LOCAL_SECRET_KEY).isEqualTo(EmbeddedS3.SECRET_KEY);
     }
 
     @Test

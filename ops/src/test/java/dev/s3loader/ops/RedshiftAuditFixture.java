@@ -5,7 +5,7 @@ import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.embedded.redshift.LocalRedshiftData;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.LoaderConfig;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 
 /**
  * A bucket of its own and a redshift ledger written by the real loader: files dropped into
- * incoming/ are delivered to a {@link Loader} with DESTINATION=redshift, which loads them through
+ * incoming/ are delivered to a {@link LoaderWiring} with DESTINATION=redshift, which loads them through
  * the local Redshift Data API (over the JVM's shared PostgreSQL and S3) and moves them to
  * processed/. The Data API hands results out a few rows per page, so every reader pages.
  */
@@ -72,7 +72,7 @@ final class RedshiftAuditFixture implements AutoCloseable {
                 "REDSHIFT_WORKGROUP", WORKGROUP, "DB_NAME", DATABASE,
                 "REDSHIFT_IAM_ROLE", "arn:aws:iam::123456789012:role/s3loader-copy",
                 "DB_TABLE", table, "DB_LEDGER_TABLE", ledger, "BATCH_SIZE", "100"));
-        try (Loader loader = new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(files.s3, () -> client),
+        try (LoaderWiring loader = new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(files.s3, () -> client),
                 line -> { }, Clock.systemUTC())) {
             return loader.processor().process(deliveries);
         }

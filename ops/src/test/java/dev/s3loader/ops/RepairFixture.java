@@ -4,10 +4,11 @@ import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.lister.ListerWiring;
+import dev.s3loader.lister.Backlog;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
@@ -56,7 +57,7 @@ final class RepairFixture implements AutoCloseable {
     final String bucket = name;
     final EmbeddedSqs.Queues queues = sqsServer.createQueueWithDeadLetterQueue(name, 3, Duration.ofSeconds(30));
     final String table = "t_" + name.replace('-', '_');
-    private final List<Loader> loaders = new ArrayList<>();
+    private final List<LoaderWiring> loaders = new ArrayList<>();
 
     RepairFixture() {
         server.createBucket(bucket);
@@ -120,11 +121,11 @@ final class RepairFixture implements AutoCloseable {
         ListerConfig config = new ListerConfig(bucket, LAYOUT, queues.queueUrl(), "p", "s3loader", 1000,
                 Duration.ofMinutes(5), 5, Duration.ZERO, 1, Duration.ZERO);
         AtomicReference<Backlog> last = new AtomicReference<>();
-        return ListerService.wire(config, s3, sqs, last::set, Clock.systemUTC());
+        return ListerWiring.service(config, s3, sqs, last::set, Clock.systemUTC());
     }
 
     /** A postgres loader into this fixture's table (one bigint column unless changed). */
-    Loader postgresLoader() {
+    LoaderWiring postgresLoader() {
         var pg = SharedServers.postgres();
         Map<String, String> env = new HashMap<>();
         env.put("BUCKET", bucket);
@@ -135,7 +136,7 @@ final class RepairFixture implements AutoCloseable {
         env.put("DB_SSL_MODE", "disable");
         env.put("DB_TABLE", table);
         env.put("DB_LEDGER_TABLE", table + "_ledger");
-        Loader l = new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(s3, () -> {
+        LoaderWiring l = new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("no Redshift here");
         }), line -> { }, Clock.systemUTC());
         loaders.add(l);
@@ -143,7 +144,7 @@ final class RepairFixture implements AutoCloseable {
     }
 
     /** Receives what the queue holds and gives it to the loader, as the poller does, until the queue is empty. */
-    int drain(Loader loader) {
+    int drain(LoaderWiring loader) {
         int handled = 0;
         while (true) {
             List<Message> batch = sqs.receiveMessage(r -> r.queueUrl(queues.queueUrl()).maxNumberOfMessages(10)
@@ -224,7 +225,7 @@ final class RepairFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        loaders.forEach(Loader::close);
+        loaders.forEach(LoaderWiring::close);
         s3.close();
         sqs.close();
     }

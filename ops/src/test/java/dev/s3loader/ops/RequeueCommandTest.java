@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.s3loader.loader.Loader;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.LoaderWiring;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.ops.repair.FailedFile;
 import dev.s3loader.ops.repair.Requeue;
@@ -41,7 +41,7 @@ class RequeueCommandTest {
         f.put("incoming/good.csv", "1\n2\n");
         f.put("incoming/" + AWKWARD, "3\nnot a number\n");
         f.put("incoming/bad/other.csv", "also bad\n");
-        Loader loader = f.postgresLoader();
+        LoaderWiring loader = f.postgresLoader();
         f.lister().runOnce();
         f.drain(loader);
         assertThat(f.keys("failed/")).containsExactlyInAnyOrder("failed/" + AWKWARD, "failed/bad/other.csv");
@@ -107,7 +107,7 @@ class RequeueCommandTest {
         // and a real lister run dispatches it: the state's entry for the key is now the newer version's.
         f.sql("CREATE TABLE " + f.table + " (v bigint)");
         f.put("incoming/dup.csv", "not a number\n");
-        Loader loader = f.postgresLoader();
+        LoaderWiring loader = f.postgresLoader();
         f.lister().runOnce();
         f.drain(loader);
         assertThat(f.keys("failed/")).containsExactly("failed/dup.csv");

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.s3loader.embedded.EmbeddedSqs;
 import dev.s3loader.embedded.SharedServers;
-import dev.s3loader.lister.ListerService;
+import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
@@ -72,7 +72,7 @@ class StatusCommandTest {
     /** One run of the production lister over this bucket and queue. */
     private void listerRun(Clock clock, String queueUrl) {
         ListerConfig config = ListerConfig.fromEnv(Map.of("BUCKET", bucket, "QUEUE_URL", queueUrl));
-        ListerService.wire(config, s3, sqs, backlog -> { }, clock).runOnce();
+        ListerWiring.service(config, s3, sqs, backlog -> { }, clock).runOnce();
     }
 
     /** The lister's state with one entry dispatched MAX_ATTEMPTS (5) times, last two hours ago: stuck by the lister's rule. */
@@ -219,8 +219,8 @@ class StatusCommandTest {
     void status_afterTheLoaderProbedTheStore_showsHowItMovesFilesThere() throws Exception {
         put("incoming/a.csv", 10);
         assertThat(status().out()).contains("  S3 store     not probed yet");
-        try (var loader = new dev.s3loader.loader.Loader(dev.s3loader.model.LoaderConfig.fromEnv(Map.of("BUCKET", bucket)),
-                new dev.s3loader.loader.Loader.Clients(s3, () -> {
+        try (var loader = new dev.s3loader.loader.LoaderWiring(dev.s3loader.model.LoaderConfig.fromEnv(Map.of("BUCKET", bucket)),
+                new dev.s3loader.loader.LoaderWiring.Clients(s3, () -> {
                     throw new IllegalStateException("not used");
                 }), line -> { }, Clock.systemUTC())) {
             loader.checkStore();

@@ -2,7 +2,7 @@ package dev.s3loader.embedded.redshift;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.s3loader.embedded.EmbeddedPostgres;
-import dev.s3loader.embedded.internal.SdkClients;
+import dev.s3loader.embedded.SdkClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -2,6 +2,8 @@ package dev.s3loader.lister.internal;
 
 import static dev.s3loader.lister.BacklogMetrics.*;
 
+import dev.s3loader.lister.Backlog;
+import dev.s3loader.lister.BacklogPublisher;
 import java.time.Clock;
 import java.util.List;
 import java.util.logging.Level;

@@ -1,5 +1,6 @@
 package dev.s3loader.lister.internal;
 
+import dev.s3loader.lister.StuckRule;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.ListerState;
 import java.time.Duration;
@@ -44,6 +45,7 @@ public final class DispatchPlanner {
     private final Duration requeueAfter;
     private final int maxAttempts;
     private final Duration eventGrace;
+    private final StuckRule stuck;
 
     public DispatchPlanner(int maxInFlight, Duration requeueAfter, int maxAttempts) {
         this(maxInFlight, requeueAfter, maxAttempts, Duration.ZERO);
@@ -55,18 +57,12 @@ public final class DispatchPlanner {
         this.requeueAfter = requeueAfter;
         this.maxAttempts = maxAttempts;
         this.eventGrace = eventGrace;
+        this.stuck = new StuckRule(requeueAfter, maxAttempts);
     }
 
-    /**
-     * The stuck rule: the version in flight is the one listed, it has been dispatched
-     * {@code maxAttempts} times and the last dispatch is at least {@code requeueAfter} old. The
-     * lister leaves such a file alone; the operator's {@code unstick} and {@code requeue} use this
-     * same rule, so that what they reset is exactly what the lister counts.
-     *
-     * @param listedEtag the etag of the file as listed in {@code incoming/} now
-     */
+    /** The {@link StuckRule} at this planner's settings. */
     public boolean isStuck(InFlight entry, String listedEtag, Instant now) {
-        return entry.etag().equals(listedEtag) && entry.stuck(now, requeueAfter, maxAttempts);
+        return stuck.isStuck(entry, listedEtag, now);
     }
 
     /** Plans a complete listing without knowing the queue's depth: no file in flight counts as lost. */

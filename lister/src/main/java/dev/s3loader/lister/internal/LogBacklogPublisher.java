@@ -1,5 +1,7 @@
 package dev.s3loader.lister.internal;
 
+import dev.s3loader.lister.Backlog;
+import dev.s3loader.lister.BacklogPublisher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -8,13 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.concurrent.atomic.AtomicReference;
 
-/** Local mode: the gauges go to a metrics log (one JSON line a run) and are kept for the progress line. */
+/** Local mode: the gauges go to a metrics log (one JSON line a run). */
 public final class LogBacklogPublisher implements BacklogPublisher {
     private final Path file;
     private final Clock clock;
-    private final AtomicReference<Backlog> last = new AtomicReference<>();
 
     public LogBacklogPublisher(Path file, Clock clock) {
         this.file = file;
@@ -23,7 +23,6 @@ public final class LogBacklogPublisher implements BacklogPublisher {
 
     @Override
     public void publish(Backlog b) {
-        last.set(b);
         String line = String.format("{\"time\":\"%s\",\"BacklogFiles\":%d,\"BacklogBytes\":%d,\"OldestFileAgeSeconds\":%d,"
                         + "\"InFlightFiles\":%d,\"EnqueuedFiles\":%d,\"StuckFiles\":%d}%n",
                 clock.instant(), b.files(), b.bytes(), b.oldestAge().toSeconds(), b.inFlight(), b.enqueued(), b.stuck());
@@ -33,10 +32,5 @@ public final class LogBacklogPublisher implements BacklogPublisher {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The gauges of the latest run, or null before the first. */
-    public Backlog last() {
-        return last.get();
     }
 }

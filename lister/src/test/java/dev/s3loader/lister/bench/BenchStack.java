@@ -1,7 +1,8 @@
 package dev.s3loader.lister.bench;
 
-import dev.s3loader.embedded.internal.SdkClients;
+import dev.s3loader.embedded.SdkClients;
 import dev.s3loader.lister.ListerService;
+import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerState;
@@ -74,7 +75,7 @@ public final class BenchStack implements AutoCloseable {
         for (int i = 0; i < settings.length; i += 2) {
             env.put(settings[i], settings[i + 1]);
         }
-        return ListerService.wire(ListerConfig.fromEnv(env), s3, sqs, backlog -> { }, Clock.systemUTC());
+        return ListerWiring.service(ListerConfig.fromEnv(env), s3, sqs, backlog -> { }, Clock.systemUTC());
     }
 
     /** The lister's saved state, or an empty one before its first run. */

@@ -3,7 +3,7 @@ package dev.s3loader.lister.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.lister.Backlog;
 import dev.s3loader.model.ListerState;
 import dev.s3loader.model.ListingPass;
 import java.time.Duration;

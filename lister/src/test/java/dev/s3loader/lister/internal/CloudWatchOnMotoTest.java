@@ -3,6 +3,7 @@ package dev.s3loader.lister.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.lister.Backlog;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -2,6 +2,7 @@ package dev.s3loader.loader.internal;
 
 import dev.s3loader.loader.MovePaths;
 
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import java.util.ArrayList;

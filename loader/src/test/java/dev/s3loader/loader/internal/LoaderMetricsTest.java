@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.Delivery;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.LoaderConfig;
 import java.time.Clock;
@@ -67,7 +67,7 @@ class LoaderMetricsTest {
         LoaderConfig config = LoaderConfig.fromEnv(Map.of("BUCKET", bucket, "PIPELINE_NAME", "orders"));
 
         // Act
-        try (Loader loader = new Loader(config, new Loader.Clients(s3, () -> {
+        try (LoaderWiring loader = new LoaderWiring(config, new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("not used");
         }), lines::add, Clock.fixed(NOW, ZoneOffset.UTC))) {
             loader.processor().process(batch);

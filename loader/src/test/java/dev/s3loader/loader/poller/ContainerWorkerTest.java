@@ -8,7 +8,7 @@ import dev.s3loader.loader.StepHook;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.PollerConfig;

@@ -12,7 +12,7 @@ import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import java.time.Clock;

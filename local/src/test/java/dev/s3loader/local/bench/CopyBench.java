@@ -189,7 +189,7 @@ public final class CopyBench {
 
     private static double list(Path run, int files, boolean plain) throws Exception {
         try (Server server = plain ? Server.plain(run.resolve("s3")) : Server.embedded(run.resolve("s3"))) {
-            S3Client s3 = dev.s3loader.embedded.internal.SdkClients.s3(server.endpoint(), EmbeddedS3.REGION,
+            S3Client s3 = dev.s3loader.embedded.SdkClients.s3(server.endpoint(), EmbeddedS3.REGION,
                     EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY).build();
             long start = System.nanoTime();
             long keys = 0;

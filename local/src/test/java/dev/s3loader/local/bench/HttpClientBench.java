@@ -2,7 +2,7 @@ package dev.s3loader.local.bench;
 
 import dev.s3loader.clients.AwsClients;
 import dev.s3loader.embedded.EmbeddedS3;
-import dev.s3loader.embedded.internal.SdkClients;
+import dev.s3loader.embedded.SdkClients;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedSqs;
+import dev.s3loader.embedded.FreePort;
 import dev.s3loader.embedded.SharedServers;
-import dev.s3loader.embedded.internal.FreePort;
 import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.LogBacklogPublisher;
+import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.loader.Step;
 import dev.s3loader.loader.StepHook;
 import dev.s3loader.model.ListerConfig;
@@ -256,8 +256,8 @@ class FaultSuiteTest {
             stack.start(StepHook.NONE);
             ListerConfig config = ListerConfig.fromEnv(stack.env());
             SqsClient sqs = stack.sqsServer().newClient();
-            ListerService second = ListerService.wire(config, stack.s3, sqs,
-                    new LogBacklogPublisher(temp.resolve("second-lister.log"), stack.clock), stack.clock);
+            ListerService second = ListerWiring.service(config, stack.s3, sqs,
+                    ListerWiring.metricsLogPublisher(temp.resolve("second-lister.log"), stack.clock), stack.clock);
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger secondRuns = new AtomicInteger();
             AtomicInteger conflicts = new AtomicInteger();

@@ -2,8 +2,8 @@ package dev.s3loader.local.faults;
 
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
-import dev.s3loader.embedded.internal.SdkClients;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.embedded.SdkClients;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.poller.QueuePoller;
 import dev.s3loader.local.CrashAt;
 import dev.s3loader.model.LoaderConfig;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real loader process for the fault suite to {@code kill -9}: the production {@link Loader} and
+ * A real loader process for the fault suite to {@code kill -9}: the production {@link LoaderWiring} and
  * {@link QueuePoller}s, wired as {@code LoaderMain} wires them, but to the embedded servers named by
  * S3_ENDPOINT and SQS_ENDPOINT (LoaderMain's clients are for AWS and cannot address S3Proxy by path).
  * S3LOADER_CRASH_AT halts it at a step boundary, as for the local runtime.
@@ -32,7 +32,7 @@ public final class LoaderProcess {
                 EmbeddedSqs.SECRET_KEY).build();
         LoaderConfig config = LoaderConfig.fromEnv(env);
         PollerConfig poller = PollerConfig.fromEnv(env);
-        Loader loader = new Loader(config, new Loader.Clients(s3, () -> {
+        LoaderWiring loader = new LoaderWiring(config, new LoaderWiring.Clients(s3, () -> {
             throw new IllegalStateException("no Redshift here");
         }), line -> { }, Clock.systemUTC(), CrashAt.fromEnv(env.get("S3LOADER_CRASH_AT")));
         List<Thread> threads = new ArrayList<>();

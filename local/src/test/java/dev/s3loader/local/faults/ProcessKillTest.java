@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
-import dev.s3loader.embedded.internal.FreePort;
-import dev.s3loader.embedded.internal.SdkClients;
+import dev.s3loader.embedded.FreePort;
+import dev.s3loader.embedded.SdkClients;
 import dev.s3loader.lister.ListerService;
-import dev.s3loader.lister.internal.LogBacklogPublisher;
+import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.local.CrashAt;
 import dev.s3loader.local.LocalMain;
 import dev.s3loader.loader.Step;
@@ -62,8 +62,8 @@ class ProcessKillTest {
             long started = System.nanoTime();
             FaultSuiteTest.dropHealthy(stack, FaultSize.files(), random);
             // The lister runs here; only loaders run as processes.
-            ListerService lister = ListerService.wire(ListerConfig.fromEnv(stack.env()), stack.s3,
-                    stack.sqsServer().newClient(), new LogBacklogPublisher(temp.resolve("lister.log"), stack.clock),
+            ListerService lister = ListerWiring.service(ListerConfig.fromEnv(stack.env()), stack.s3,
+                    stack.sqsServer().newClient(), ListerWiring.metricsLogPublisher(temp.resolve("lister.log"), stack.clock),
                     stack.clock);
             AtomicBoolean stop = new AtomicBoolean();
             Thread listing = Thread.ofPlatform().name("lister").start(() -> {

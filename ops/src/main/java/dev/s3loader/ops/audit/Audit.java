@@ -5,6 +5,7 @@ import dev.s3loader.model.InFlight;
 import dev.s3loader.model.KeyOrder;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.ListerState;
+import dev.s3loader.ops.text.Printable;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;

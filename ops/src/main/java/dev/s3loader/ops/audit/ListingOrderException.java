@@ -1,5 +1,7 @@
 package dev.s3loader.ops.audit;
 
+import dev.s3loader.ops.text.Printable;
+
 /**
  * A source handed keys back out of UTF-8 byte order: a merge join over it would give wrong
  * answers, so the audit stops and says so instead.

@@ -1,6 +1,7 @@
 package dev.s3loader.ops.audit;
 
 import dev.s3loader.ops.status.Figures;
+import dev.s3loader.ops.text.Printable;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.s3loader.ops.repair;
 
-import dev.s3loader.lister.internal.StateStore;
+import dev.s3loader.lister.StateStore;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.ListerState;
 import java.time.Duration;

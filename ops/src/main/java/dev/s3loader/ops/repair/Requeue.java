@@ -1,6 +1,6 @@
 package dev.s3loader.ops.repair;
 
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
 import dev.s3loader.ops.Progress;

@@ -1,6 +1,6 @@
 package dev.s3loader.ops.repair;
 
-import dev.s3loader.lister.internal.DispatchPlanner;
+import dev.s3loader.lister.StuckRule;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
 import java.time.Clock;
@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * Resets the attempts of stuck files: removes their entries from the lister's state, so that the
  * next lister run finds them not in flight and dispatches them as new files. Stuck is the lister's
- * own rule ({@link DispatchPlanner#isStuck}): the version in {@code incoming/} is the one in
+ * own rule ({@link StuckRule}): the version in {@code incoming/} is the one in
  * flight, dispatched {@code MAX_ATTEMPTS} times, the last time at least {@code REQUEUE_AFTER} ago.
  */
 public final class Unstick {
@@ -45,10 +45,10 @@ public final class Unstick {
     private final String bucket;
     private final Layout layout;
     private final ListerStateEditor state;
-    private final DispatchPlanner rule;
+    private final StuckRule rule;
     private final Clock clock;
 
-    public Unstick(S3Client s3, String bucket, Layout layout, ListerStateEditor state, DispatchPlanner rule, Clock clock) {
+    public Unstick(S3Client s3, String bucket, Layout layout, ListerStateEditor state, StuckRule rule, Clock clock) {
         this.s3 = s3;
         this.bucket = bucket;
         this.layout = layout;

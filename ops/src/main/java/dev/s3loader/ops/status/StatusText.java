@@ -6,7 +6,7 @@ import static dev.s3loader.ops.status.Figures.count;
 import static dev.s3loader.ops.status.Figures.n;
 
 import dev.s3loader.model.ListerRun;
-import dev.s3loader.ops.audit.Printable;
+import dev.s3loader.ops.text.Printable;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;

@@ -6,7 +6,7 @@ import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LedgerSettlement;
 import dev.s3loader.loader.destination.LoadResult;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.DatabaseConfig;
 import dev.s3loader.model.FileMessage;

@@ -2,7 +2,7 @@ package dev.s3loader.loader.destination.redshift;
 
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.destination.Parallel;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.FileMessage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,7 +4,7 @@ import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.LoaderConfig;
@@ -34,14 +34,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * A bucket and a database of the JVM's shared S3 and PostgreSQL servers for one test class, and
  * the few things the database destination tests do with them: put files, deliver their messages
- * to a real {@link Loader}, look at the table, the ledger and the bucket.
+ * to a real {@link LoaderWiring}, look at the table, the ledger and the bucket.
  */
 public final class Harness implements AutoCloseable {
     public final String bucket;
     public final String database;
     public final EmbeddedPostgres pg;
     public final S3Client s3;
-    private final List<Loader> loaders = new ArrayList<>();
+    private final List<LoaderWiring> loaders = new ArrayList<>();
 
     public Harness(String name) {
         this(name, SharedServers.postgres());
@@ -76,14 +76,14 @@ public final class Harness implements AutoCloseable {
         return env;
     }
 
-    public Loader loader(Map<String, String> env) {
+    public LoaderWiring loader(Map<String, String> env) {
         return loader(env, () -> {
             throw new IllegalStateException("no Redshift here");
         });
     }
 
-    public Loader loader(Map<String, String> env, Supplier<RedshiftDataClient> redshift) {
-        Loader l = new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(s3, redshift), line -> { }, Clock.systemUTC());
+    public LoaderWiring loader(Map<String, String> env, Supplier<RedshiftDataClient> redshift) {
+        LoaderWiring l = new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(s3, redshift), line -> { }, Clock.systemUTC());
         loaders.add(l);
         return l;
     }
@@ -116,7 +116,7 @@ public final class Harness implements AutoCloseable {
     }
 
     /** Delivers the files in batches of {@code x}, as the queue would, and returns the outcomes. */
-    public static List<BatchOutcome> deliverInBatches(Loader loader, List<FileMessage> files, int x) {
+    public static List<BatchOutcome> deliverInBatches(LoaderWiring loader, List<FileMessage> files, int x) {
         List<BatchOutcome> out = new ArrayList<>();
         for (int i = 0; i < files.size(); i += x) {
             out.add(loader.processor().process(deliveries(files.subList(i, Math.min(files.size(), i + x)))));
@@ -187,7 +187,7 @@ public final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
-        loaders.forEach(Loader::close);
+        loaders.forEach(LoaderWiring::close);
         s3.close();
     }
 }

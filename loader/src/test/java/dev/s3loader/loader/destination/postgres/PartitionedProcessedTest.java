@@ -5,7 +5,7 @@ import static dev.s3loader.loader.destination.postgres.Harness.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.loader.BatchOutcome;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.Step;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
@@ -52,8 +52,8 @@ class PartitionedProcessedTest {
         return DateTimeFormatter.ofPattern(pattern).withZone(ZoneOffset.UTC).format(at);
     }
 
-    private static Loader loader(Map<String, String> env, Step dieAt) {
-        return new Loader(LoaderConfig.fromEnv(env), new Loader.Clients(h.s3, () -> {
+    private static LoaderWiring loader(Map<String, String> env, Step dieAt) {
+        return new LoaderWiring(LoaderConfig.fromEnv(env), new LoaderWiring.Clients(h.s3, () -> {
             throw new IllegalStateException("no Redshift here");
         }), line -> { }, Clock.systemUTC(), (step, file) -> {
             if (step == dieAt) {
@@ -80,7 +80,7 @@ class PartitionedProcessedTest {
         List<Instant> times = files.stream().map(f -> lastModified(f.key())).toList();
 
         BatchOutcome out;
-        try (Loader loader = h.loader(env)) {
+        try (LoaderWiring loader = h.loader(env)) {
             out = loader.processor().process(files.stream().map(Harness::delivery).toList());
         }
 
@@ -103,13 +103,13 @@ class PartitionedProcessedTest {
         String expected = "processed/" + dated("'year='yyyy/'month='MM/'day='dd/'hour='HH/", lastModified(f.key()))
                 + "crash-copy/a.csv";
 
-        try (Loader dying = loader(env, Step.COPIED)) {
+        try (LoaderWiring dying = loader(env, Step.COPIED)) {
             assertThat(dying.processor().process(List.of(delivery(f))).failedMessageIds()).hasSize(1);
         }
         assertThat(h.keys("incoming/crash-copy/")).hasSize(1);
         // The redelivery names another lastModified (a re-dispatch from another listing, say): same key all the same.
         BatchOutcome retry;
-        try (Loader loader = h.loader(env)) {
+        try (LoaderWiring loader = h.loader(env)) {
             retry = loader.processor().process(List.of(delivery(f.withLastModified(Instant.EPOCH))));
         }
 
@@ -127,7 +127,7 @@ class PartitionedProcessedTest {
         FileMessage f = h.put("incoming/archive/a b.csv", "1,x,1\n");
         String date = dated("yyyy/MM/dd/", lastModified(f.key()));
 
-        try (Loader loader = h.loader(env)) {
+        try (LoaderWiring loader = h.loader(env)) {
             assertThat(loader.processor().process(List.of(delivery(f))).processed()).isEqualTo(1);
         }
 
@@ -144,7 +144,7 @@ class PartitionedProcessedTest {
         FileMessage f = h.put("incoming/" + rel, "1,x,1\n");
 
         BatchOutcome out;
-        try (Loader loader = h.loader(env)) {
+        try (LoaderWiring loader = h.loader(env)) {
             out = loader.processor().process(List.of(delivery(f)));
         }
 
@@ -162,7 +162,7 @@ class PartitionedProcessedTest {
         Map<String, String> env = h.env("DB_TABLE", "t_over", "DB_LEDGER_TABLE", "t_over_ledger",
                 "PROCESSED_KEY_TEMPLATE", TEMPLATE);
         Layout layout = LoaderConfig.fromEnv(env).layout();
-        try (Loader loader = h.loader(env)) {
+        try (LoaderWiring loader = h.loader(env)) {
             FileMessage v1 = h.put("incoming/over/k.csv", csv(1, 2));
             assertThat(loader.processor().process(List.of(delivery(v1))).processed()).isEqualTo(1);
             FileMessage v2 = h.put("incoming/over/k.csv", csv(10, 3));
@@ -190,11 +190,11 @@ class PartitionedProcessedTest {
         }
 
         // The load commits, then the worker dies after the first copy to processed/.
-        try (Loader dying = loader(env, Step.COPIED)) {
+        try (LoaderWiring dying = loader(env, Step.COPIED)) {
             dying.processor().process(files.stream().map(Harness::delivery).toList());
         }
         BatchOutcome retry;
-        try (Loader loader = h.loader(env)) {
+        try (LoaderWiring loader = h.loader(env)) {
             retry = loader.processor().process(files.stream().map(Harness::delivery).toList());
         }
 

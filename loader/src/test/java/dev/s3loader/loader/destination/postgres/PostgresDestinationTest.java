@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.LocalSecretsManager;
 import dev.s3loader.loader.BatchOutcome;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
@@ -44,7 +44,7 @@ class PostgresDestinationTest {
         h.sql("DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name + " (id int NOT NULL, name text, amount int)");
     }
 
-    private static Loader loader(String table, String... kv) {
+    private static LoaderWiring loader(String table, String... kv) {
         List<String> all = new ArrayList<>(List.of("DB_TABLE", table, "DB_LEDGER_TABLE", table + "_ledger"));
         all.addAll(List.of(kv));
         return h.loader(h.env(all.toArray(String[]::new)));
@@ -58,7 +58,7 @@ class PostgresDestinationTest {
         for (int i = 0; i < 1000; i++) {
             files.add(h.put("incoming/thousand/f" + i + ".csv", csv(i * 3, 3)));
         }
-        Loader loader = loader("t_thousand", "MAX_CONCURRENCY", "2");
+        LoaderWiring loader = loader("t_thousand", "MAX_CONCURRENCY", "2");
         ExecutorService pollers = Executors.newFixedThreadPool(4);
 
         // Act
@@ -106,8 +106,8 @@ class PostgresDestinationTest {
                 .overrideConfiguration(dev.s3loader.clients.AwsClients.retries().toBuilder()
                         .addExecutionInterceptor(dev.s3loader.clients.NoExpectContinueInterceptor.INSTANCE)
                         .addExecutionInterceptor(counter).build()).build();
-             Loader loader = new Loader(LoaderConfig.fromEnv(h.env("DB_TABLE", "t_trips", "DB_LEDGER_TABLE", "t_trips_ledger")),
-                     new Loader.Clients(s3, () -> null), line -> { }, java.time.Clock.systemUTC())) {
+             LoaderWiring loader = new LoaderWiring(LoaderConfig.fromEnv(h.env("DB_TABLE", "t_trips", "DB_LEDGER_TABLE", "t_trips_ledger")),
+                     new LoaderWiring.Clients(s3, () -> null), line -> { }, java.time.Clock.systemUTC())) {
             assertThat(loader.processor().process(deliveries(warm)).failedMessageIds()).isEmpty();
             requests.clear();
 
@@ -167,8 +167,8 @@ class PostgresDestinationTest {
         SlowBodies slow = new SlowBodies("twice/a.csv", firstInside::countDown);
         ExecutorService workers = Executors.newFixedThreadPool(2);
         try (software.amazon.awssdk.services.s3.S3Client s3 = slow.client();
-             Loader loader = new Loader(LoaderConfig.fromEnv(h.env("DB_TABLE", "t_twice", "DB_LEDGER_TABLE", "t_twice_ledger",
-                     "DB_SSL_MODE", "disable")), new Loader.Clients(s3, () -> null), line -> { }, java.time.Clock.systemUTC())) {
+             LoaderWiring loader = new LoaderWiring(LoaderConfig.fromEnv(h.env("DB_TABLE", "t_twice", "DB_LEDGER_TABLE", "t_twice_ledger",
+                     "DB_SSL_MODE", "disable")), new LoaderWiring.Clients(s3, () -> null), line -> { }, java.time.Clock.systemUTC())) {
 
             // Act
             Future<BatchOutcome> first = workers.submit(() -> loader.processor().process(deliveries(files)));
@@ -217,7 +217,7 @@ class PostgresDestinationTest {
     void overwrittenFile_newEtag_isLoadedAgain() {
         // Arrange
         table("t_overwrite");
-        Loader loader = loader("t_overwrite");
+        LoaderWiring loader = loader("t_overwrite");
         FileMessage v1 = h.put("incoming/overwrite/k.csv", csv(1, 2));
         loader.processor().process(deliveries(List.of(v1)));
 
@@ -337,7 +337,7 @@ class PostgresDestinationTest {
     void mergeMode_updatesMatchingKeys_lastRowOfTheBatchWins() {
         // Arrange
         table("t_merge");
-        Loader loader = loader("t_merge", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
+        LoaderWiring loader = loader("t_merge", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
         loader.processor().process(deliveries(List.of(h.put("incoming/merge/1.csv", "1,one,1\n2,two,2\n3,three,3\n"))));
 
         // Act: id 2 twice in one batch (two files), id 4 new.
@@ -372,7 +372,7 @@ class PostgresDestinationTest {
     void maxConcurrencyOne_loadsNeverOverlap() throws Exception {
         // Arrange: POST_SQL fails any load that runs while another holds the lock.
         table("t_conc");
-        Loader loader = loader("t_conc", "MAX_CONCURRENCY", "1", "POST_SQL",
+        LoaderWiring loader = loader("t_conc", "MAX_CONCURRENCY", "1", "POST_SQL",
                 "SELECT CASE WHEN pg_try_advisory_xact_lock(4242) THEN pg_sleep(0.2)::text ELSE CAST('overlap-' || pg_backend_pid() AS int)::text END");
         ExecutorService pollers = Executors.newFixedThreadPool(3);
         List<Future<BatchOutcome>> runs = new ArrayList<>();
@@ -396,7 +396,7 @@ class PostgresDestinationTest {
         // Arrange
         table("t_down");
         try (TcpProxy proxy = new TcpProxy(h.pg.port())) {
-            Loader loader = h.loader(h.env("DB_TABLE", "t_down", "DB_LEDGER_TABLE", "t_down_ledger",
+            LoaderWiring loader = h.loader(h.env("DB_TABLE", "t_down", "DB_LEDGER_TABLE", "t_down_ledger",
                     "DB_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + h.database, "DB_CONNECT_TIMEOUT_SECONDS", "2"));
             loader.processor().process(deliveries(List.of(h.put("incoming/down/warm.csv", csv(0, 1)))));
             List<FileMessage> files = List.of(h.put("incoming/down/a.csv", csv(1, 3)), h.put("incoming/down/b.csv", csv(4, 3)));
@@ -433,7 +433,7 @@ class PostgresDestinationTest {
         table("t_commit");
         try (TcpProxy proxy = new TcpProxy(h.pg.port())) {
             // prepareThreshold=0: every COMMIT goes over the wire as text, for the proxy to spot.
-            Loader loader = h.loader(h.env("DB_TABLE", "t_commit", "DB_LEDGER_TABLE", "t_commit_ledger",
+            LoaderWiring loader = h.loader(h.env("DB_TABLE", "t_commit", "DB_LEDGER_TABLE", "t_commit_ledger",
                     "DB_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + h.database + "?prepareThreshold=0"));
             loader.processor().process(deliveries(List.of(h.put("incoming/commit/warm.csv", csv(0, 1)))));
             List<FileMessage> files = List.of(h.put("incoming/commit/a.csv", csv(1, 3)), h.put("incoming/commit/b.csv", csv(4, 3)));
@@ -459,7 +459,7 @@ class PostgresDestinationTest {
         table("t_secret");
         String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
         try (LocalSecretsManager secrets = LocalSecretsManager.start();
-             SecretsManagerClient client = dev.s3loader.embedded.internal.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+             SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
                      software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(arn, "{\"engine\":\"postgres\",\"host\":\"127.0.0.1\",\"port\":" + h.pg.port()
                     + ",\"dbname\":\"" + h.database + "\",\"username\":\"" + h.pg.user() + "\",\"password\":\"x\"}");

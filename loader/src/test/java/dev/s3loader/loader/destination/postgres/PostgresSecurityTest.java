@@ -132,7 +132,7 @@ class PostgresSecurityTest {
                 + "&password=" + urlPassword + "&ApplicationName=leak";
         CapturedLog log = CapturedLog.start();
         List<String> seen = new ArrayList<>();
-        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.internal.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
                      software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(ARN, "{\"username\":\"" + SecureServer.ROLE + "\",\"password\":\"" + secretPassword + "\"}");
             FileMessage a = h.put("incoming/leak/a.csv", csv(1, 2));
@@ -148,8 +148,8 @@ class PostgresSecurityTest {
             withSecret.remove("DB_USER");
             withSecret.remove("DB_PASSWORD");
             BatchOutcome bySecret;
-            try (dev.s3loader.loader.Loader loader = new dev.s3loader.loader.Loader(LoaderConfig.fromEnv(withSecret),
-                    new dev.s3loader.loader.Loader.Clients(h.s3, () -> null, () -> client), seen::add,
+            try (dev.s3loader.loader.LoaderWiring loader = new dev.s3loader.loader.LoaderWiring(LoaderConfig.fromEnv(withSecret),
+                    new dev.s3loader.loader.LoaderWiring.Clients(h.s3, () -> null, () -> client), seen::add,
                     java.time.Clock.systemUTC())) {
                 bySecret = loader.processor().process(List.of(last(b)));
             }
@@ -183,7 +183,7 @@ class PostgresSecurityTest {
     void secretRotated_loginRefusedOnce_destinationReadsTheSecretAgainAndLoads() throws Exception {
         // Arrange
         table("t_rotate");
-        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.internal.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
                      software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(ARN + "-r", secret(SecureServer.FIRST_PASSWORD));
             Map<String, String> env = env("t_rotate", "DB_SECRET_ARN", ARN + "-r");

@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.redshift.LocalRedshiftData;
 import dev.s3loader.loader.BatchOutcome;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.destination.postgres.Harness;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.LoaderConfig;
@@ -68,7 +68,7 @@ class RedshiftDestinationTest {
         return env;
     }
 
-    private static Loader loader(String table, String... kv) {
+    private static LoaderWiring loader(String table, String... kv) {
         return h.loader(env(table, kv), () -> client);
     }
 
@@ -188,7 +188,7 @@ class RedshiftDestinationTest {
         // Arrange: the first batch to reach its COPY is held there until the second batch has started.
         table("r_once");
         List<FileMessage> twice = List.of(h.put("incoming/once/b.csv", csv(10, 3)), h.put("incoming/once/c.csv", csv(20, 3)));
-        Loader loader = loader("r_once");
+        LoaderWiring loader = loader("r_once");
         ExecutorService workers = Executors.newFixedThreadPool(2);
         redshift.holdStatements(sql -> sql.startsWith("COPY \"r_once\""));
         List<Future<BatchOutcome>> runs = new ArrayList<>();
@@ -253,7 +253,7 @@ class RedshiftDestinationTest {
     void overwriteBetweenPrecheckAndCopy_oldVersionLoadsOnce_newVersionOnceWithItsOwnMessage() throws Exception {
         // Arrange: the batch is held just before its COPY; the producer overwrites the key meanwhile.
         table("r_swap");
-        Loader loader = loader("r_swap");
+        LoaderWiring loader = loader("r_swap");
         FileMessage v1 = h.put("incoming/swap/k.csv", csv(1, 2));
         ExecutorService worker = Executors.newSingleThreadExecutor();
         redshift.holdStatements(sql -> sql.startsWith("COPY \"r_swap\""));
@@ -321,7 +321,7 @@ class RedshiftDestinationTest {
     void csvOptions_emittedAsRedshiftDocumentsThem_quoteRightAfterCsv() {
         // Arrange
         table("r_quote");
-        Loader loader = loader("r_quote", "CSV_QUOTE", "'");
+        LoaderWiring loader = loader("r_quote", "CSV_QUOTE", "'");
 
         // Act
         BatchOutcome outcome = loader.processor().process(deliveries(List.of(
@@ -340,7 +340,7 @@ class RedshiftDestinationTest {
         // between, reads r_iso and writes r_iso_side, and commits first: Redshift's documented 1023 case.
         table("r_iso");
         h.sql("DROP TABLE IF EXISTS r_iso_side; CREATE TABLE r_iso_side (n int)");
-        Loader loader = loader("r_iso", "FILE_FORMAT", "json", "PRE_SQL", "SELECT COUNT(*) FROM r_iso_side");
+        LoaderWiring loader = loader("r_iso", "FILE_FORMAT", "json", "PRE_SQL", "SELECT COUNT(*) FROM r_iso_side");
         List<FileMessage> files = List.of(h.put("incoming/iso/a.json",
                 "{\"id\": 1, \"name\": \"one\", \"amount\": 1}\n{\"id\": 2, \"name\": \"two\", \"amount\": 2}\n"));
         ExecutorService worker = Executors.newSingleThreadExecutor();
@@ -465,7 +465,7 @@ class RedshiftDestinationTest {
     void statementOutlivesTheTimeout_cancelledAndSettledByLedger_thenLoadedOnce() {
         // Arrange
         table("r_timeout");
-        Loader loader = loader("r_timeout", "LOAD_TIMEOUT_SECONDS", "2");
+        LoaderWiring loader = loader("r_timeout", "LOAD_TIMEOUT_SECONDS", "2");
         List<FileMessage> files = List.of(h.put("incoming/timeout/a.csv", csv(1, 3)));
         loader.processor().process(deliveries(List.of(h.put("incoming/timeout/warm.csv", csv(100, 1)))));
 
@@ -490,7 +490,7 @@ class RedshiftDestinationTest {
     void pollsLost_whileTheBatchCommits_ledgerSaysLoaded_filesMove() {
         // Arrange
         table("r_lost");
-        Loader loader = loader("r_lost", "LOAD_TIMEOUT_SECONDS", "2");
+        LoaderWiring loader = loader("r_lost", "LOAD_TIMEOUT_SECONDS", "2");
         List<FileMessage> files = List.of(h.put("incoming/lost/a.csv", csv(1, 3)), h.put("incoming/lost/b.csv", csv(4, 3)));
 
         // Act
@@ -512,7 +512,7 @@ class RedshiftDestinationTest {
     void mergeJsonAndAwkwardKeys_rawKeysInTheManifest_noSqlInjection() {
         // Arrange
         table("r_merge");
-        Loader loader = loader("r_merge", "FILE_FORMAT", "json", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
+        LoaderWiring loader = loader("r_merge", "FILE_FORMAT", "json", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
         loader.processor().process(deliveries(List.of(h.put("incoming/merge/1.json",
                 "{\"id\": 1, \"name\": \"one\", \"amount\": 1}\n{\"id\": 2, \"name\": \"two\", \"amount\": 2}\n"))));
         String awkward = "incoming/merge/it's; DROP TABLE r_merge; -- a+b %20 ü.json";
@@ -533,7 +533,7 @@ class RedshiftDestinationTest {
     void overwrittenFile_newEtag_isLoadedAgain() {
         // Arrange
         table("r_overwrite");
-        Loader loader = loader("r_overwrite");
+        LoaderWiring loader = loader("r_overwrite");
         loader.processor().process(deliveries(List.of(h.put("incoming/overwrite/k.csv", csv(1, 2)))));
 
         // Act
@@ -638,7 +638,7 @@ class RedshiftDestinationTest {
         // Arrange: r_names: "ASCII letters in standard and delimited identifiers are case-insensitive and are
         // folded to lowercase": DB_TABLE=R_Mixed is the table r_mixed.
         table("r_mixed");
-        Loader loader = loader("R_Mixed", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
+        LoaderWiring loader = loader("R_Mixed", "LOAD_MODE", "merge", "MERGE_KEYS", "id");
 
         // Act
         BatchOutcome outcome = loader.processor().process(deliveries(List.of(h.put("incoming/mixed/a.csv", csv(1, 3)))));
@@ -701,8 +701,8 @@ class RedshiftDestinationTest {
         // Arrange: SNAPSHOT is the default isolation of new clusters and workgroups (c_serial_isolation); two
         // pipelines (two ledgers, two lock tables) overlap, each held before its COPY while the other starts.
         table("r_shared");
-        Loader a = loader("r_shared", "LOAD_MODE", "merge", "MERGE_KEYS", "id", "DB_LEDGER_TABLE", "r_shared_ledger_a");
-        Loader b = loader("r_shared", "LOAD_MODE", "merge", "MERGE_KEYS", "id", "DB_LEDGER_TABLE", "r_shared_ledger_b");
+        LoaderWiring a = loader("r_shared", "LOAD_MODE", "merge", "MERGE_KEYS", "id", "DB_LEDGER_TABLE", "r_shared_ledger_a");
+        LoaderWiring b = loader("r_shared", "LOAD_MODE", "merge", "MERGE_KEYS", "id", "DB_LEDGER_TABLE", "r_shared_ledger_b");
         FileMessage fa = h.put("incoming/shared/a.csv", "1,a,1\n2,a,2\n");
         FileMessage fb = h.put("incoming/shared/b.csv", "1,b,10\n2,b,20\n");
         ExecutorService workers = Executors.newFixedThreadPool(2);

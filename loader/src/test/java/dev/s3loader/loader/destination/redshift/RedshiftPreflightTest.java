@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.redshift.LocalRedshiftData;
 import dev.s3loader.loader.destination.postgres.Harness;
-import dev.s3loader.loader.internal.ObjectCopier;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.CheckItem;
 import dev.s3loader.model.LoaderConfig;
 import java.util.HashMap;

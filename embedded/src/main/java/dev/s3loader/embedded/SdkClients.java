@@ -1,4 +1,4 @@
-package dev.s3loader.embedded.internal;
+package dev.s3loader.embedded;
 
 import dev.s3loader.clients.AwsClients;
 import dev.s3loader.clients.NoExpectContinueInterceptor;

@@ -1,4 +1,4 @@
-package dev.s3loader.lister.internal;
+package dev.s3loader.lister;
 
 /** Where the backlog gauges go: CloudWatch on AWS, a log locally. Never fails the run. */
 public interface BacklogPublisher {

@@ -1,4 +1,4 @@
-package dev.s3loader.lister.internal;
+package dev.s3loader.lister;
 
 import dev.s3loader.clients.StateWriteProbe;
 import dev.s3loader.clients.StoreCondition;

@@ -1,4 +1,4 @@
-package dev.s3loader.ops.audit;
+package dev.s3loader.ops.text;
 
 /** Keys can hold control characters; a terminal report never prints them raw. */
 public final class Printable {

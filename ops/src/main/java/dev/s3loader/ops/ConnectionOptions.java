@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
  * with its fixed credentials and its queues ({@value #LOCAL_QUEUE} and {@value #LOCAL_QUEUE}-dlq).
  * Precedence: an option, then the stack's output, then the functions' variable (BUCKET, QUEUE_URL, …).
  */
-public final class Connection {
+public final class ConnectionOptions {
     /** What scripts/local listens on and accepts unless told otherwise (see LocalMain, EmbeddedS3). */
     static final String LOCAL_BUCKET = "s3loader-local";
     static final int LOCAL_S3_PORT = 9000;

@@ -1,6 +1,5 @@
-package dev.s3loader.loader.internal;
+package dev.s3loader.loader;
 
-import dev.s3loader.loader.MovePaths;
 
 import java.time.Instant;
 import java.util.ArrayList;

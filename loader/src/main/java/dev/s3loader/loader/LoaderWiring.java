@@ -8,7 +8,6 @@ import dev.s3loader.loader.destination.redshift.RedshiftDestination;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
 import dev.s3loader.loader.internal.ProbedPaths;
-import dev.s3loader.loader.internal.ObjectCopier;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.LoaderConfig;
 import java.time.Clock;
@@ -24,7 +23,7 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * Wires a {@link BatchProcessor} from configuration and clients. The Lambda handler, the poller
  * and the local runtime all build the loader here, so they run exactly the same code.
  */
-public final class Loader implements AutoCloseable {
+public final class LoaderWiring implements AutoCloseable {
     private final BatchProcessor processor;
     private final Destination destination;
     private final ExecutorService workers;
@@ -46,12 +45,12 @@ public final class Loader implements AutoCloseable {
         }
     }
 
-    public Loader(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock) {
+    public LoaderWiring(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock) {
         this(config, clients, metricsSink, clock, StepHook.NONE);
     }
 
     /** @param hook sees every step boundary; the fault suite arms it, production passes {@link StepHook#NONE} */
-    public Loader(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock, StepHook hook) {
+    public LoaderWiring(LoaderConfig config, Clients clients, Consumer<String> metricsSink, Clock clock, StepHook hook) {
         this.workers = Executors.newFixedThreadPool(config.moveConcurrency(), daemon("s3loader-move"));
         this.parts = Executors.newFixedThreadPool(4, daemon("s3loader-part"));
         this.paths = new ProbedPaths(clients.s3(), config.bucket(), config.layout().internal());
@@ -70,12 +69,12 @@ public final class Loader implements AutoCloseable {
      * project's HTTP client and retries; the Data API and Secrets Manager clients only if the
      * destination uses them. The Lambda handler and the container's main both start here.
      */
-    public static Loader onAws(LoaderConfig config) {
+    public static LoaderWiring onAws(LoaderConfig config) {
         var http = AwsClients.http();
         var clients = new Clients(AwsClients.configure(S3Client.builder(), http).build(),
                 () -> AwsClients.configure(RedshiftDataClient.builder(), http).build(),
                 () -> AwsClients.configure(SecretsManagerClient.builder(), http).build());
-        return new Loader(config, clients, System.out::println, Clock.systemUTC());
+        return new LoaderWiring(config, clients, System.out::println, Clock.systemUTC());
     }
 
     private static Destination destination(LoaderConfig config, Clients clients, FileMover mover, ObjectCopier copier,

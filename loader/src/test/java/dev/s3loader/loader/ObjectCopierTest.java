@@ -1,4 +1,4 @@
-package dev.s3loader.loader.internal;
+package dev.s3loader.loader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

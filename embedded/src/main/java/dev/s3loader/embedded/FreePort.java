@@ -1,4 +1,4 @@
-package dev.s3loader.embedded.internal;
+package dev.s3loader.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

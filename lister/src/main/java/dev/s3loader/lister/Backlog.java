@@ -1,4 +1,4 @@
-package dev.s3loader.lister.internal;
+package dev.s3loader.lister;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,11 +1,11 @@
-package dev.s3loader.lister.internal;
+package dev.s3loader.lister;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.clients.AwsClients;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.SharedServers;
-import dev.s3loader.embedded.internal.SdkClients;
+import dev.s3loader.embedded.SdkClients;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.ListerState;
 import java.io.IOException;

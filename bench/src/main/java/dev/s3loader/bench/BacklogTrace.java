@@ -1,4 +1,4 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.local.LocalRuntime;

@@ -1,4 +1,4 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import dev.s3loader.model.DestinationKind;
 import java.nio.file.Path;

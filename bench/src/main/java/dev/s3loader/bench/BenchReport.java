@@ -1,4 +1,4 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

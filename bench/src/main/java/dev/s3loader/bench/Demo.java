@@ -1,6 +1,9 @@
-package dev.s3loader.local;
+package dev.s3loader.bench;
 
 import dev.s3loader.lister.internal.Backlog;
+import dev.s3loader.local.InvariantCheck;
+import dev.s3loader.local.LocalRuntime;
+import dev.s3loader.local.SampleSet;
 import dev.s3loader.local.SampleSet.SampleFile;
 import dev.s3loader.model.Layout;
 import java.io.IOException;

@@ -1,6 +1,8 @@
-package dev.s3loader.local;
+package dev.s3loader.bench;
 
 import dev.s3loader.embedded.EmbeddedPostgres;
+import dev.s3loader.local.LocalRuntime;
+import dev.s3loader.local.SampleSet;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.Layout;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.local.LocalRuntime;
@@ -50,7 +50,7 @@ public final class CopyBench {
         int size = Integer.getInteger("size", 1024);
         int rounds = Integer.getInteger("rounds", 1);
         List<String> movers = List.of(System.getProperty("movers", "rclone,s3loader").split(","));
-        Path work = Path.of(System.getProperty("work", "local/target/bench-copy")).toAbsolutePath();
+        Path work = Path.of(System.getProperty("work", "bench/target/bench-copy")).toAbsolutePath();
         Path template = seed(work.resolve("template-" + files + "-" + size), files, size);
         System.out.printf("bench-copy: %,d files of %,d bytes, movers %s, %d round(s); cores %d%n", files, size, movers,
                 rounds, Runtime.getRuntime().availableProcessors());

@@ -1,4 +1,4 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import dev.s3loader.clients.AwsClients;
 import dev.s3loader.embedded.EmbeddedS3;
@@ -43,7 +43,7 @@ public final class HttpClientBench {
         int size = Integer.getInteger("size", 1024);
         int rounds = Integer.getInteger("rounds", 3);
         List<String> clients = List.of(System.getProperty("clients", "url5,url64,apache,crt").split(","));
-        Path work = Path.of(System.getProperty("work", "local/target/bench-http")).toAbsolutePath();
+        Path work = Path.of(System.getProperty("work", "bench/target/bench-http")).toAbsolutePath();
         Path template = CopyBench.seed(work.resolve("template-" + files + "-" + size), files, size);
         System.out.printf("bench-http: %,d files of %,d bytes, SDK loop of %d threads (CopyObject + DeleteObject), clients %s,"
                 + " %d round(s); cores %d%n", files, size, THREADS, clients, rounds, Runtime.getRuntime().availableProcessors());

@@ -1,4 +1,4 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import dev.s3loader.embedded.EmbeddedS3;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ public final class ListingBench {
         }
         int listings = Integer.getInteger("listings", 2);
         double maxSeconds = Double.parseDouble(System.getProperty("maxSeconds", "600"));
-        Path work = Path.of(System.getProperty("work", "local/target/bench-listing")).toAbsolutePath();
+        Path work = Path.of(System.getProperty("work", "bench/target/bench-listing")).toAbsolutePath();
         System.out.printf("bench-listing: sizes %s, %d listing(s) each, pages of 1,000, EncodingType=url; cores %d%n",
                 sizes, listings, Runtime.getRuntime().availableProcessors());
         List<String> summary = new ArrayList<>();

@@ -1,8 +1,8 @@
-package dev.s3loader.local.bench;
+package dev.s3loader.bench;
 
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
-import dev.s3loader.embedded.LocalCloudWatch;
+import dev.s3loader.embedded.EmbeddedCloudWatch;
 import dev.s3loader.model.FileMessage;
 import java.time.Duration;
 import java.util.HashMap;
@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 final class ProbeStack implements AutoCloseable {
     final EmbeddedS3 s3Server;
     final EmbeddedSqs sqsServer = EmbeddedSqs.start();
-    final LocalCloudWatch cloudWatch = LocalCloudWatch.start();
+    final EmbeddedCloudWatch cloudWatch = EmbeddedCloudWatch.start();
     final S3Client s3;
     final SqsClient sqs;
 

@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchClientBuilder;
  * test can assert on exactly what the code under test published; {@link #failNext} makes the next
  * calls fail with a retryable error to check the SDK retries. Signatures are not checked.
  */
-public final class LocalCloudWatch implements AutoCloseable {
+public final class EmbeddedCloudWatch implements AutoCloseable {
     public static final String ACCESS_KEY = "s3loader";
     public static final String SECRET_KEY = "s3loader-secret";
     public static final Region REGION = Region.US_EAST_1;
@@ -88,7 +88,7 @@ public final class LocalCloudWatch implements AutoCloseable {
     private int failuresLeft;
     private Failure failure = Failure.SERVER_ERROR;
 
-    private LocalCloudWatch(int port) {
+    private EmbeddedCloudWatch(int port) {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         } catch (IOException e) {
@@ -106,12 +106,12 @@ public final class LocalCloudWatch implements AutoCloseable {
     }
 
     /** Starts on the given port (0 = any free port). */
-    public static LocalCloudWatch start(int port) {
-        return new LocalCloudWatch(port);
+    public static EmbeddedCloudWatch start(int port) {
+        return new EmbeddedCloudWatch(port);
     }
 
     /** Starts on a free port. */
-    public static LocalCloudWatch start() {
+    public static EmbeddedCloudWatch start() {
         return start(0);
     }
 
@@ -171,7 +171,7 @@ public final class LocalCloudWatch implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalCloudWatch[" + endpoint + "]";
+        return "EmbeddedCloudWatch[" + endpoint + "]";
     }
 
     private void handle(HttpExchange exchange) throws IOException {

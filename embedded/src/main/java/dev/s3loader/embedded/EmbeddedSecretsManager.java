@@ -17,18 +17,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * SDK client: no local Secrets Manager exists. Counts the reads, so a test can see a secret cached
  * or read again.
  */
-public final class LocalSecretsManager implements AutoCloseable {
+public final class EmbeddedSecretsManager implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
     private final AtomicInteger reads = new AtomicInteger();
 
-    private LocalSecretsManager(HttpServer server) {
+    private EmbeddedSecretsManager(HttpServer server) {
         this.server = server;
     }
 
-    public static LocalSecretsManager start() {
+    public static EmbeddedSecretsManager start() {
         try {
-            LocalSecretsManager local = new LocalSecretsManager(
+            EmbeddedSecretsManager local = new EmbeddedSecretsManager(
                     HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16));
             local.server.createContext("/", local::answer);
             local.server.start();

@@ -3,9 +3,9 @@ package dev.s3loader.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.s3loader.embedded.LocalCloudWatch.Datum;
-import dev.s3loader.embedded.LocalCloudWatch.Failure;
-import dev.s3loader.embedded.LocalCloudWatch.PutMetricData;
+import dev.s3loader.embedded.EmbeddedCloudWatch.Datum;
+import dev.s3loader.embedded.EmbeddedCloudWatch.Failure;
+import dev.s3loader.embedded.EmbeddedCloudWatch.PutMetricData;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +21,13 @@ import software.amazon.awssdk.services.cloudwatch.model.Dimension;
 import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
 import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 
-class LocalCloudWatchTest {
-    private static LocalCloudWatch cloudWatch;
+class EmbeddedCloudWatchTest {
+    private static EmbeddedCloudWatch cloudWatch;
     private static CloudWatchClient client;
 
     @BeforeAll
     static void start() {
-        cloudWatch = LocalCloudWatch.start();
+        cloudWatch = EmbeddedCloudWatch.start();
         client = cloudWatch.newClient();
     }
 

@@ -37,7 +37,7 @@ final class DataApiProtocol implements HttpHandler {
     private volatile Predicate<List<String>> failDescribe = sqls -> false;
     private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> throttled =
             new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile int pageRows = LocalRedshiftData.DEFAULT_PAGE_ROWS;
+    private volatile int pageRows = EmbeddedRedshiftData.DEFAULT_PAGE_ROWS;
 
     DataApiProtocol(StatementRunner runner, ExecutorService executor) {
         this.runner = runner;
@@ -51,10 +51,10 @@ final class DataApiProtocol implements HttpHandler {
     }
 
     /** Every statement submitted so far, oldest first, as it stands now. */
-    List<LocalRedshiftData.Statement> statements() {
+    List<EmbeddedRedshiftData.Statement> statements() {
         return statements.values().stream().sorted(java.util.Comparator.comparing((RunningStatement st) -> st.createdAt)
                         .thenComparingLong(st -> st.sequence))
-                .map(st -> new LocalRedshiftData.Statement(st.id, st.batch, st.subs.stream().map(s -> s.sql).toList(),
+                .map(st -> new EmbeddedRedshiftData.Statement(st.id, st.batch, st.subs.stream().map(s -> s.sql).toList(),
                         st.status, st.error, st.subs.stream().map(s -> s.status).toList()))
                 .toList();
     }

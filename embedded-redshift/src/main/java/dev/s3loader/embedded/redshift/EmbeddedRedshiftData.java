@@ -1,8 +1,8 @@
 package dev.s3loader.embedded.redshift;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.s3loader.clients.AwsClients;
 import dev.s3loader.embedded.EmbeddedPostgres;
-import dev.s3loader.embedded.internal.SdkClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -42,7 +44,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * chosen statement or before COMMIT, fail DescribeStatement.
  * The Data API's {@code Database} names a database of the PostgreSQL server.
  */
-public final class LocalRedshiftData implements AutoCloseable {
+public final class EmbeddedRedshiftData implements AutoCloseable {
     public static final String ACCESS_KEY = "s3loader";
     public static final String SECRET_KEY = "s3loader-secret";
     public static final Region REGION = Region.US_EAST_1;
@@ -59,7 +61,7 @@ public final class LocalRedshiftData implements AutoCloseable {
     private final DataApiProtocol protocol;
     private final URI endpoint;
 
-    private LocalRedshiftData(Function<String, DataSource> databases, S3Client s3) {
+    private EmbeddedRedshiftData(Function<String, DataSource> databases, S3Client s3) {
         this.copy = new S3Copy(s3, databases);
         this.runner = new StatementRunner(databases, copy);
         this.statements = Executors.newCachedThreadPool(Thread.ofPlatform().name("local-redshift-sql-", 0).daemon(true).factory());
@@ -80,14 +82,14 @@ public final class LocalRedshiftData implements AutoCloseable {
      * A Data API whose {@code Database} parameter picks a database of {@code postgres} (create it
      * first, e.g. with {@link EmbeddedPostgres#createDatabase}), reading COPY sources with {@code s3}.
      */
-    public static LocalRedshiftData start(EmbeddedPostgres postgres, S3Client s3) {
+    public static EmbeddedRedshiftData start(EmbeddedPostgres postgres, S3Client s3) {
         Objects.requireNonNull(postgres, "postgres");
         return start(postgres::dataSource, s3);
     }
 
     /** The same over any PostgreSQL: {@code databases} maps a Data API database name to a data source. */
-    public static LocalRedshiftData start(Function<String, DataSource> databases, S3Client s3) {
-        return new LocalRedshiftData(Objects.requireNonNull(databases, "databases"), Objects.requireNonNull(s3, "s3"));
+    public static EmbeddedRedshiftData start(Function<String, DataSource> databases, S3Client s3) {
+        return new EmbeddedRedshiftData(Objects.requireNonNull(databases, "databases"), Objects.requireNonNull(s3, "s3"));
     }
 
     public URI endpoint() {
@@ -96,7 +98,12 @@ public final class LocalRedshiftData implements AutoCloseable {
 
     /** A real SDK client for this endpoint (static credentials, fixed region); the caller closes it. */
     public RedshiftDataClient newClient() {
-        return SdkClients.local(RedshiftDataClient.builder(), endpoint, REGION, ACCESS_KEY, SECRET_KEY).build();
+        // The Lambdas' HTTP client and retry policy, so tests exercise what production runs.
+        return AwsClients.configure(RedshiftDataClient.builder(), AwsClients.http())
+                .endpointOverride(endpoint)
+                .region(REGION)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build();
     }
 
     /**
@@ -252,6 +259,6 @@ public final class LocalRedshiftData implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalRedshiftData[" + endpoint + "]";
+        return "EmbeddedRedshiftData[" + endpoint + "]";
     }
 }

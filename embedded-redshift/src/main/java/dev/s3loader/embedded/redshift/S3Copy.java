@@ -60,14 +60,14 @@ final class S3Copy {
 
     private final S3Client s3;
     private final Function<String, DataSource> databases;
-    private volatile LocalRedshiftData.LoadErrorRows loadErrorRows = LocalRedshiftData.LoadErrorRows.BY_QUERY_ID;
+    private volatile EmbeddedRedshiftData.LoadErrorRows loadErrorRows = EmbeddedRedshiftData.LoadErrorRows.BY_QUERY_ID;
 
     S3Copy(S3Client s3, Function<String, DataSource> databases) {
         this.s3 = s3;
         this.databases = databases;
     }
 
-    void loadErrorRows(LocalRedshiftData.LoadErrorRows rows) {
+    void loadErrorRows(EmbeddedRedshiftData.LoadErrorRows rows) {
         this.loadErrorRows = rows;
     }
 
@@ -84,11 +84,11 @@ final class S3Copy {
         kmsKeys.remove(bucket);
     }
 
-    /** Buckets in another region than the emulated cluster's ({@link LocalRedshiftData#REGION}). */
+    /** Buckets in another region than the emulated cluster's ({@link EmbeddedRedshiftData#REGION}). */
     private final Map<String, String> bucketRegions = new java.util.concurrent.ConcurrentHashMap<>();
 
     void bucketRegion(String bucket, String region) {
-        if (region.equals(LocalRedshiftData.REGION.id())) {
+        if (region.equals(EmbeddedRedshiftData.REGION.id())) {
             bucketRegions.remove(bucket);
         } else {
             bucketRegions.put(bucket, region);
@@ -101,7 +101,7 @@ final class S3Copy {
      */
     private void checkRegion(CopyCommand cmd, Source s) {
         String region = bucketRegions.get(s.bucket());
-        if (region != null && !cmd.region().orElse(LocalRedshiftData.REGION.id()).equals(region)) {
+        if (region != null && !cmd.region().orElse(EmbeddedRedshiftData.REGION.id()).equals(region)) {
             throw new Failed("S3ServiceException:The bucket you are attempting to access must be addressed using the "
                     + "specified endpoint. Please send all future requests to this endpoint.,Status 301,Error "
                     + "PermanentRedirect,Rid X,ExtRid X,CanRetry 1 Details: error: S3ServiceException code: 8001 "
@@ -540,13 +540,13 @@ final class S3Copy {
                              String column, int errorCode, String message) {
         String text = message.length() > 512 ? message.substring(0, 512) : message;
         Failed failed = new Failed("Load into table '" + cmd.tableName() + "' failed. Check 'sys_load_error_detail' system table for details.");
-        LocalRedshiftData.LoadErrorRows rows = loadErrorRows;
-        if (rows == LocalRedshiftData.LoadErrorRows.WITHHELD) {
+        EmbeddedRedshiftData.LoadErrorRows rows = loadErrorRows;
+        if (rows == EmbeddedRedshiftData.LoadErrorRows.WITHHELD) {
             return failed;
         }
         // OTHER_QUERY_ID: the rows sit under ids no client can know (a view that lags or misfiles); only the
         // file name finds them.
-        long misfile = rows == LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID ? 1_000_000 : 0;
+        long misfile = rows == EmbeddedRedshiftData.LoadErrorRows.OTHER_QUERY_ID ? 1_000_000 : 0;
         String file = s.url().length() > 256 ? s.url().substring(0, 256) : s.url();
         Timestamp started = Timestamp.valueOf(sub.createdAt.atZone(java.time.ZoneOffset.UTC).toLocalDateTime());
         try (Connection log = databases.apply(st.database).getConnection()) {

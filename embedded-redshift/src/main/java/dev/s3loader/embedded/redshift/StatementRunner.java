@@ -40,8 +40,8 @@ final class StatementRunner {
     private volatile Predicate<String> holdBefore = sql -> false;
     private volatile CountDownLatch statementGate = new CountDownLatch(0);
     private final AtomicInteger heldBefore = new AtomicInteger();
-    private volatile long resultSizeLimit = LocalRedshiftData.DEFAULT_RESULT_SIZE_LIMIT;
-    private volatile LocalRedshiftData.Isolation isolation = LocalRedshiftData.Isolation.SERIALIZABLE;
+    private volatile long resultSizeLimit = EmbeddedRedshiftData.DEFAULT_RESULT_SIZE_LIMIT;
+    private volatile EmbeddedRedshiftData.Isolation isolation = EmbeddedRedshiftData.Isolation.SERIALIZABLE;
     private volatile Predicate<String> failing = sql -> false;
     private volatile String failingError = "";
 
@@ -55,7 +55,7 @@ final class StatementRunner {
         failing = which;
     }
 
-    void isolation(LocalRedshiftData.Isolation level) {
+    void isolation(EmbeddedRedshiftData.Isolation level) {
         isolation = level;
     }
 
@@ -108,7 +108,7 @@ final class StatementRunner {
             // (c_serial_isolation: the default for new clusters and workgroups) is PostgreSQL's REPEATABLE READ:
             // each transaction sees the snapshot taken at its first query, and only concurrent writes to the
             // same rows conflict. LOCK takes no snapshot, so a LOCK first serialises what follows.
-            c.setTransactionIsolation(isolation == LocalRedshiftData.Isolation.SNAPSHOT
+            c.setTransactionIsolation(isolation == EmbeddedRedshiftData.Isolation.SNAPSHOT
                     ? Connection.TRANSACTION_REPEATABLE_READ : Connection.TRANSACTION_SERIALIZABLE);
             for (int i = 0; i < st.subs.size(); i++) {
                 RunningStatement.Sub sub = st.subs.get(i);

@@ -27,14 +27,14 @@ import software.amazon.awssdk.services.redshiftdata.model.ValidationException;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** The local Data API through the real SDK client: protocol, COPY translation and what Redshift would refuse. */
-class LocalRedshiftDataTest {
+class EmbeddedRedshiftDataTest {
     private static final String DB = "local_redshift_test";
     private static final String BUCKET = "local-redshift-test";
     private static final String ROLE = "arn:aws:iam::123456789012:role/copy";
 
     private static EmbeddedPostgres pg;
     private static S3Client s3;
-    private static LocalRedshiftData api;
+    private static EmbeddedRedshiftData api;
     private static RedshiftDataClient client;
 
     @BeforeAll
@@ -43,7 +43,7 @@ class LocalRedshiftDataTest {
         pg.createDatabase(DB);
         SharedServers.s3().createBucket(BUCKET);
         s3 = SharedServers.s3().newClient();
-        api = LocalRedshiftData.start(pg, s3);
+        api = EmbeddedRedshiftData.start(pg, s3);
         client = api.newClient();
         sql("DROP TABLE IF EXISTS events; CREATE TABLE events (id int NOT NULL, name varchar(10), amount int)");
     }
@@ -285,7 +285,7 @@ class LocalRedshiftDataTest {
             assertThatThrownBy(() -> client.getStatementResult(b -> b.id(id).nextToken("garbage")))
                     .isInstanceOf(ValidationException.class).hasMessageContaining("NextToken");
         } finally {
-            api.resultPageRows(LocalRedshiftData.DEFAULT_PAGE_ROWS);
+            api.resultPageRows(EmbeddedRedshiftData.DEFAULT_PAGE_ROWS);
         }
     }
 
@@ -305,7 +305,7 @@ class LocalRedshiftDataTest {
             assertThat(big.error()).contains("exceeded", "size limit");
             assertThat(small.status()).as(small.error()).isEqualTo(StatusString.FINISHED);
         } finally {
-            api.resultSizeLimit(LocalRedshiftData.DEFAULT_RESULT_SIZE_LIMIT);
+            api.resultSizeLimit(EmbeddedRedshiftData.DEFAULT_RESULT_SIZE_LIMIT);
         }
     }
 
@@ -385,12 +385,12 @@ class LocalRedshiftDataTest {
         DescribeStatementResponse misfiled;
         DescribeStatementResponse withheld;
         try {
-            api.loadErrorRows(LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID);
+            api.loadErrorRows(EmbeddedRedshiftData.LoadErrorRows.OTHER_QUERY_ID);
             misfiled = await(batch(copyManifest("m/bad2.manifest")));
-            api.loadErrorRows(LocalRedshiftData.LoadErrorRows.WITHHELD);
+            api.loadErrorRows(EmbeddedRedshiftData.LoadErrorRows.WITHHELD);
             withheld = await(batch(copyManifest("m/bad2.manifest")));
         } finally {
-            api.loadErrorRows(LocalRedshiftData.LoadErrorRows.BY_QUERY_ID);
+            api.loadErrorRows(EmbeddedRedshiftData.LoadErrorRows.BY_QUERY_ID);
         }
 
         // Assert
@@ -531,7 +531,7 @@ class LocalRedshiftDataTest {
             wrong = await(batch(String.format(copy, " REGION 'us-west-2'")));
             right = await(batch(String.format(copy, " REGION AS 'eu-west-1'")));
         } finally {
-            api.bucketRegion(BUCKET, LocalRedshiftData.REGION.id());
+            api.bucketRegion(BUCKET, EmbeddedRedshiftData.REGION.id());
         }
 
         // Assert

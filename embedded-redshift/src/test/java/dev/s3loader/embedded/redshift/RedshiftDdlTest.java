@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The DDL rewrite on its own; its effect on PostgreSQL is tested in {@link LocalRedshiftDataTest}. */
+/** The DDL rewrite on its own; its effect on PostgreSQL is tested in {@link EmbeddedRedshiftDataTest}. */
 class RedshiftDdlTest {
     @Test
     void rewrite_varcharColumns_becomeByteCheckedBpchar_keysDropped_restKept() {

@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 public final class SharedServers {
     private static final Lazy<EmbeddedS3> S3 = new Lazy<>(EmbeddedS3::inMemory);
     private static final Lazy<EmbeddedSqs> SQS = new Lazy<>(EmbeddedSqs::start);
-    private static final Lazy<LocalCloudWatch> CLOUD_WATCH = new Lazy<>(LocalCloudWatch::start);
+    private static final Lazy<EmbeddedCloudWatch> CLOUD_WATCH = new Lazy<>(EmbeddedCloudWatch::start);
     private static final Lazy<EmbeddedPostgres> POSTGRES = new Lazy<>(EmbeddedPostgres::start);
     private static final Lazy<MotoServer> MOTO = new Lazy<>(MotoServer::start);
 
@@ -29,8 +29,8 @@ public final class SharedServers {
         return SQS.get();
     }
 
-    /** The JVM's CloudWatch endpoint; call {@link LocalCloudWatch#reset()} before asserting on calls. */
-    public static LocalCloudWatch cloudWatch() {
+    /** The JVM's CloudWatch endpoint; call {@link EmbeddedCloudWatch#reset()} before asserting on calls. */
+    public static EmbeddedCloudWatch cloudWatch() {
         return CLOUD_WATCH.get();
     }
 

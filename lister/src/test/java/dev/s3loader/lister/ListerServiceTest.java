@@ -2,7 +2,7 @@ package dev.s3loader.lister;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.s3loader.embedded.LocalCloudWatch;
+import dev.s3loader.embedded.EmbeddedCloudWatch;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.internal.CloudWatchBacklogPublisher;
 import dev.s3loader.lister.internal.MessageSender;
@@ -486,7 +486,7 @@ class ListerServiceTest {
     @Test
     void runOnce_cloudWatchThrottlesOnce_theSdkRetries() {
         put("incoming/a.csv", 1);
-        SharedServers.cloudWatch().failNext(1, LocalCloudWatch.Failure.THROTTLING);
+        SharedServers.cloudWatch().failNext(1, EmbeddedCloudWatch.Failure.THROTTLING);
 
         lister(sqs).runOnce();
 
@@ -496,11 +496,11 @@ class ListerServiceTest {
     @Test
     void runOnce_cloudWatchDown_runStillDispatchesAndSavesState() {
         put("incoming/a.csv", 1);
-        SharedServers.cloudWatch().failNext(100, LocalCloudWatch.Failure.SERVER_ERROR);
+        SharedServers.cloudWatch().failNext(100, EmbeddedCloudWatch.Failure.SERVER_ERROR);
         try {
             lister(sqs).runOnce();
         } finally {
-            SharedServers.cloudWatch().failNext(0, LocalCloudWatch.Failure.SERVER_ERROR);
+            SharedServers.cloudWatch().failNext(0, EmbeddedCloudWatch.Failure.SERVER_ERROR);
         }
 
         assertThat(drainQueue()).hasSize(1);

@@ -3,7 +3,7 @@ package dev.s3loader.local;
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
-import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
 import dev.s3loader.loader.StepHook;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.DestinationKind;
@@ -60,7 +60,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final EmbeddedS3 s3Server;
     private final EmbeddedSqs sqsServer;
     private final EmbeddedPostgres postgres;
-    private final LocalRedshiftData redshift;
+    private final EmbeddedRedshiftData redshift;
     private final S3Client s3;
     private final SqsClient sqs;
     private final EmbeddedSqs.Queues queues;
@@ -156,7 +156,7 @@ public final class LocalRuntime implements AutoCloseable {
                 if (sampleTable) {
                     execute(SAMPLE_DDL);
                 }
-                this.redshift = destination == DestinationKind.REDSHIFT ? started.add(LocalRedshiftData.start(postgres, s3)) : null;
+                this.redshift = destination == DestinationKind.REDSHIFT ? started.add(EmbeddedRedshiftData.start(postgres, s3)) : null;
             }
             starting = null;
             LoaderConfig loader = LoaderConfig.fromEnv(env);
@@ -302,7 +302,7 @@ public final class LocalRuntime implements AutoCloseable {
         return Optional.ofNullable(postgres);
     }
 
-    public Optional<LocalRedshiftData> redshift() {
+    public Optional<EmbeddedRedshiftData> redshift() {
         return Optional.ofNullable(redshift);
     }
 

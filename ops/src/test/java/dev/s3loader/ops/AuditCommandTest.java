@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.s3loader.embedded.LocalSecretsManager;
+import dev.s3loader.embedded.EmbeddedSecretsManager;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.ListerState;
@@ -308,7 +308,7 @@ class AuditCommandTest {
     void audit_ledgerDatabaseFromASecret_readsHostPortDatabaseAndLoginFromIt() throws Exception {
         healthy();
         var pg = AuditFixture.postgres();
-        try (LocalSecretsManager secrets = LocalSecretsManager.start()) {
+        try (EmbeddedSecretsManager secrets = EmbeddedSecretsManager.start()) {
             String arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:s3loader-db";
             secrets.put(arn, "{\"host\":\"127.0.0.1\",\"port\":" + pg.port() + ",\"dbname\":\"postgres\","
                     + "\"username\":\"postgres\",\"password\":\"from-the-secret\"}");

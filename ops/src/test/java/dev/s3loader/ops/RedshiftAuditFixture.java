@@ -2,7 +2,7 @@ package dev.s3loader.ops;
 
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.SharedServers;
-import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
 import dev.s3loader.loader.LoaderWiring;
@@ -38,11 +38,11 @@ final class RedshiftAuditFixture implements AutoCloseable {
 
     /** One local Data API for the test JVM, over the shared servers. */
     static final class Server {
-        static final LocalRedshiftData API = start();
+        static final EmbeddedRedshiftData API = start();
 
-        private static LocalRedshiftData start() {
+        private static EmbeddedRedshiftData start() {
             SharedServers.postgres().createDatabase(DATABASE);
-            LocalRedshiftData api = LocalRedshiftData.start(SharedServers.postgres(), SharedServers.s3().newClient());
+            EmbeddedRedshiftData api = EmbeddedRedshiftData.start(SharedServers.postgres(), SharedServers.s3().newClient());
             api.resultPageRows(PAGE_ROWS);
             return api;
         }

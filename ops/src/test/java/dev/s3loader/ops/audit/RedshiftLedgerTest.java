@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.s3loader.embedded.SharedServers;
-import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
 import dev.s3loader.model.KeyOrder;
 import dev.s3loader.model.RedshiftTarget;
 import dev.s3loader.model.TableName;
@@ -45,13 +45,13 @@ class RedshiftLedgerTest {
             "incoming/\uFFFD.csv", "incoming/\uD83D\uDE00.csv", "incoming/\uD83D\uDE00.csv ", "incoming/Z.csv",
             "incoming/z.csv", "incoming/ünï.csv", "incoming/\u007f.csv");
 
-    private static LocalRedshiftData api;
+    private static EmbeddedRedshiftData api;
     private static RedshiftDataClient client;
 
     @BeforeAll
     static void start() {
         SharedServers.postgres().createDatabase(DATABASE);
-        api = LocalRedshiftData.start(SharedServers.postgres(), SharedServers.s3().newClient());
+        api = EmbeddedRedshiftData.start(SharedServers.postgres(), SharedServers.s3().newClient());
         client = api.newClient();
     }
 
@@ -146,7 +146,7 @@ class RedshiftLedgerTest {
             // Act
             r.rowsInKeyOrder().forEachRemaining(rows::add);
         } finally {
-            api.resultPageRows(LocalRedshiftData.DEFAULT_PAGE_ROWS);
+            api.resultPageRows(EmbeddedRedshiftData.DEFAULT_PAGE_ROWS);
         }
 
         // Assert
@@ -176,7 +176,7 @@ class RedshiftLedgerTest {
             assertThatThrownBy(whole::hasNext).isInstanceOf(AuditException.class)
                     .hasMessageContaining("size limit").hasMessageContaining("--ledger-keys-per-statement");
         } finally {
-            api.resultSizeLimit(LocalRedshiftData.DEFAULT_RESULT_SIZE_LIMIT);
+            api.resultSizeLimit(EmbeddedRedshiftData.DEFAULT_RESULT_SIZE_LIMIT);
         }
     }
 

@@ -5,7 +5,7 @@ import static dev.s3loader.loader.destination.postgres.Harness.deliveries;
 import static dev.s3loader.loader.destination.postgres.Harness.deliverInBatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.s3loader.embedded.LocalSecretsManager;
+import dev.s3loader.embedded.EmbeddedSecretsManager;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.destination.LoadResult;
@@ -458,7 +458,7 @@ class PostgresDestinationTest {
         // Arrange
         table("t_secret");
         String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
-        try (LocalSecretsManager secrets = LocalSecretsManager.start();
+        try (EmbeddedSecretsManager secrets = EmbeddedSecretsManager.start();
              SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
                      software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(arn, "{\"engine\":\"postgres\",\"host\":\"127.0.0.1\",\"port\":" + h.pg.port()

@@ -4,7 +4,7 @@ import static dev.s3loader.loader.destination.postgres.Harness.csv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.s3loader.embedded.LocalSecretsManager;
+import dev.s3loader.embedded.EmbeddedSecretsManager;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
 import dev.s3loader.loader.TransientLoadException;
@@ -132,7 +132,7 @@ class PostgresSecurityTest {
                 + "&password=" + urlPassword + "&ApplicationName=leak";
         CapturedLog log = CapturedLog.start();
         List<String> seen = new ArrayList<>();
-        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+        try (EmbeddedSecretsManager secrets = EmbeddedSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
                      software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(ARN, "{\"username\":\"" + SecureServer.ROLE + "\",\"password\":\"" + secretPassword + "\"}");
             FileMessage a = h.put("incoming/leak/a.csv", csv(1, 2));
@@ -183,7 +183,7 @@ class PostgresSecurityTest {
     void secretRotated_loginRefusedOnce_destinationReadsTheSecretAgainAndLoads() throws Exception {
         // Arrange
         table("t_rotate");
-        try (LocalSecretsManager secrets = LocalSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
+        try (EmbeddedSecretsManager secrets = EmbeddedSecretsManager.start(); SecretsManagerClient client = dev.s3loader.embedded.SdkClients.local(SecretsManagerClient.builder(), secrets.endpoint(),
                      software.amazon.awssdk.regions.Region.US_EAST_1, "k", "s").build()) {
             secrets.put(ARN + "-r", secret(SecureServer.FIRST_PASSWORD));
             Map<String, String> env = env("t_rotate", "DB_SECRET_ARN", ARN + "-r");

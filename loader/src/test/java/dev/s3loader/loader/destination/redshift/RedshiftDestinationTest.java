@@ -5,7 +5,7 @@ import static dev.s3loader.loader.destination.postgres.Harness.deliveries;
 import static dev.s3loader.loader.destination.postgres.Harness.deliverInBatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.destination.Deadline;
@@ -36,14 +36,14 @@ import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 class RedshiftDestinationTest {
     private static final String ROLE = "arn:aws:iam::123456789012:role/s3loader-copy";
     private static Harness h;
-    private static LocalRedshiftData redshift;
+    private static EmbeddedRedshiftData redshift;
     private static RedshiftDataClient client;
     private static final ExecutorService pool = Executors.newFixedThreadPool(4, Thread.ofPlatform().daemon(true).factory());
 
     @BeforeAll
     static void start() {
         h = new Harness("rs_destination_test");
-        redshift = LocalRedshiftData.start(h.pg, h.s3);
+        redshift = EmbeddedRedshiftData.start(h.pg, h.s3);
         client = redshift.newClient();
     }
 
@@ -78,7 +78,7 @@ class RedshiftDestinationTest {
     }
 
     /** The batches (BatchExecuteStatement) that mention this table, oldest first. */
-    private static List<LocalRedshiftData.Statement> batches(String table) {
+    private static List<EmbeddedRedshiftData.Statement> batches(String table) {
         return redshift.statements().stream().filter(st -> st.batch() && st.mentions("\"" + table + "\"")).toList();
     }
 
@@ -151,11 +151,11 @@ class RedshiftDestinationTest {
 
         // Act
         BatchOutcome outcome;
-        redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.WITHHELD);
+        redshift.loadErrorRows(EmbeddedRedshiftData.LoadErrorRows.WITHHELD);
         try {
             outcome = loader("r_bisect").processor().process(deliveries(files));
         } finally {
-            redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.BY_QUERY_ID);
+            redshift.loadErrorRows(EmbeddedRedshiftData.LoadErrorRows.BY_QUERY_ID);
         }
 
         // Assert
@@ -207,7 +207,7 @@ class RedshiftDestinationTest {
         workers.shutdown();
 
         // Assert: one batch committed, the other failed at its ledger check and settled from the ledger.
-        List<LocalRedshiftData.Statement> batches = batches("r_once");
+        List<EmbeddedRedshiftData.Statement> batches = batches("r_once");
         assertThat(batches).hasSize(2);
         assertThat(batches).filteredOn(st -> st.status().equals("FINISHED")).hasSize(1);
         assertThat(batches).filteredOn(st -> st.status().equals("FAILED"))
@@ -380,11 +380,11 @@ class RedshiftDestinationTest {
 
         // Act
         BatchOutcome outcome;
-        redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.OTHER_QUERY_ID);
+        redshift.loadErrorRows(EmbeddedRedshiftData.LoadErrorRows.OTHER_QUERY_ID);
         try {
             outcome = loader("r_misfiled").processor().process(deliveries(files));
         } finally {
-            redshift.loadErrorRows(LocalRedshiftData.LoadErrorRows.BY_QUERY_ID);
+            redshift.loadErrorRows(EmbeddedRedshiftData.LoadErrorRows.BY_QUERY_ID);
         }
 
         // Assert
@@ -706,7 +706,7 @@ class RedshiftDestinationTest {
         FileMessage fa = h.put("incoming/shared/a.csv", "1,a,1\n2,a,2\n");
         FileMessage fb = h.put("incoming/shared/b.csv", "1,b,10\n2,b,20\n");
         ExecutorService workers = Executors.newFixedThreadPool(2);
-        redshift.isolation(LocalRedshiftData.Isolation.SNAPSHOT);
+        redshift.isolation(EmbeddedRedshiftData.Isolation.SNAPSHOT);
         redshift.holdStatements(sql -> sql.startsWith("COPY s3loader_stage"));
         BatchOutcome first;
         BatchOutcome second;
@@ -723,7 +723,7 @@ class RedshiftDestinationTest {
             second = two.get();
         } finally {
             redshift.releaseStatements();
-            redshift.isolation(LocalRedshiftData.Isolation.SERIALIZABLE);
+            redshift.isolation(EmbeddedRedshiftData.Isolation.SERIALIZABLE);
             workers.shutdownNow();
         }
 
@@ -797,7 +797,7 @@ class RedshiftDestinationTest {
             results = new RedshiftDestination(config, eu, client, new ObjectCopier(eu, config.multipartThreshold(),
                     config.multipartPartSize(), pool), pool).load(files, "eu");
         } finally {
-            redshift.bucketRegion(h.bucket, LocalRedshiftData.REGION.id());
+            redshift.bucketRegion(h.bucket, EmbeddedRedshiftData.REGION.id());
         }
 
         // Assert
@@ -807,7 +807,7 @@ class RedshiftDestinationTest {
 
     /** Whether a batch that mentions {@code mention} has the sub-statement {@code sql} running (blocked) now. */
     private static boolean waitsAt(String mention, String sql) {
-        for (LocalRedshiftData.Statement st : redshift.statements()) {
+        for (EmbeddedRedshiftData.Statement st : redshift.statements()) {
             if (st.batch() && st.mentions(mention)) {
                 int i = st.sqls().indexOf(sql);
                 if (i >= 0 && "STARTED".equals(st.subStatus().get(i))) {

@@ -2,7 +2,7 @@ package dev.s3loader.loader.destination.redshift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
 import dev.s3loader.loader.destination.postgres.Harness;
 import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.CheckItem;
@@ -25,14 +25,14 @@ import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
 class RedshiftPreflightTest {
     private static final String ROLE = "arn:aws:iam::123456789012:role/s3loader-copy";
     private static Harness h;
-    private static LocalRedshiftData redshift;
+    private static EmbeddedRedshiftData redshift;
     private static RedshiftDataClient client;
     private static final ExecutorService pool = Executors.newFixedThreadPool(2, Thread.ofPlatform().daemon(true).factory());
 
     @BeforeAll
     static void start() {
         h = new Harness("rs_preflight_test");
-        redshift = LocalRedshiftData.start(h.pg, h.s3);
+        redshift = EmbeddedRedshiftData.start(h.pg, h.s3);
         client = redshift.newClient();
         h.sql("DROP TABLE IF EXISTS p_rows; CREATE TABLE p_rows (id int, name varchar(40))");
     }

@@ -313,7 +313,8 @@ final class BatchTransaction {
         }
         if (in.formatFailure().isPresent()) {
             rollbackFile();
-            return new LoadResult.Rejected(f, "not a valid gzip file: " + in.formatFailure().get().getMessage(),
+            return new LoadResult.Rejected(f, "not a valid " + in.compression().label() + " file: "
+                    + in.formatFailure().get().getMessage(),
                     Map.of("error", String.valueOf(in.formatFailure().get().getMessage())));
         }
         if (e instanceof SQLException q && PgErrors.cancelled(q)) {

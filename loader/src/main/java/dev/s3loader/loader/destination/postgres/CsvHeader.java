@@ -16,7 +16,7 @@ import java.util.List;
  * COPY's HEADER skips it and its line numbers stay the file's. The line is bounded: a file
  * without a line break in its first {@link #MAX_BYTES} is refused, not buffered.
  *
- * @param names  the header's column names as written (UTF-8), empty for an empty file
+ * @param names  the header's column names as written (UTF-8, a leading byte order mark dropped), empty for an empty file
  * @param stream the whole file again, header first
  */
 record CsvHeader(List<String> names, InputStream stream) {
@@ -65,6 +65,10 @@ record CsvHeader(List<String> names, InputStream stream) {
         }
         String last = field.toString(StandardCharsets.UTF_8);
         names.add(last.endsWith("\r") ? last.substring(0, last.length() - 1) : last);
+        if (names.getFirst().startsWith("\uFEFF")) {
+            // A byte order mark (spreadsheets write one) is no part of the first name; COPY skips the whole line anyway.
+            names.set(0, names.getFirst().substring(1));
+        }
         return new CsvHeader(List.copyOf(names), new SequenceInputStream(new ByteArrayInputStream(line.toByteArray()), in));
     }
 }

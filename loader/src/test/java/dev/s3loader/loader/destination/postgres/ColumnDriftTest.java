@@ -172,4 +172,21 @@ class ColumnDriftTest {
         assertThat(lenient.processed()).isEqualTo(1);
         assertThat(h.column("SELECT id || ':' || amount FROM d_json")).containsExactly("1:2");
     }
+
+    @Test
+    void csvHeaderMatch_mergeMode_byteOrderMark_reorderedHeaderReplacesRowsByKey() {
+        // Arrange: a spreadsheet's export (byte order mark, CRLF), columns in another order, merged on id
+        table("d_merge");
+        h.sql("INSERT INTO d_merge (id, name, amount) VALUES (1, 'old', 1)");
+        FileMessage f = h.put("incoming/merge/" + ODD + "m.csv", "\uFEFFname,amount,id\r\nnew,2,1\r\nother,3,2\r\n");
+
+        // Act
+        BatchOutcome outcome = loader("d_merge", "CSV_HEADER", "match", "LOAD_MODE", "merge", "MERGE_KEYS", "id")
+                .processor().process(deliveries(List.of(f)));
+
+        // Assert
+        assertThat(outcome.processed()).isEqualTo(1);
+        assertThat(h.column("SELECT id || ':' || name || ':' || amount || ':' || source FROM d_merge ORDER BY id"))
+                .containsExactly("1:new:2:dflt", "2:other:3:dflt");
+    }
 }

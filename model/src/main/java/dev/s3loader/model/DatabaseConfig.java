@@ -28,12 +28,15 @@ import java.util.regex.Pattern;
  * @param loadTimeout    how long one batch may take before its outcome counts as unknown
  * @param redshiftDateFormat COPY's DATEFORMAT ('auto' by default: automatic-recognition)
  * @param redshiftTimeFormat COPY's TIMEFORMAT ('auto' by default; 'epochsecs' or 'epochmillisecs' for numbers)
+ * @param csvHeaderMatch  CSV_HEADER=match: each file's header names its columns, mapped by {@link ColumnMatch}
+ * @param extraColumns    a file column the table lacks (CSV_HEADER=match, JSON keys): fail or ignore
  */
 public record DatabaseConfig(Optional<TableName> table, List<String> columns, TableName ledgerTable,
                              FileFormat format, CsvOptions csv, Compression compression, LoadMode mode,
                              List<String> mergeKeys, Optional<String> preSql, Optional<String> postSql,
                              int maxConcurrency, Duration loadTimeout, PostgresConnection postgres,
-                             RedshiftTarget redshift, String redshiftDateFormat, String redshiftTimeFormat) {
+                             RedshiftTarget redshift, String redshiftDateFormat, String redshiftTimeFormat,
+                             boolean csvHeaderMatch, ExtraColumns extraColumns) {
 
     /** PostgreSQL truncates longer identifiers silently; refusing them is kinder. */
     static final int POSTGRES_MAX_IDENTIFIER_BYTES = 63;
@@ -53,9 +56,16 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         v.put("FILE_FORMAT", "postgres/redshift: csv or json (one object per line, keys matched to column names) (default: csv)");
         v.put("CSV_DELIMITER", "postgres/redshift: field delimiter, one ASCII character or \\t (default: ,)");
         v.put("CSV_QUOTE", "postgres/redshift: quote character (default: \")");
-        v.put("CSV_HEADER", "postgres/redshift: true if each file's first line is a header to skip (default: false)");
+        v.put("CSV_HEADER", "postgres/redshift: true if each file's first line is a header to skip (columns by position); "
+                + "match (postgres only): the header names the columns, matched to the table's by name, exactly or else "
+                + "ignoring case; a file lacking a NOT NULL column without a default, or naming one the table lacks, goes "
+                + "to failed/ naming it (default: false)");
+        v.put("EXTRA_COLUMNS", "postgres: a CSV_HEADER=match column or JSON key the table lacks: fail (the file goes "
+                + "to failed/ naming it) or ignore (default: fail with CSV_HEADER=match, ignore for json; redshift: ignore "
+                + "for json only)");
         v.put("CSV_NULL", "postgres/redshift: an unquoted field equal to this is NULL (default: empty field)");
-        v.put("COMPRESSION", "postgres/redshift: auto (gzip when the key ends in .gz), gzip or none (default: auto)");
+        v.put("COMPRESSION", "postgres/redshift: auto (by the key's extension, case ignored: .gz gzip, .zst zstd, .bz2 "
+                + "bzip2, else none), gzip, zstd, bzip2 or none (default: auto)");
         v.put("LOAD_MODE", "postgres/redshift: append or merge (staging table, replace rows matching MERGE_KEYS) (default: append)");
         v.put("MERGE_KEYS", "postgres/redshift: comma-separated key columns for LOAD_MODE=merge (required then)");
         v.put("PRE_SQL", "postgres/redshift: one SQL statement run in the load transaction before the load; never one that commits or cannot run in a transaction (TRUNCATE, VACUUM, COMMIT, ...) (default: none)");
@@ -99,7 +109,11 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         FileFormat format = env.choice("FILE_FORMAT", FileFormat.class, FileFormat.CSV);
         char delimiter = CsvOptions.parseChar("CSV_DELIMITER", env.string("CSV_DELIMITER", ","));
         char quote = CsvOptions.parseChar("CSV_QUOTE", env.string("CSV_QUOTE", "\""));
-        boolean header = env.bool("CSV_HEADER", false);
+        boolean headerMatch = env.optional("CSV_HEADER").filter(v -> v.equalsIgnoreCase("match")).isPresent();
+        boolean header = headerMatch || boolValue(env, "CSV_HEADER", "true, false or match");
+        ExtraColumns extras = env.choice("EXTRA_COLUMNS", ExtraColumns.class,
+                format == FileFormat.JSON ? ExtraColumns.IGNORE : ExtraColumns.FAIL);
+        boolean extrasSet = env.optional("EXTRA_COLUMNS").isPresent();
         String nullString = env.string("CSV_NULL", "");
         Compression compression = env.choice("COMPRESSION", Compression.class, Compression.AUTO);
         LoadMode mode = env.choice("LOAD_MODE", LoadMode.class, LoadMode.APPEND);
@@ -123,13 +137,48 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         // The CSV dialect is only checked where it is used: a copy deployment may carry any defaults.
         CsvOptions csv = database ? new CsvOptions(delimiter, quote, header, nullString) : CsvOptions.defaults();
         DatabaseConfig config = new DatabaseConfig(table, columns, ledger, format, csv, compression, mode, mergeKeys,
-                preSql, postSql, maxConcurrency, loadTimeout, postgres, redshift, dateFormat, timeFormat);
+                preSql, postSql, maxConcurrency, loadTimeout, postgres, redshift, dateFormat, timeFormat, headerMatch, extras);
+        if (database) {
+            config.validateDrift(destination, extrasSet);
+        }
         switch (destination) {
             case POSTGRES -> config.validatePostgres();
             case REDSHIFT -> config.validateRedshift();
             case COPY -> { }
         }
         return config;
+    }
+
+    /** CSV_HEADER's booleans, with a message that also offers match. */
+    private static boolean boolValue(Env env, String name, String allowed) {
+        try {
+            return env.bool(name, false);
+        } catch (ConfigException e) {
+            throw new ConfigException(name + " must be " + allowed + ", got '" + env.optional(name).orElse("") + "'");
+        }
+    }
+
+    /** CSV_HEADER=match and EXTRA_COLUMNS: where they apply, and what Redshift cannot do. */
+    private void validateDrift(DestinationKind destination, boolean extrasSet) {
+        if (csvHeaderMatch && format != FileFormat.CSV) {
+            throw new ConfigException("CSV_HEADER applies to FILE_FORMAT=csv only");
+        }
+        if (csvHeaderMatch && !columns.isEmpty()) {
+            throw new ConfigException("CSV_HEADER=match maps columns by each file's header: unset DB_COLUMNS "
+                    + "(or use CSV_HEADER=true to load by position into DB_COLUMNS)");
+        }
+        if (extrasSet && !csvHeaderMatch && format != FileFormat.JSON) {
+            throw new ConfigException("EXTRA_COLUMNS applies to CSV_HEADER=match and FILE_FORMAT=json only: with CSV_HEADER="
+                    + (csv.header() ? "true" : "false") + " columns are loaded by position");
+        }
+        if (destination == DestinationKind.REDSHIFT && csvHeaderMatch) {
+            throw new ConfigException("CSV_HEADER=match is supported by DESTINATION postgres only: Redshift's COPY maps "
+                    + "CSV fields by position; use CSV_HEADER=true with DB_COLUMNS in the files' order");
+        }
+        if (destination == DestinationKind.REDSHIFT && format == FileFormat.JSON && extraColumns == ExtraColumns.FAIL) {
+            throw new ConfigException("EXTRA_COLUMNS=fail is supported by DESTINATION postgres only: Redshift's COPY "
+                    + "JSON 'auto' ignores keys the table lacks; unset EXTRA_COLUMNS");
+        }
     }
 
     /** What both database destinations need. */

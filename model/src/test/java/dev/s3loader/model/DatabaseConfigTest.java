@@ -221,4 +221,77 @@ class DatabaseConfigTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    private static Map<String, String> postgres(String... kv) {
+        Map<String, String> e = env("DESTINATION", "postgres", "DB_SSL_MODE", "disable", "DB_TABLE", "t",
+                "DB_URL", "jdbc:postgresql://h/db");
+        for (int i = 0; i < kv.length; i += 2) {
+            e.put(kv[i], kv[i + 1]);
+        }
+        return e;
+    }
+
+    private static Map<String, String> redshift(String... kv) {
+        Map<String, String> e = env("DESTINATION", "redshift", "REDSHIFT_WORKGROUP", "w", "DB_NAME", "dev",
+                "REDSHIFT_IAM_ROLE", ROLE, "DB_TABLE", "t");
+        for (int i = 0; i < kv.length; i += 2) {
+            e.put(kv[i], kv[i + 1]);
+        }
+        return e;
+    }
+
+    @Test
+    void fromEnv_compression_zstdBzip2AndAutoByExtension() {
+        assertThat(LoaderConfig.fromEnv(postgres("COMPRESSION", "zstd")).database().compression()).isEqualTo(Compression.ZSTD);
+        assertThat(LoaderConfig.fromEnv(postgres("COMPRESSION", "BZIP2")).database().compression()).isEqualTo(Compression.BZIP2);
+        assertThat(Compression.AUTO.of("a/b.csv.zst")).isEqualTo(Compression.ZSTD);
+        assertThat(Compression.AUTO.of("a/b.CSV.BZ2")).isEqualTo(Compression.BZIP2);
+        assertThat(Compression.AUTO.of("a/b.csv.gz")).isEqualTo(Compression.GZIP);
+        assertThat(Compression.AUTO.of("a/b.zst.csv")).isEqualTo(Compression.NONE);
+        assertThat(Compression.ZSTD.of("a/b.csv.gz")).isEqualTo(Compression.ZSTD);
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("COMPRESSION", "lzop")))
+                .isInstanceOf(ConfigException.class).hasMessage("COMPRESSION must be one of auto, gzip, zstd, bzip2, none, got 'lzop'");
+    }
+
+    @Test
+    void fromEnv_csvHeaderMatch_andExtraColumns_defaultsPerFormat() {
+        DatabaseConfig match = LoaderConfig.fromEnv(postgres("CSV_HEADER", "match")).database();
+        DatabaseConfig json = LoaderConfig.fromEnv(postgres("FILE_FORMAT", "json")).database();
+        DatabaseConfig ignore = LoaderConfig.fromEnv(postgres("CSV_HEADER", "MATCH", "EXTRA_COLUMNS", "ignore")).database();
+        DatabaseConfig positional = LoaderConfig.fromEnv(postgres("CSV_HEADER", "true")).database();
+
+        assertThat(match.csvHeaderMatch()).isTrue();
+        assertThat(match.csv().header()).isTrue();
+        assertThat(match.extraColumns()).isEqualTo(ExtraColumns.FAIL);
+        assertThat(json.extraColumns()).isEqualTo(ExtraColumns.IGNORE);
+        assertThat(ignore.extraColumns()).isEqualTo(ExtraColumns.IGNORE);
+        assertThat(positional.csvHeaderMatch()).isFalse();
+        assertThat(positional.csv().header()).isTrue();
+    }
+
+    @Test
+    void fromEnv_driftSettings_badValuesAndCombinationsRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("CSV_HEADER", "names")))
+                .hasMessage("CSV_HEADER must be true, false or match, got 'names'");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("CSV_HEADER", "match", "EXTRA_COLUMNS", "drop")))
+                .hasMessage("EXTRA_COLUMNS must be one of fail, ignore, got 'drop'");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("CSV_HEADER", "match", "DB_COLUMNS", "a,b")))
+                .hasMessageStartingWith("CSV_HEADER=match maps columns by each file's header: unset DB_COLUMNS");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("EXTRA_COLUMNS", "ignore")))
+                .hasMessageStartingWith("EXTRA_COLUMNS applies to CSV_HEADER=match and FILE_FORMAT=json only");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("FILE_FORMAT", "json", "CSV_HEADER", "match")))
+                .hasMessage("CSV_HEADER applies to FILE_FORMAT=csv only");
+    }
+
+    @Test
+    void fromEnv_redshift_csvHeaderMatchAndExtraColumnsFail_refusedAsPostgresOnly() {
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(redshift("CSV_HEADER", "match")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("CSV_HEADER=match is supported by DESTINATION postgres only");
+        assertThatThrownBy(() -> LoaderConfig.fromEnv(redshift("FILE_FORMAT", "json", "EXTRA_COLUMNS", "fail")))
+                .hasMessageStartingWith("EXTRA_COLUMNS=fail is supported by DESTINATION postgres only");
+        assertThat(LoaderConfig.fromEnv(redshift("FILE_FORMAT", "json", "EXTRA_COLUMNS", "ignore")).database()
+                .extraColumns()).isEqualTo(ExtraColumns.IGNORE);
+        assertThat(LoaderConfig.fromEnv(redshift("COMPRESSION", "zstd")).database().compression()).isEqualTo(Compression.ZSTD);
+    }
 }

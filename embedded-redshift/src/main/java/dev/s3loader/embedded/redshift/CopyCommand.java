@@ -19,11 +19,14 @@ import java.util.regex.Pattern;
  * @param columns quoted column names, or empty for all of the table's
  */
 record CopyCommand(String table, String tableName, List<String> columns, String from, boolean manifest,
-                   Format format, char delimiter, char quote, String nullAs, int ignoreHeader, boolean gzip,
+                   Format format, char delimiter, char quote, String nullAs, int ignoreHeader, Compression compression,
                    boolean jsonIgnoreCase, DateTimeFormats.Kind dateFormat, DateTimeFormats.Kind timeFormat,
                    Optional<String> region, Optional<String> iamRole) {
 
     enum Format { TEXT, CSV, JSON }
+
+    /** copy-parameters-file-compression: how every file of the COPY is compressed (LZOP is not emulated). */
+    enum Compression { NONE, GZIP, BZIP2, ZSTD }
 
     private static final Pattern ROLE = Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+(,arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+)*");
 
@@ -75,7 +78,7 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
             }
 
             boolean manifest = false;
-            boolean gzip = false;
+            Compression compression = Compression.NONE;
             boolean credentials = false;
             boolean ignoreCase = false;
             Format format = Format.TEXT;
@@ -142,8 +145,13 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                         timeFormat = DateTimeFormats.parse(w, string(w));
                     }
                     case "MANIFEST" -> manifest = true;
-                    case "GZIP" -> gzip = true;
-                    case "BZIP2", "LZOP", "ZSTD" -> throw new Invalid(w + " is not supported by the emulator");
+                    case "GZIP", "BZIP2", "ZSTD" -> {
+                        if (compression != Compression.NONE) {
+                            throw new Invalid("conflicting or redundant options: " + compression + " and " + w);
+                        }
+                        compression = Compression.valueOf(w);
+                    }
+                    case "LZOP" -> throw new Invalid(w + " is not supported by the emulator");
                     case "CSV" -> {
                         format = Format.CSV;
                         if (peekWord("QUOTE")) {
@@ -223,7 +231,7 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                 throw new Invalid("CSV delimiter and quote must differ");
             }
             return new CopyCommand(table, parts.getLast(), List.copyOf(columns), from, manifest, format, d, q,
-                    nullAs.orElse(format == Format.CSV ? "" : "\\N"), ignoreHeader, gzip, ignoreCase, dateFormat,
+                    nullAs.orElse(format == Format.CSV ? "" : "\\N"), ignoreHeader, compression, ignoreCase, dateFormat,
                     timeFormat, region, iamRole);
         }
 

@@ -255,7 +255,7 @@ final class S3Copy {
             throw new Failed("S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey "
                     + "Details: '" + s.url() + "'");
         }
-        try (InputStream in = cmd.gzip() ? new Gunzip(raw) : raw) {
+        try (InputStream in = cmd.compression() == CopyCommand.Compression.NONE ? raw : new Gunzip(cmd.compression(), raw)) {
             return cmd.format() == CopyCommand.Format.JSON ? json(c, cmd, columns, temporal, in, s, st, sub)
                     : delimited(c, cmd, temporal, in, s, st, sub);
         } catch (Gunzip.Corrupt e) {
@@ -274,9 +274,11 @@ final class S3Copy {
      * to STL_LOAD_ERRORS or SYS_LOAD_ERROR_DETAIL. The wording follows what Redshift reports
      * (its documentation gives none): the client can find the file only by the key in the text.
      */
-    private static Failed decompressionFailed(Source s, RunningStatement.Sub sub, IOException cause) {
-        return new Failed("Failed writing body (0 != 65536) Cause: Failed to inflate: " + cause.getMessage()
-                + " DETAIL: error: Failed to inflate code: 9001 context: S3 key being read : " + s.url()
+    private static Failed decompressionFailed(Source s, RunningStatement.Sub sub, Gunzip.Corrupt cause) {
+        String what = cause.compression == CopyCommand.Compression.GZIP ? "inflate" : "decompress "
+                + cause.compression.name() + " data";
+        return new Failed("Failed writing body (0 != 65536) Cause: Failed to " + what + ": " + cause.getMessage()
+                + " DETAIL: error: Failed to " + what + " code: 9001 context: S3 key being read : " + s.url()
                 + " query: " + sub.queryId + " location: table_s3_scanner.cpp");
     }
 
@@ -289,21 +291,32 @@ final class S3Copy {
         return null;
     }
 
-    /** GZIP input whose failures say they are the compression's, wherever a reader wraps them. */
+    /**
+     * GZIP, BZIP2 or ZSTD input (copy-parameters-file-compression) whose failures say they are the
+     * compression's, wherever a reader wraps them.
+     */
     private static final class Gunzip extends java.io.FilterInputStream {
-        static final class Corrupt extends IOException {
+        private final CopyCommand.Compression compression;
+
+        final class Corrupt extends IOException {
+            final CopyCommand.Compression compression = Gunzip.this.compression;
+
             Corrupt(IOException cause) {
                 super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
             }
         }
 
-        Gunzip(InputStream raw) throws Corrupt {
-            super(open(raw));
-        }
-
-        private static InputStream open(InputStream raw) throws Corrupt {
+        Gunzip(CopyCommand.Compression compression, InputStream raw) throws IOException {
+            super(null);
+            this.compression = compression;
             try {
-                return new GZIPInputStream(raw, 64 * 1024);
+                in = switch (compression) {
+                    case GZIP -> new GZIPInputStream(raw, 64 * 1024);
+                    case BZIP2 -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(
+                            new java.io.BufferedInputStream(raw, 64 * 1024), true);
+                    case ZSTD -> new com.github.luben.zstd.ZstdInputStreamNoFinalizer(raw);
+                    case NONE -> raw;
+                };
             } catch (IOException e) {
                 throw new Corrupt(e);
             }
@@ -313,6 +326,8 @@ final class S3Copy {
         public int read() throws IOException {
             try {
                 return super.read();
+            } catch (Corrupt e) {
+                throw e;
             } catch (IOException e) {
                 throw new Corrupt(e);
             }
@@ -322,6 +337,8 @@ final class S3Copy {
         public int read(byte[] b, int off, int len) throws IOException {
             try {
                 return super.read(b, off, len);
+            } catch (Corrupt e) {
+                throw e;
             } catch (IOException e) {
                 throw new Corrupt(e);
             }

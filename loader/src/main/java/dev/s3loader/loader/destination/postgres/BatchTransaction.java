@@ -1,6 +1,7 @@
 package dev.s3loader.loader.destination.postgres;
 
 import dev.s3loader.loader.destination.LoadResult;
+import dev.s3loader.model.ColumnMatch;
 import dev.s3loader.model.DatabaseConfig;
 import dev.s3loader.model.FileFormat;
 import dev.s3loader.model.FileMessage;
@@ -54,6 +55,8 @@ final class BatchTransaction {
     private final PostgresSql sql;
     private final FileSource source;
     private final List<String> columns;
+    /** The drift rule for CSV_HEADER=match and JSON keys; null when files map by position (CSV without match). */
+    private final ColumnMatch match;
     private final String batchId;
     private final LoadBudget budget;
     private final CopyWatchdog watchdog;
@@ -67,12 +70,13 @@ final class BatchTransaction {
     private static final String SAVEPOINT = "s3loader_file";
 
     BatchTransaction(Connection c, DatabaseConfig config, PostgresSql sql, FileSource source, List<String> columns,
-                     String batchId, LoadBudget budget, CopyWatchdog watchdog, ReadAhead ahead) {
+                     ColumnMatch match, String batchId, LoadBudget budget, CopyWatchdog watchdog, ReadAhead ahead) {
         this.c = c;
         this.config = config;
         this.sql = sql;
         this.source = source;
         this.columns = columns;
+        this.match = match;
         this.batchId = batchId;
         this.budget = budget;
         this.watchdog = watchdog;
@@ -297,8 +301,26 @@ final class BatchTransaction {
                 return new LoadResult.Rejected(f, reason, Map.of("rows", "0", "bytes", Long.toString(f.size())));
             }
             return new LoadResult.Loaded(f, rows);
+        } catch (Drift d) {
+            rollbackFile();
+            Map<String, String> detail = new LinkedHashMap<>();
+            detail.put("column", d.refusal.column());
+            d.line.ifPresent(l -> detail.put("line", Long.toString(l)));
+            return new LoadResult.Rejected(f, d.refusal.reason() + d.line.map(l -> " (line " + l + ")").orElse(""), detail);
         } catch (SQLException | IOException e) {
             return failed(f, in, e);
+        }
+    }
+
+    /** The file's columns do not meet the table's ({@link ColumnMatch}): the file's fault, named by a column. */
+    private static final class Drift extends RuntimeException {
+        final ColumnMatch.Refusal refusal;
+        final Optional<Long> line;
+
+        Drift(ColumnMatch.Refusal refusal, Optional<Long> line) {
+            super(refusal.reason(), null, false, false);
+            this.refusal = refusal;
+            this.line = line;
         }
     }
 
@@ -313,7 +335,8 @@ final class BatchTransaction {
         }
         if (in.formatFailure().isPresent()) {
             rollbackFile();
-            return new LoadResult.Rejected(f, "not a valid gzip file: " + in.formatFailure().get().getMessage(),
+            return new LoadResult.Rejected(f, "not a valid " + in.compression().label() + " file: "
+                    + in.formatFailure().get().getMessage(),
                     Map.of("error", String.valueOf(in.formatFailure().get().getMessage())));
         }
         if (e instanceof SQLException q && PgErrors.cancelled(q)) {
@@ -346,13 +369,77 @@ final class BatchTransaction {
         }
     }
 
+    /**
+     * CSV_HEADER=match: the header line is read first and mapped by {@link ColumnMatch}; COPY gets the
+     * matched columns in the file's order and the whole stream, header included (HEADER skips it, so
+     * COPY's line numbers stay the file's); ignored extra columns are cut out of every line on the way.
+     */
+    private long copyByHeader(CopyManager copy, String into, java.io.InputStream body) throws SQLException, IOException {
+        CsvHeader header = CsvHeader.read(body, config.csv());
+        if (header.names().isEmpty()) {
+            // An empty file: COPY loads no rows, and an empty file is refused as such.
+            return copy.copyIn(sql.copyCsv(into, columns), header.stream(), 64 * 1024);
+        }
+        ColumnMatch.Result result = match.match(header.names());
+        if (result instanceof ColumnMatch.Result.Refused r) {
+            throw new Drift(r.refusal(), Optional.of(1L));
+        }
+        ColumnMatch.Result.Mapped mapped = (ColumnMatch.Result.Mapped) result;
+        java.io.InputStream stream = mapped.dropsAny()
+                ? new CsvColumnFilter(header.stream(), mapped.targets().stream().map(Optional::isPresent).toList(), config.csv())
+                : header.stream();
+        return copy.copyIn(sql.copyCsv(into, mapped.loaded()), stream, 64 * 1024);
+    }
+
+    /**
+     * JSON lines: a key the table lacks (EXTRA_COLUMNS=fail) or a NOT NULL column's key that a line
+     * lacks refuses the file, naming the key and its first line; read from the staged
+     * documents, so the file is read once.
+     */
+    private void checkJsonKeys() throws SQLException {
+        if (match.extras() == dev.s3loader.model.ExtraColumns.FAIL) {
+            List<String> keys = new ArrayList<>();
+            Map<String, Long> lines = new java.util.HashMap<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.jsonKeys())) {
+                while (rs.next()) {
+                    keys.add(rs.getString(1));
+                    lines.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            Optional<ColumnMatch.Refusal> unknown = match.unknown(keys);
+            if (unknown.isPresent()) {
+                throw new Drift(unknown.get(), Optional.of(lines.get(unknown.get().column())));
+            }
+        }
+        List<String> required = match.required();
+        if (required.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement p = c.prepareStatement(sql.jsonMissingKey())) {
+            p.setArray(1, c.createArrayOf("text", required.toArray()));
+            try (ResultSet rs = p.executeQuery()) {
+                if (rs.next()) {
+                    String column = rs.getString(1);
+                    throw new Drift(new ColumnMatch.Refusal(column, "a line lacks key \"" + column
+                            + "\" of a NOT NULL column (a JSON line's missing key loads NULL)"), Optional.of(rs.getLong(2)));
+                }
+            }
+        }
+    }
+
     private long copy(FileSource.Opened in) throws SQLException, IOException {
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
         String into = config.mode() == LoadMode.MERGE ? PostgresSql.MERGE_STAGE : sql.target();
+        if (config.format() == FileFormat.CSV && config.csvHeaderMatch()) {
+            return copyByHeader(copy, into, in.stream());
+        }
         if (config.format() == FileFormat.CSV) {
             return copy.copyIn(sql.copyCsv(into, columns), in.stream(), 64 * 1024);
         }
         copy.copyIn(sql.copyJson(), in.stream(), 64 * 1024);
+        if (match != null) {
+            checkJsonKeys();
+        }
         try (Statement s = c.createStatement()) {
             long rows = s.executeUpdate(sql.insertJson(into, columns));
             s.execute(sql.clearJsonStage());

@@ -6,7 +6,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -17,7 +16,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * Opens exactly the file version a message names, as a stream: GetObject with If-Match on the
  * etag, so an overwritten file is never loaded under its old etag (412) and memory does not grow
  * with the file. Read failures are remembered by layer, because pgjdbc may report them only as
- * a cancelled COPY: a failing S3 read is worth a retry, a broken gzip stream is the file's fault.
+ * a cancelled COPY: a failing S3 read is worth a retry, a broken compressed stream (gzip, zstd,
+ * bzip2: {@link Decompressors}) is the file's fault.
  */
 final class FileSource {
     private final S3Client s3;
@@ -67,15 +67,16 @@ final class FileSource {
     }
 
     private Opened opened(FileMessage f, ResponseInputStream<?> raw, Tracked s3Stream) {
-        if (!compression.gzip(f.key())) {
-            return new Opened(s3Stream, raw, s3Stream, null);
+        Compression c = compression.of(f.key());
+        if (c == Compression.NONE) {
+            return new Opened(s3Stream, raw, s3Stream, null, c);
         }
         try {
-            Tracked gzip = new Tracked(new GZIPInputStream(s3Stream, 64 * 1024));
-            return new Opened(gzip, raw, s3Stream, gzip);
+            Tracked decoded = new Tracked(Decompressors.open(c, s3Stream));
+            return new Opened(decoded, raw, s3Stream, decoded, c);
         } catch (IOException e) {
-            // The gzip header is read here already.
-            return new Opened(new Failing(e), raw, s3Stream, new Tracked(new Failing(e)).fail(e));
+            // The gzip and bzip2 headers are read here already.
+            return new Opened(new Failing(e), raw, s3Stream, new Tracked(new Failing(e)).fail(e), c);
         }
     }
 
@@ -83,8 +84,8 @@ final class FileSource {
      * A stream to COPY from, and which layer (if any) failed while it was read; {@code response} is
      * null for a body already in memory.
      */
-    record Opened(InputStream stream, ResponseInputStream<?> response, Tracked s3, Tracked gzip)
-            implements AutoCloseable {
+    record Opened(InputStream stream, ResponseInputStream<?> response, Tracked s3, Tracked decoded,
+                  Compression compression) implements AutoCloseable {
         /** The S3 read itself failed: the network, not the file. */
         Optional<IOException> readFailure() {
             return Optional.ofNullable(s3.failure);
@@ -107,9 +108,9 @@ final class FileSource {
             close();
         }
 
-        /** The bytes arrived but are not valid gzip. */
+        /** The bytes arrived but are not valid {@link #compression} (gzip, zstd, bzip2). */
         Optional<IOException> formatFailure() {
-            return gzip == null || s3.failure != null ? Optional.empty() : Optional.ofNullable(gzip.failure);
+            return decoded == null || s3.failure != null ? Optional.empty() : Optional.ofNullable(decoded.failure);
         }
 
         @Override

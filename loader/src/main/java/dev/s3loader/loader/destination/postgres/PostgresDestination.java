@@ -5,7 +5,9 @@ import dev.s3loader.loader.TransientLoadException;
 import dev.s3loader.loader.destination.Deadline;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.LoadResult;
+import dev.s3loader.model.ColumnMatch;
 import dev.s3loader.model.DatabaseConfig;
+import dev.s3loader.model.FileFormat;
 import dev.s3loader.model.FileMessage;
 import java.sql.Array;
 import java.sql.Connection;
@@ -51,6 +53,8 @@ public final class PostgresDestination implements Destination {
      */
     private final ExecutorService readers;
     private volatile List<String> columns;
+    /** The drift rule, read with the columns: CSV_HEADER=match and JSON only, else null. */
+    private volatile ColumnMatch match;
 
     public PostgresDestination(DatabaseConfig config, S3Client s3, Supplier<SecretsManagerClient> secrets) {
         this.config = config;
@@ -114,7 +118,7 @@ public final class PostgresDestination implements Destination {
         Map<FileMessage, LoadResult> results;
         try {
             List<String> cols = prepare(c, budget);
-            results = new BatchTransaction(c, config, sql, source, cols, batchId, budget, watchdog, ahead).run(files);
+            results = new BatchTransaction(c, config, sql, source, cols, match, batchId, budget, watchdog, ahead).run(files);
         } catch (SQLException e) {
             lease.broken(); // closing it rolls the transaction back
             throw failure("batch " + batchId + " was not loaded", e);
@@ -182,8 +186,25 @@ public final class PostgresDestination implements Destination {
         }
         c.commit();
         cols = config.columns().isEmpty() ? tableColumns(c) : config.columns();
+        if (config.csvHeaderMatch() || config.format() == FileFormat.JSON) {
+            // CSV headers match ignoring case when no name matches exactly; JSON keys exactly, as jsonb_populate_record does.
+            match = new ColumnMatch(tableColumnsWithRequired(c), config.csvHeaderMatch(), config.extraColumns());
+        }
         c.commit();
         columns = cols;
+        return cols;
+    }
+
+    private List<ColumnMatch.TableColumn> tableColumnsWithRequired(Connection c) throws SQLException {
+        List<ColumnMatch.TableColumn> cols = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement(PostgresSql.tableColumnsWithRequired(config.format() == FileFormat.CSV))) {
+            p.setString(1, config.requireTable().quoted());
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    cols.add(new ColumnMatch.TableColumn(rs.getString(1), rs.getBoolean(2)));
+                }
+            }
+        }
         return cols;
     }
 

@@ -89,6 +89,39 @@ final class PostgresSql {
                 + "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum";
     }
 
+    /**
+     * The table's loadable columns in order, each with whether a file must name it: NOT NULL with
+     * neither a default nor identity when the load leaves unnamed columns to their defaults (CSV),
+     * every NOT NULL column when it writes NULL for them (JSON: jsonb_populate_record). Generated
+     * columns cannot be written and are left out.
+     */
+    static String tableColumnsWithRequired(boolean defaultsApply) {
+        return "SELECT a.attname, a.attnotnull" + (defaultsApply ? " AND NOT a.atthasdef AND a.attidentity = ''" : "")
+                + " FROM pg_catalog.pg_attribute a WHERE a.attrelid = CAST(? AS regclass) "
+                + "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum";
+    }
+
+    /**
+     * The keys of the staged JSON documents, each with the line of the file it first appears on,
+     * first seen first (documents that are not objects are left to jsonb_populate_record's error).
+     */
+    String jsonKeys() {
+        return "SELECT k, min(j.n) - (SELECT min(n) FROM " + JSON_STAGE + ") + 1 AS line FROM " + JSON_STAGE
+                + " j CROSS JOIN LATERAL jsonb_object_keys(j.doc) k WHERE jsonb_typeof(j.doc) = 'object' "
+                + "GROUP BY k ORDER BY line, k";
+    }
+
+    /**
+     * The first staged JSON document lacking one of the given keys (a text array): the key and the
+     * document's line in the file. A key present with the value null is not lacking: COPY's own
+     * NOT NULL error names it.
+     */
+    String jsonMissingKey() {
+        return "SELECT c, j.n - (SELECT min(n) FROM " + JSON_STAGE + ") + 1 AS line FROM " + JSON_STAGE
+                + " j CROSS JOIN unnest(CAST(? AS text[])) c WHERE jsonb_typeof(j.doc) = 'object' "
+                + "AND (j.doc -> c) IS NULL ORDER BY line LIMIT 1";
+    }
+
     String copyCsv(String into, List<String> columns) {
         CsvOptions csv = config.csv();
         return "COPY " + into + " " + columnList(columns) + " FROM STDIN WITH (FORMAT csv"

@@ -17,8 +17,8 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The objects one load attempt reads: a COPY manifest per compression (Redshift's GZIP applies
- * to a whole COPY, and is decided by the file's own key) naming each file by its staging copy,
+ * The objects one load attempt reads: a COPY manifest per compression (Redshift's GZIP, ZSTD and
+ * BZIP2 apply to a whole COPY, and are decided by the file's own key) naming each file by its staging copy,
  * and the file list (key hash, key, etag, size, batch) for the ledger, as CSV. Every attempt gets
  * fresh names, so two workers never share a manifest.
  */
@@ -45,15 +45,15 @@ final class Manifests {
     /** @param staged each file's staging key, in the staging bucket ({@link #bucket}) */
     Written write(List<FileMessage> files, Map<FileMessage, String> staged, String batchId) {
         String base = prefix + batchId.replaceAll("[^A-Za-z0-9_-]", "_") + "-" + UUID.randomUUID();
-        Map<Boolean, List<FileMessage>> byGzip = new LinkedHashMap<>();
+        Map<Compression, List<FileMessage>> byCompression = new LinkedHashMap<>();
         for (FileMessage f : files) {
-            byGzip.computeIfAbsent(compression.gzip(f.key()), g -> new ArrayList<>()).add(f);
+            byCompression.computeIfAbsent(compression.of(f.key()), g -> new ArrayList<>()).add(f);
         }
         List<String> keys = new ArrayList<>();
         List<RedshiftSql.CopyGroup> groups = new ArrayList<>();
         try {
-            for (Map.Entry<Boolean, List<FileMessage>> g : byGzip.entrySet()) {
-                String key = base + (g.getKey() ? ".gz" : "") + ".manifest";
+            for (Map.Entry<Compression, List<FileMessage>> g : byCompression.entrySet()) {
+                String key = base + (g.getKey() == Compression.NONE ? "" : "." + g.getKey().label()) + ".manifest";
                 put(key, manifest(g.getValue(), staged), "application/json");
                 keys.add(key);
                 groups.add(new RedshiftSql.CopyGroup(url(bucket, key), g.getKey()));

@@ -17,7 +17,7 @@ final class RedshiftErrors {
      * the words such errors carry.
      */
     private static final Pattern UNREADABLE = Pattern.compile(
-            "(?i)inflate|gzip|zlib|decompress|unexpected end of (?:zlib |gzip )?(?:input )?stream|not in gzip format");
+            "(?i)inflate|gzip|zlib|zstd|bzip2?|decompress|unexpected end of (?:zlib |gzip )?(?:input )?stream|not in gzip format");
 
     /** S3 (or KMS behind it) refused COPY's role: a setting to fix, never the file's content. */
     private static final Pattern ACCESS_DENIED = Pattern.compile("(?i)access ?denied|not authorized to perform|status 403");

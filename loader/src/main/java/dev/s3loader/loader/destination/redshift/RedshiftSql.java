@@ -1,5 +1,6 @@
 package dev.s3loader.loader.destination.redshift;
 
+import dev.s3loader.model.Compression;
 import dev.s3loader.model.CsvOptions;
 import dev.s3loader.model.DatabaseConfig;
 import dev.s3loader.model.FileFormat;
@@ -36,8 +37,8 @@ final class RedshiftSql {
     record Step(Role role, String sql) {
     }
 
-    /** One COPY of the batch: a manifest of files sharing a compression. */
-    record CopyGroup(String manifestUrl, boolean gzip) {
+    /** One COPY of the batch: a manifest of files sharing a compression (never AUTO). */
+    record CopyGroup(String manifestUrl, Compression compression) {
     }
 
     private final DatabaseConfig config;
@@ -192,7 +193,7 @@ final class RedshiftSql {
         for (CopyGroup g : groups) {
             steps.add(new Step(Role.COPY, "COPY " + into + columnList(config.columns()) + " FROM "
                     + literal(g.manifestUrl()) + " IAM_ROLE " + role() + region + " MANIFEST " + format()
-                    + (g.gzip() ? " GZIP" : "") + " COMPUPDATE OFF STATUPDATE OFF"));
+                    + compressionOption(g.compression()) + " COMPUPDATE OFF STATUPDATE OFF"));
         }
         if (merge) {
             steps.addAll(merge(columns));
@@ -236,6 +237,15 @@ final class RedshiftSql {
         return "CSV QUOTE AS " + literal(String.valueOf(csv.quote())) + " DELIMITER AS "
                 + literal(String.valueOf(csv.delimiter())) + (csv.header() ? " IGNOREHEADER 1" : "")
                 + " NULL AS " + literal(csv.nullString()) + dates;
+    }
+
+    /** copy-parameters-file-compression: GZIP, ZSTD or BZIP2 (nothing for uncompressed files). */
+    static String compressionOption(Compression c) {
+        return switch (c) {
+            case GZIP, ZSTD, BZIP2 -> " " + c.name();
+            case NONE -> "";
+            case AUTO -> throw new IllegalArgumentException("a COPY group's compression is decided per file");
+        };
     }
 
     private String role() {

@@ -4,9 +4,9 @@ import static dev.s3loader.loader.destination.postgres.Harness.deliveries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.ZstdOutputStream;
-import dev.s3loader.embedded.redshift.LocalRedshiftData;
+import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
 import dev.s3loader.loader.BatchOutcome;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.loader.destination.postgres.Harness;
 import dev.s3loader.model.FileMessage;
 import java.io.ByteArrayOutputStream;
@@ -48,7 +48,7 @@ class CompressedFilesTest {
     /** Keys are data: blanks, '+', '%', unicode. */
     private static final String ODD = "dir with space/a+b%20c ü 日本";
     private static Harness h;
-    private static LocalRedshiftData redshift;
+    private static EmbeddedRedshiftData redshift;
     private static RedshiftDataClient client;
 
     @TempDir
@@ -57,7 +57,7 @@ class CompressedFilesTest {
     @BeforeAll
     static void start() {
         h = new Harness("compressed_files_test");
-        redshift = LocalRedshiftData.start(h.pg, h.s3);
+        redshift = EmbeddedRedshiftData.start(h.pg, h.s3);
         client = redshift.newClient();
     }
 
@@ -73,13 +73,13 @@ class CompressedFilesTest {
                 + " (id bigint NOT NULL, name text, amount numeric(12,2))");
     }
 
-    private static Loader postgres(String table, String... kv) {
+    private static LoaderWiring postgres(String table, String... kv) {
         List<String> all = new ArrayList<>(List.of("DB_TABLE", table, "DB_LEDGER_TABLE", table + "_ledger"));
         all.addAll(List.of(kv));
         return h.loader(h.env(all.toArray(String[]::new)));
     }
 
-    private static Loader redshift(String table, String... kv) {
+    private static LoaderWiring redshift(String table, String... kv) {
         Map<String, String> env = new HashMap<>(Map.of("BUCKET", h.bucket, "DESTINATION", "redshift",
                 "REDSHIFT_WORKGROUP", "s3loader", "DB_NAME", h.database, "REDSHIFT_IAM_ROLE", ROLE,
                 "DB_TABLE", table, "DB_LEDGER_TABLE", table + "_ledger"));
@@ -256,7 +256,7 @@ class CompressedFilesTest {
         return out;
     }
 
-    private static void loadsLikeDuckDb(String table, Loader loader, String dir, boolean json) throws Exception {
+    private static void loadsLikeDuckDb(String table, LoaderWiring loader, String dir, boolean json) throws Exception {
         // Arrange
         table(table);
         List<Case> cases = corpus(dir, json);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.s3loader.loader.BatchOutcome;
-import dev.s3loader.loader.Loader;
+import dev.s3loader.loader.LoaderWiring;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.FileMessage;
 import java.io.ByteArrayOutputStream;
@@ -43,7 +43,7 @@ class ColumnDriftTest {
                 + "source text NOT NULL DEFAULT 'dflt', total int GENERATED ALWAYS AS (amount * 2) STORED)");
     }
 
-    private static Loader loader(String table, String... kv) {
+    private static LoaderWiring loader(String table, String... kv) {
         List<String> all = new ArrayList<>(List.of("DB_TABLE", table, "DB_LEDGER_TABLE", table + "_ledger"));
         all.addAll(List.of(kv));
         return h.loader(h.env(all.toArray(String[]::new)));

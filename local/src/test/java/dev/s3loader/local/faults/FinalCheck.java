@@ -1,10 +1,10 @@
 package dev.s3loader.local.faults;
 
+import dev.s3loader.loader.destination.postgres.PostgresLedger;
 import dev.s3loader.model.TableName;
 import dev.s3loader.ops.audit.Audit;
 import dev.s3loader.ops.audit.AuditReport;
 import dev.s3loader.ops.audit.JsonReport;
-import dev.s3loader.ops.audit.PostgresLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package dev.s3loader.ops.audit;
 
+import dev.s3loader.loader.destination.LedgerReader;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.KeyOrder;

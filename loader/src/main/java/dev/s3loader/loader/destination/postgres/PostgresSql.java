@@ -151,6 +151,11 @@ final class PostgresSql {
         return "(" + columns.stream().map(TableName::quote).collect(Collectors.joining(", ")) + ")";
     }
 
+    /** The audit's read of the ledger: every row, by key then etag in byte order (UTF-8's order: S3's listing order). */
+    static String ledgerInKeyOrder(TableName ledger) {
+        return "SELECT \"key\", \"etag\" FROM " + ledger.quoted() + " ORDER BY \"key\" COLLATE \"C\", \"etag\" COLLATE \"C\"";
+    }
+
     /** An escape-string literal: the same meaning whatever standard_conforming_strings says. */
     static String literal(String value) {
         StringBuilder b = new StringBuilder("E'");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.s3loader.model.PostgresLiteral;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -345,9 +346,9 @@ final class S3Copy {
         }
         String sql = "COPY " + cmd.table() + (cmd.columns().isEmpty() ? "" : " (" + String.join(", ", cmd.columns()) + ")")
                 + " FROM STDIN WITH (FORMAT " + (cmd.format() == CopyCommand.Format.CSV ? "csv" : "text")
-                + ", DELIMITER " + literal(String.valueOf(cmd.delimiter()))
-                + (cmd.format() == CopyCommand.Format.CSV ? ", QUOTE " + literal(String.valueOf(cmd.quote())) : "")
-                + ", NULL " + literal(cmd.nullAs()) + ")";
+                + ", DELIMITER " + PostgresLiteral.of(String.valueOf(cmd.delimiter()))
+                + (cmd.format() == CopyCommand.Format.CSV ? ", QUOTE " + PostgresLiteral.of(String.valueOf(cmd.quote())) : "")
+                + ", NULL " + PostgresLiteral.of(cmd.nullAs()) + ")";
         try {
             return c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, in, 64 * 1024);
         } catch (PSQLException e) {
@@ -642,18 +643,5 @@ final class S3Copy {
             case "22021" -> 1220; // invalid UTF-8
             default -> 1200;
         };
-    }
-
-    private static String literal(String v) {
-        StringBuilder b = new StringBuilder("E'");
-        for (char ch : v.toCharArray()) {
-            switch (ch) {
-                case '\\' -> b.append("\\\\");
-                case '\'' -> b.append("\\'");
-                case '\t' -> b.append("\\t");
-                default -> b.append(ch);
-            }
-        }
-        return b.append('\'').toString();
     }
 }

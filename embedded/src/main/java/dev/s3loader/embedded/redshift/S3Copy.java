@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.s3loader.clients.S3Objects;
 import dev.s3loader.model.PostgresLiteral;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -223,17 +223,7 @@ final class S3Copy {
     }
 
     private boolean exists(Source s) {
-        try {
-            s3.headObject(b -> b.bucket(s.bucket()).key(s.key()));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return S3Objects.exists(s3, s.bucket(), s.key());
     }
 
     /** {@code s3://bucket/key}: no decoding, as Redshift does it. */

@@ -3,6 +3,7 @@ package dev.s3loader.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.TestBucket;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.LastRunStore;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
@@ -19,7 +20,6 @@ import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerState;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.QueueMessage;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -57,6 +57,7 @@ class EventFastPathTest {
     String queueUrl;
     /** Where S3 sends its event notifications: a queue of their own, as the stack and local mode wire it. */
     String eventQueueUrl;
+    TestBucket files;
     /** The queue each received message came from, by receipt handle. */
     final Map<String, String> receivedFrom = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -75,6 +76,7 @@ class EventFastPathTest {
         sqs = SharedServers.sqs().newClient();
         bucket = "ev-" + UUID.randomUUID().toString().substring(0, 12);
         s3.createBucket(b -> b.bucket(bucket));
+        files = new TestBucket(s3, bucket);
         queueUrl = sqs.createQueue(b -> b.queueName(bucket)).queueUrl();
         eventQueueUrl = sqs.createQueue(b -> b.queueName(bucket + "-events")).queueUrl();
     }
@@ -102,20 +104,15 @@ class EventFastPathTest {
     }
 
     String put(String key, String content) {
-        return s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(content, StandardCharsets.UTF_8)).eTag();
+        return files.put(key, content);
     }
 
     String get(String key) {
-        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String();
+        return files.get(key);
     }
 
     boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        }
+        return files.exists(key);
     }
 
     /** One record of an S3 event notification as AWS writes it (key form-URL-encoded, etag unquoted). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.Endpoints;
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.TestBucket;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
@@ -24,7 +25,6 @@ import dev.s3loader.model.PollerConfig;
 import dev.s3loader.ops.audit.Audit;
 import dev.s3loader.ops.audit.AuditReport;
 import dev.s3loader.ops.audit.JsonReport;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -43,10 +43,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.EncodingType;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -75,6 +73,7 @@ abstract class PipelineContract {
     String bucket;
     String queueUrl;
     String dlqUrl;
+    TestBucket files;
 
     @TempDir
     Path temp;
@@ -86,6 +85,7 @@ abstract class PipelineContract {
         String name = "t-" + UUID.randomUUID().toString().substring(0, 12);
         bucket = name;
         s3.createBucket(b -> b.bucket(bucket));
+        files = new TestBucket(s3, bucket);
         dlqUrl = sqs.createQueue(b -> b.queueName(name + "-dlq")).queueUrl();
         String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
@@ -132,28 +132,19 @@ abstract class PipelineContract {
     }
 
     void put(String key, byte[] content) {
-        try {
-            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
-        } catch (RuntimeException e) {
-            throw new AssertionError("put of " + key + " (" + content.length + " bytes) failed", e);
-        }
+        files.put(key, content);
     }
 
     void put(String key, String content) {
-        put(key, content.getBytes(StandardCharsets.UTF_8));
+        files.put(key, content);
     }
 
     String get(String key) {
-        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String();
+        return files.get(key);
     }
 
     boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        }
+        return files.exists(key);
     }
 
     List<Message> receiveAll() {

@@ -262,6 +262,12 @@ class EventFastPathTest {
             rt.s3().putObject(b -> b.bucket("fast-path").key(key), RequestBody.fromString("fast"));
 
             String processed = awaitObject(rt.s3(), "fast-path", "processed/dropped now +%ü.csv");
+            // The move copies to processed/ first and deletes from incoming/ after: the delete may be a moment behind.
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (!rt.s3().listObjectsV2(b -> b.bucket("fast-path").prefix("incoming/")).contents().isEmpty()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
 
             assertThat(processed).isEqualTo("fast");
             assertThat(rt.s3().listObjectsV2(b -> b.bucket("fast-path").prefix("incoming/")).contents()).isEmpty();

@@ -232,7 +232,7 @@ final class DataApi {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
-    private static void sleep(Duration d) {
+    static void sleep(Duration d) {
         try {
             Thread.sleep(d);
         } catch (InterruptedException e) {

@@ -195,7 +195,7 @@ public final class RedshiftLedger implements LedgerReader {
                 if (attempt == SUBMIT_ATTEMPTS) {
                     throw new LedgerReadException("cannot read the ledger " + ledger + ": " + why(e), e.getCause());
                 }
-                sleep(pause);
+                DataApi.sleep(pause);
                 pause = pause.multipliedBy(2);
             } catch (LoaderException e) {
                 throw new LedgerReadException("cannot read the ledger " + ledger + ": " + why(e), e.getCause());
@@ -221,15 +221,6 @@ public final class RedshiftLedger implements LedgerReader {
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new LedgerReadException("the ledger holds a key that is not UTF-8 (hex " + hex + ")", e);
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerReadException("interrupted while waiting for Redshift", e);
         }
     }
 

@@ -103,18 +103,6 @@ class EventFastPathTest {
         }), line -> { }, Clock.systemUTC());
     }
 
-    String put(String key, String content) {
-        return files.put(key, content);
-    }
-
-    String get(String key) {
-        return files.get(key);
-    }
-
-    boolean exists(String key) {
-        return files.exists(key);
-    }
-
     /** One record of an S3 event notification as AWS writes it (key form-URL-encoded, etag unquoted). */
     String record(String encodedKey, String etag, long size) {
         return "{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"us-east-1\",\"eventTime\":"
@@ -129,15 +117,15 @@ class EventFastPathTest {
 
     @Test
     void loader_s3EventNotification_loadsEveryRecordAcksTheTestEventAndHandsBackAMalformedOne() {
-        String spacePlus = put("incoming/a b+c.csv", "one");
-        String unicode = put("incoming/ü 中/x%y.csv", "two");
-        String alone = put("incoming/alone.csv", "three");
+        String spacePlus = files.put("incoming/a b+c.csv", "one");
+        String unicode = files.put("incoming/ü 中/x%y.csv", "two");
+        String alone = files.put("incoming/alone.csv", "three");
         String event = "{\"Records\":[" + record("incoming/a+b%2Bc.csv", spacePlus, 3) + ","
                 + record("incoming/%C3%BC+%E4%B8%AD/x%25y.csv", unicode, 3) + "]}";
         String testEvent = "{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Time\":\"2026-11-30T15:57:02.089Z\","
                 + "\"Bucket\":\"" + bucket + "\",\"RequestId\":\"5582815E1AEA5ADF\",\"HostId\":\"8cLe\"}";
         String malformed = "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\"}]}";
-        String processedKey = put("processed/already.csv", "elsewhere");
+        String processedKey = files.put("processed/already.csv", "elsewhere");
         String outside = "{\"Records\":[" + record("processed/already.csv", processedKey, 9) + "]}";
 
         BatchOutcome out;
@@ -150,11 +138,11 @@ class EventFastPathTest {
 
         assertThat(out.failedMessageIds()).containsExactly("bad-1");
         assertThat(out.processed()).isEqualTo(3);
-        assertThat(get("processed/a b+c.csv")).isEqualTo("one");
-        assertThat(get("processed/ü 中/x%y.csv")).isEqualTo("two");
-        assertThat(get("processed/alone.csv")).isEqualTo("three");
-        assertThat(exists("incoming/a b+c.csv")).isFalse();
-        assertThat(get("processed/already.csv")).as("a key outside incoming/ is left alone").isEqualTo("elsewhere");
+        assertThat(files.get("processed/a b+c.csv")).isEqualTo("one");
+        assertThat(files.get("processed/ü 中/x%y.csv")).isEqualTo("two");
+        assertThat(files.get("processed/alone.csv")).isEqualTo("three");
+        assertThat(files.exists("incoming/a b+c.csv")).isFalse();
+        assertThat(files.get("processed/already.csv")).as("a key outside incoming/ is left alone").isEqualTo("elsewhere");
         assertThat(out.skipped()).isEqualTo(1);
     }
 
@@ -204,7 +192,7 @@ class EventFastPathTest {
     }
 
     ListerState state() {
-        return exists(LAYOUT.listerStateKey())
+        return files.exists(LAYOUT.listerStateKey())
                 ? ListerState.decode(s3.getObjectAsBytes(b -> b.bucket(bucket).key(LAYOUT.listerStateKey())).asByteArray())
                 : ListerState.empty();
     }
@@ -214,9 +202,9 @@ class EventFastPathTest {
         eventsOn();
         Map<String, String> etags = new HashMap<>();
         for (String key : AWKWARD) {
-            etags.put(key, put(key, "x"));
+            etags.put(key, files.put(key, "x"));
         }
-        put("processed/source.csv", "copied");
+        files.put("processed/source.csv", "copied");
         s3.copyObject(b -> b.sourceBucket(bucket).sourceKey("processed/source.csv").destinationBucket(bucket)
                 .destinationKey("incoming/copied +.csv"));
         etags.put("incoming/copied +.csv", s3.headObject(b -> b.bucket(bucket).key("incoming/copied +.csv")).eTag());
@@ -300,8 +288,8 @@ class EventFastPathTest {
             st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL, note text)");
         }
         eventsOn();
-        put("incoming/same batch +.csv", "id,name,amount,note\n1,a,1.5,x\n2,b,2.5,y\n");
-        put("incoming/two batches %.csv", "id,name,amount,note\n3,c,3.5,z\n");
+        files.put("incoming/same batch +.csv", "id,name,amount,note\n1,a,1.5,x\n2,b,2.5,y\n");
+        files.put("incoming/two batches %.csv", "id,name,amount,note\n3,c,3.5,z\n");
         Map<String, String> env = env("DESTINATION", "postgres", "DB_URL", url, "DB_USER", SharedServers.postgres().user(),
                 "DB_PASSWORD", SharedServers.postgres().password(), "DB_TABLE", "demo_rows", "CSV_HEADER", "true",
                 "DB_SSL_MODE", "disable");
@@ -324,8 +312,8 @@ class EventFastPathTest {
         assertThat(once.processed()).isEqualTo(2);
         assertThat(again.failedMessageIds()).isEmpty();
         assertThat(again.processed()).isZero();
-        assertThat(get("processed/same batch +.csv")).startsWith("id,");
-        assertThat(get("processed/two batches %.csv")).startsWith("id,");
+        assertThat(files.get("processed/same batch +.csv")).startsWith("id,");
+        assertThat(files.get("processed/two batches %.csv")).startsWith("id,");
         try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
                 SharedServers.postgres().password()); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT id) FROM demo_rows")) {
@@ -344,8 +332,8 @@ class EventFastPathTest {
     void fastPath_sameVersionsByEventAndByLister_copyOnce() {
         s3.createBucket(b -> b.bucket(bucket + "-archive"));
         eventsOn();
-        put("incoming/same batch +.csv", "one");
-        put("incoming/two batches %.csv", "two");
+        files.put("incoming/same batch +.csv", "one");
+        files.put("incoming/two batches %.csv", "two");
         Map<String, String> env = env("DESTINATION_BUCKET", bucket + "-archive", "DESTINATION_PREFIX", "archive/");
         lister(env, Clock.systemUTC()).runOnce();
         List<Message> all = receiveAll();
@@ -374,9 +362,9 @@ class EventFastPathTest {
     void fastPath_listerLeavesAYoungFileToItsEventAndSendsAMissedEventOnlyAfterTheGrace() {
         Map<String, String> env = env("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "5");
         eventsOn();
-        put("incoming/young.csv", "young");
+        files.put("incoming/young.csv", "young");
         SharedServers.s3().events().off(bucket);
-        put("incoming/missed event.csv", "missed");
+        files.put("incoming/missed event.csv", "missed");
         Instant now = Instant.now();
 
         lister(env, Clock.fixed(now, ZoneOffset.UTC)).runOnce();
@@ -400,15 +388,15 @@ class EventFastPathTest {
         try (Loader loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(later)).processed()).isEqualTo(1);
         }
-        assertThat(get("processed/young.csv")).isEqualTo("young");
-        assertThat(get("processed/missed event.csv")).isEqualTo("missed");
+        assertThat(files.get("processed/young.csv")).isEqualTo("young");
+        assertThat(files.get("processed/missed event.csv")).isEqualTo("missed");
     }
 
     @Test
     void fastPath_listerMessageLostWhileEventTrafficFillsTheQueue_isDispatchedAgain_andEveryFileLoadsOnce() {
         // Arrange: the grace is 5 minutes, a lost message is looked for after 10.
         Map<String, String> env = env("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "5", "REQUEUE_AFTER_MINUTES", "10");
-        put("incoming/missed event.csv", "missed");
+        files.put("incoming/missed event.csv", "missed");
         Instant now = Instant.now();
         // The event was missed: the first run past the grace sends the file (the grace plus a schedule period).
         lister(env, Clock.fixed(now.plus(Duration.ofMinutes(6)), ZoneOffset.UTC)).runOnce();
@@ -420,7 +408,7 @@ class EventFastPathTest {
         // Meanwhile files keep arriving, each with its event, and the fleet is behind: the events wait.
         eventsOn();
         for (int i = 0; i < 3; i++) {
-            put("incoming/busy " + i + ".csv", "busy " + i);
+            files.put("incoming/busy " + i + ".csv", "busy " + i);
         }
 
         // Act: the first run after REQUEUE_AFTER_MINUTES.
@@ -435,9 +423,9 @@ class EventFastPathTest {
         try (Loader loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(all)).failedMessageIds()).isEmpty();
         }
-        assertThat(get("processed/missed event.csv")).isEqualTo("missed");
+        assertThat(files.get("processed/missed event.csv")).isEqualTo("missed");
         for (int i = 0; i < 3; i++) {
-            assertThat(get("processed/busy " + i + ".csv")).isEqualTo("busy " + i);
+            assertThat(files.get("processed/busy " + i + ".csv")).isEqualTo("busy " + i);
         }
         assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix("incoming/")).contents()).isEmpty();
     }

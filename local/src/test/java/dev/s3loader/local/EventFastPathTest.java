@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.embedded.fixtures.TestBucket;
+import dev.s3loader.embedded.fixtures.TestDatabase;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.LastRunStore;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
@@ -282,11 +283,7 @@ class EventFastPathTest {
     @Test
     void fastPath_sameVersionsByEventAndByLister_loadIntoPostgresOnce() throws Exception {
         String database = "events_" + bucket.replace("-", "_");
-        String url = SharedServers.postgres().createDatabase(database);
-        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
-                SharedServers.postgres().password()); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL, note text)");
-        }
+        String url = TestDatabase.create(database, LocalRuntime.SAMPLE_DDL);
         eventsOn();
         files.put("incoming/same batch +.csv", "id,name,amount,note\n1,a,1.5,x\n2,b,2.5,y\n");
         files.put("incoming/two batches %.csv", "id,name,amount,note\n3,c,3.5,z\n");

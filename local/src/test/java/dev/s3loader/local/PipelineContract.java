@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.embedded.Endpoints;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.embedded.fixtures.TestBucket;
+import dev.s3loader.embedded.fixtures.TestDatabase;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.internal.Backlog;
 import dev.s3loader.lister.internal.LogBacklogPublisher;
@@ -203,12 +204,7 @@ abstract class PipelineContract {
         // file, an empty file (no rows: PostgreSQL rejects it) and a key too long for processed/
         // (the three end in failed/).
         String database = "keys_" + bucket.replace("-", "_");
-        String url = SharedServers.postgres().createDatabase(database);
-        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
-                SharedServers.postgres().password()); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL,"
-                    + " note text)");
-        }
+        String url = TestDatabase.create(database, LocalRuntime.SAMPLE_DDL);
         List<SampleSet.SampleFile> sample = SampleSet.generate(20, 3);
         for (SampleSet.SampleFile f : sample) {
             files.put(LAYOUT.incoming() + f.relativeKey(), f.content());
@@ -331,12 +327,7 @@ abstract class PipelineContract {
     @Test
     void pipeline_processedKeyTemplateByLoadTime_postgresPutsEveryFileUnderItsLedgerDateOnce() throws Exception {
         String database = "tpl_" + bucket.replace("-", "_");
-        String url = SharedServers.postgres().createDatabase(database);
-        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
-                SharedServers.postgres().password()); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL,"
-                    + " note text)");
-        }
+        String url = TestDatabase.create(database, LocalRuntime.SAMPLE_DDL);
         List<SampleSet.SampleFile> sample = SampleSet.generate(20, 3);
         Map<String, String> env = env("DESTINATION", "postgres", "DB_URL", url, "DB_USER",
                 SharedServers.postgres().user(), "DB_PASSWORD", SharedServers.postgres().password(),

@@ -4,9 +4,7 @@ import java.util.UUID;
 import java.util.logging.Logger;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Probes the conditions the loader's moves rest on, each with a wrong etag, under
@@ -55,9 +53,7 @@ public final class MoveProbe {
             });
             String copied = s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(a).destinationBucket(bucket)
                     .destinationKey(c)).copyObjectResult().eTag();
-            // Stores print etags with or without quotes, in either case: the hex digits are what count.
-            copyKeepsEtag = etag != null && copied != null
-                    && etag.replace("\"", "").equalsIgnoreCase(copied.replace("\"", ""));
+            copyKeepsEtag = Etags.same(etag, copied);
             steps.attempt(StoreCondition.COPY_IF_NONE_MATCH, () -> {
                 s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(a).ifNoneMatch("*")
                         .destinationBucket(bucket).destinationKey(c));
@@ -73,14 +69,14 @@ public final class MoveProbe {
                 s3.deleteObject(r -> r.bucket(bucket).key(a).ifMatch(ProbeSteps.WRONG_ETAG));
                 return true;
             });
-            if (!exists(s3, bucket, a)) {
+            if (!S3Objects.exists(s3, bucket, a)) {
                 put(s3, bucket, a);
             }
             steps.attempt(StoreCondition.DELETE_OBJECTS_ETAG, () -> {
                 var answer = s3.deleteObjects(r -> r.bucket(bucket).delete(x -> x.quiet(false).objects(
                         ObjectIdentifier.builder().key(a).eTag(ProbeSteps.WRONG_ETAG).build())));
                 // Honoured only if the key was reported as not deleted and is still there.
-                return answer.deleted().stream().anyMatch(x -> a.equals(x.key())) || !exists(s3, bucket, a);
+                return answer.deleted().stream().anyMatch(x -> a.equals(x.key())) || !S3Objects.exists(s3, bucket, a);
             });
         } finally {
             if (upload[0] != null) {
@@ -98,19 +94,5 @@ public final class MoveProbe {
 
     private static String put(S3Client s3, String bucket, String key) {
         return s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString(CONTENT)).eTag();
-    }
-
-    private static boolean exists(S3Client s3, String bucket, String key) {
-        try {
-            s3.headObject(r -> r.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
     }
 }

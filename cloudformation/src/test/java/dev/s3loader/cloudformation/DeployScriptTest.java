@@ -274,12 +274,12 @@ class DeployScriptTest {
     /** The real AWS CLI against moto_server's IAM: the role is made once, at ECS's documented path. */
     @Test
     void ensureEcsServiceLinkedRole_againstIam_createsItOnce() throws Exception {
-        var moto = MotoServer.shared();
+        var moto = AwsCliOnMoto.shared();
         org.junit.jupiter.api.Assumptions.assumeTrue(moto.isPresent(), "moto_server and the AWS CLI are not installed");
         Path aws = moto.get().bin.resolve("aws");
         String ensure = ". " + Repo.path("cloudformation", "script-common.sh") + "; ensure_ecs_service_linked_role";
         Map<String, String> env = Map.of("PATH", moto.get().bin + File.pathSeparator + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
-                "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test", "AWS_DEFAULT_REGION", MotoServer.REGION);
+                "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test", "AWS_DEFAULT_REGION", AwsCliOnMoto.REGION);
 
         Result first = bash(env, ensure);
         Result second = bash(env, ensure);

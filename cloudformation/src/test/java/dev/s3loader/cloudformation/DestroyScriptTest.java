@@ -53,19 +53,19 @@ class DestroyScriptTest {
 
     @TempDir
     Path tmp;
-    private MotoServer moto;
+    private AwsCliOnMoto moto;
     private Map<String, String> env;
 
     @BeforeEach
     void setUp() throws Exception {
-        var server = MotoServer.shared();
+        var server = AwsCliOnMoto.shared();
         assumeTrue(server.isPresent(), "moto_server and the AWS CLI are not installed");
         moto = server.get();
         Path bin = Files.createDirectory(tmp.resolve("bin"));
         Files.writeString(bin.resolve("aws"), HYBRID_AWS);
         Files.setPosixFilePermissions(bin.resolve("aws"), PosixFilePermissions.fromString("rwxr-xr-x"));
         env = new HashMap<>(Map.of("HOME", tmp.toString(), "LANG", "C.UTF-8", "AWS_ACCESS_KEY_ID", "test",
-                "AWS_SECRET_ACCESS_KEY", "test", "AWS_DEFAULT_REGION", MotoServer.REGION,
+                "AWS_SECRET_ACCESS_KEY", "test", "AWS_DEFAULT_REGION", AwsCliOnMoto.REGION,
                 "MOTO_AWS", moto.bin.resolve("aws").toString(), "FAKE_STATE", Files.createDirectory(tmp.resolve("state")).toString()));
         env.put("PATH", bin + File.pathSeparator + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
     }
@@ -79,7 +79,7 @@ class DestroyScriptTest {
         String dlqUrl = aws("sqs", "create-queue", "--queue-name", "s3l-test-DeadLetterQueue-" + id, "--query", "QueueUrl", "--output", "text");
         String otherUrl = aws("sqs", "create-queue", "--queue-name", "audit-" + id, "--query", "QueueUrl", "--output", "text");
         String topic = aws("sns", "create-topic", "--name", "audit-" + id, "--query", "TopicArn", "--output", "text");
-        aws("s3api", "create-bucket", "--bucket", bucket, "--create-bucket-configuration", "LocationConstraint=" + MotoServer.REGION);
+        aws("s3api", "create-bucket", "--bucket", bucket, "--create-bucket-configuration", "LocationConstraint=" + AwsCliOnMoto.REGION);
         String stackArn = "arn:aws:sqs:eu-west-1:123456789012:s3l-test-LoadQueue-" + id;
         String otherArn = "arn:aws:sqs:eu-west-1:123456789012:audit-" + id;
         aws("s3api", "put-bucket-notification-configuration", "--bucket", bucket, "--notification-configuration", """
@@ -116,7 +116,7 @@ class DestroyScriptTest {
         String bucket = "s3l-destroy-" + id;
         String queueUrl = aws("sqs", "create-queue", "--queue-name", "s3l-test-LoadQueue-" + id, "--query", "QueueUrl", "--output", "text");
         String dlqUrl = aws("sqs", "create-queue", "--queue-name", "s3l-test-DeadLetterQueue-" + id, "--query", "QueueUrl", "--output", "text");
-        aws("s3api", "create-bucket", "--bucket", bucket, "--create-bucket-configuration", "LocationConstraint=" + MotoServer.REGION);
+        aws("s3api", "create-bucket", "--bucket", bucket, "--create-bucket-configuration", "LocationConstraint=" + AwsCliOnMoto.REGION);
         env.putAll(Map.of("FAKE_BUCKET", bucket, "FAKE_QUEUE_URL", queueUrl, "FAKE_DLQ_URL", dlqUrl));
 
         Result r = run("bash", Repo.path("scripts", "destroy").toString(), "s3l-test", "--yes");

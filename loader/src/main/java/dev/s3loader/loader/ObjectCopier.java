@@ -1,5 +1,6 @@
 package dev.s3loader.loader;
 
+import dev.s3loader.clients.Etags;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,7 +102,7 @@ public final class ObjectCopier {
         try {
             String copied = s3.copyObject(b -> b.sourceBucket(sourceBucket).sourceKey(sourceKey)
                     .destinationBucket(sourceBucket).destinationKey(scratch)).copyObjectResult().eTag();
-            if (byEtag ? !sameEtag(etag, copied) : !before.equals(versionInPlace(sourceBucket, sourceKey, etag))) {
+            if (byEtag ? !Etags.same(etag, copied) : !before.equals(versionInPlace(sourceBucket, sourceKey, etag))) {
                 throw replaced(sourceKey, etag);
             }
             // The scratch key is this call's alone: nothing can replace it between the check and this copy.
@@ -114,16 +115,6 @@ public final class ObjectCopier {
                 LOG.log(Level.WARNING, "could not delete the scratch copy " + scratch + " (the expire-staging rule will)", e);
             }
         }
-    }
-
-    /** Etags as stores print them differ in quotes and case, never in the hex digits. */
-    static boolean sameEtag(String a, String b) {
-        return a != null && b != null && bare(a).equalsIgnoreCase(bare(b));
-    }
-
-    private static String bare(String etag) {
-        String t = etag.strip();
-        return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
     }
 
     /** The version's LastModified; 412 when the key holds another version now, 404 when it is gone. */

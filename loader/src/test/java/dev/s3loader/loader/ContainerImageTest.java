@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.s3loader.clients.S3Objects;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.model.FileMessage;
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -155,7 +155,7 @@ class ContainerImageTest {
             // Act: the worker loads the file; then ECS's stop (SIGTERM).
             Process worker = start(env, log);
             long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!exists(s3, bucket, "processed/" + name + " ü +%.csv") && worker.isAlive()
+            while (!S3Objects.exists(s3, bucket, "processed/" + name + " ü +%.csv") && worker.isAlive()
                     && System.nanoTime() < until) {
                 Thread.sleep(1000);
             }
@@ -169,19 +169,10 @@ class ContainerImageTest {
             assertThat(run.exitCode()).as("exit status after SIGTERM").isEqualTo(143);
             assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/" + name + " ü +%.csv")).asUtf8String())
                     .isEqualTo("a,b\n1,2\n");
-            assertThat(exists(s3, bucket, key)).isFalse();
+            assertThat(S3Objects.exists(s3, bucket, key)).isFalse();
             var depth = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.ALL)).attributes();
             assertThat(depth.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).isEqualTo("0");
             assertThat(depth.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).isEqualTo("0");
-        }
-    }
-
-    private static boolean exists(S3Client s3, String bucket, String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
         }
     }
 }

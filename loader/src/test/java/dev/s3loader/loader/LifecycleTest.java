@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.clients.AwsClients;
 import dev.s3loader.clients.NoExpectContinueInterceptor;
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.TestBucket;
 import dev.s3loader.loader.testkit.FaultyCalls;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.LoaderConfig;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,10 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -39,6 +37,8 @@ class LifecycleTest {
     private static S3Client s3;
     private static S3Client faultyS3;
     private static String bucket;
+    private static TestBucket files;
+    private static TestBucket archive;
 
     @BeforeAll
     static void setUp() {
@@ -51,6 +51,8 @@ class LifecycleTest {
         bucket = "lifecycle-" + UUID.randomUUID().toString().substring(0, 8);
         s3.createBucket(b -> b.bucket(bucket));
         s3.createBucket(b -> b.bucket(bucket + "-archive"));
+        files = new TestBucket(s3, bucket);
+        archive = new TestBucket(s3, bucket + "-archive");
     }
 
     @AfterAll
@@ -72,33 +74,13 @@ class LifecycleTest {
         }), line -> { }, Clock.systemUTC());
     }
 
-    private FileMessage drop(String key, String content) {
-        s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(content));
-        String etag = s3.headObject(b -> b.bucket(bucket).key(key)).eTag();
-        return new FileMessage(bucket, key, etag, content.length(), Instant.now());
-    }
-
     private static Delivery delivery(FileMessage m, int receiveCount) {
         return new Delivery(UUID.randomUUID().toString(), m.toJson(), receiveCount);
     }
 
-    private boolean exists(String b, String key) {
-        try {
-            s3.headObject(r -> r.bucket(b).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
     @Test
     void process_transientLoadFailureOnTheLastReceive_waitsInIncomingNeverFailed() {
-        FileMessage m = drop("incoming/outage/a.csv", "1,a\n");
+        FileMessage m = files.drop("incoming/outage/a.csv", "1,a\n");
         Delivery last = delivery(m, 5);
 
         BatchOutcome out;
@@ -109,14 +91,14 @@ class LifecycleTest {
 
         assertThat(out.failedMessageIds()).containsExactly(last.messageId());
         assertThat(out.failed()).isZero();
-        assertThat(exists(bucket, m.key())).isTrue();
-        assertThat(exists(bucket, "failed/outage/a.csv")).isFalse();
-        assertThat(exists(bucket, LAYOUT.errorReportKey(m.key()))).isFalse();
+        assertThat(files.exists(m.key())).isTrue();
+        assertThat(files.exists("failed/outage/a.csv")).isFalse();
+        assertThat(files.exists(LAYOUT.errorReportKey(m.key()))).isFalse();
     }
 
     @Test
     void process_loadedButMoveThrottledOnTheLastReceive_neverGoesToFailed() {
-        FileMessage m = drop("incoming/throttled/a.csv", "1,a\n");
+        FileMessage m = files.drop("incoming/throttled/a.csv", "1,a\n");
         FAULTS.fail(r -> r instanceof CopyObjectRequest c && c.destinationBucket().equals(bucket)
                 && c.destinationKey().startsWith("processed/"));
         Delivery last = delivery(m, 5);
@@ -128,25 +110,25 @@ class LifecycleTest {
 
         assertThat(FAULTS.refused()).isPositive();
         // Loaded into the archive, so it may only ever move to processed/: it waits for the next delivery.
-        assertThat(exists(bucket + "-archive", "processed/throttled/a.csv")).isTrue();
+        assertThat(archive.exists("processed/throttled/a.csv")).isTrue();
         assertThat(out.failedMessageIds()).containsExactly(last.messageId());
-        assertThat(exists(bucket, "failed/throttled/a.csv")).isFalse();
-        assertThat(exists(bucket, m.key())).isTrue();
+        assertThat(files.exists("failed/throttled/a.csv")).isFalse();
+        assertThat(files.exists(m.key())).isTrue();
 
         FAULTS.clear();
         try (LoaderWiring loader = loader(Map.of("DESTINATION_BUCKET", bucket + "-archive"))) {
             out = loader.processor().process(List.of(delivery(m, 6)));
         }
         assertThat(out.processed()).isEqualTo(1);
-        assertThat(exists(bucket, "processed/throttled/a.csv")).isTrue();
-        assertThat(exists(bucket, m.key())).isFalse();
+        assertThat(files.exists("processed/throttled/a.csv")).isTrue();
+        assertThat(files.exists(m.key())).isFalse();
     }
 
     @Test
     void process_reportWriteFails_fileStaysInOnePlaceWithItsReasonLogged() {
         // A key that cannot fit processed/ can never load: it goes to failed/ with a report.
         String key = "incoming/" + "r".repeat(1024 - "incoming/".length() - 3) + "/ab";
-        FileMessage m = drop(key, "x");
+        FileMessage m = files.drop(key, "x");
         FAULTS.fail(r -> r instanceof PutObjectRequest p && p.key().startsWith(LAYOUT.reportsPrefix()));
         List<String> logged = new ArrayList<>();
         Handler capture = new Handler() {
@@ -174,8 +156,8 @@ class LifecycleTest {
 
         assertThat(FAULTS.refused()).isPositive();
         assertThat(out.failedMessageIds()).hasSize(1);
-        assertThat(exists(bucket, key)).isTrue();
-        assertThat(exists(bucket, LAYOUT.failedKey(key).orElseThrow())).isFalse();
+        assertThat(files.exists(key)).isTrue();
+        assertThat(files.exists(LAYOUT.failedKey(key).orElseThrow())).isFalse();
         assertThat(logged).anyMatch(line -> line.contains("key too long for processed/") && line.contains("/ab"));
 
         FAULTS.clear();
@@ -183,8 +165,8 @@ class LifecycleTest {
             out = loader.processor().process(List.of(delivery(m, 2)));
         }
         assertThat(out.failed()).isEqualTo(1);
-        assertThat(exists(bucket, key)).isFalse();
-        assertThat(exists(bucket, LAYOUT.failedKey(key).orElseThrow())).isTrue();
-        assertThat(exists(bucket, LAYOUT.errorReportKey(key))).isTrue();
+        assertThat(files.exists(key)).isFalse();
+        assertThat(files.exists(LAYOUT.failedKey(key).orElseThrow())).isTrue();
+        assertThat(files.exists(LAYOUT.errorReportKey(key))).isTrue();
     }
 }

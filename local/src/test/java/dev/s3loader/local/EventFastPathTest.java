@@ -3,6 +3,8 @@ package dev.s3loader.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.TestBucket;
+import dev.s3loader.embedded.fixtures.TestDatabase;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.loader.BatchOutcome;
@@ -14,7 +16,6 @@ import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerState;
 import dev.s3loader.model.LoaderConfig;
 import dev.s3loader.model.QueueMessage;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -52,6 +53,7 @@ class EventFastPathTest {
     String queueUrl;
     /** Where S3 sends its event notifications: a queue of their own, as the stack and local mode wire it. */
     String eventQueueUrl;
+    TestBucket files;
     /** The queue each received message came from, by receipt handle. */
     final Map<String, String> receivedFrom = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -70,6 +72,7 @@ class EventFastPathTest {
         sqs = SharedServers.sqs().newClient();
         bucket = "ev-" + UUID.randomUUID().toString().substring(0, 12);
         s3.createBucket(b -> b.bucket(bucket));
+        files = new TestBucket(s3, bucket);
         queueUrl = sqs.createQueue(b -> b.queueName(bucket)).queueUrl();
         eventQueueUrl = sqs.createQueue(b -> b.queueName(bucket + "-events")).queueUrl();
     }
@@ -96,23 +99,6 @@ class EventFastPathTest {
         }), line -> { }, Clock.systemUTC());
     }
 
-    String put(String key, String content) {
-        return s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(content, StandardCharsets.UTF_8)).eTag();
-    }
-
-    String get(String key) {
-        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String();
-    }
-
-    boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        }
-    }
-
     /** One record of an S3 event notification as AWS writes it (key form-URL-encoded, etag unquoted). */
     String record(String encodedKey, String etag, long size) {
         return "{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"us-east-1\",\"eventTime\":"
@@ -127,15 +113,15 @@ class EventFastPathTest {
 
     @Test
     void loader_s3EventNotification_loadsEveryRecordAcksTheTestEventAndHandsBackAMalformedOne() {
-        String spacePlus = put("incoming/a b+c.csv", "one");
-        String unicode = put("incoming/ü 中/x%y.csv", "two");
-        String alone = put("incoming/alone.csv", "three");
+        String spacePlus = files.put("incoming/a b+c.csv", "one");
+        String unicode = files.put("incoming/ü 中/x%y.csv", "two");
+        String alone = files.put("incoming/alone.csv", "three");
         String event = "{\"Records\":[" + record("incoming/a+b%2Bc.csv", spacePlus, 3) + ","
                 + record("incoming/%C3%BC+%E4%B8%AD/x%25y.csv", unicode, 3) + "]}";
         String testEvent = "{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Time\":\"2026-11-30T15:57:02.089Z\","
                 + "\"Bucket\":\"" + bucket + "\",\"RequestId\":\"5582815E1AEA5ADF\",\"HostId\":\"8cLe\"}";
         String malformed = "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\"}]}";
-        String processedKey = put("processed/already.csv", "elsewhere");
+        String processedKey = files.put("processed/already.csv", "elsewhere");
         String outside = "{\"Records\":[" + record("processed/already.csv", processedKey, 9) + "]}";
 
         BatchOutcome out;
@@ -148,11 +134,11 @@ class EventFastPathTest {
 
         assertThat(out.failedMessageIds()).containsExactly("bad-1");
         assertThat(out.processed()).isEqualTo(3);
-        assertThat(get("processed/a b+c.csv")).isEqualTo("one");
-        assertThat(get("processed/ü 中/x%y.csv")).isEqualTo("two");
-        assertThat(get("processed/alone.csv")).isEqualTo("three");
-        assertThat(exists("incoming/a b+c.csv")).isFalse();
-        assertThat(get("processed/already.csv")).as("a key outside incoming/ is left alone").isEqualTo("elsewhere");
+        assertThat(files.get("processed/a b+c.csv")).isEqualTo("one");
+        assertThat(files.get("processed/ü 中/x%y.csv")).isEqualTo("two");
+        assertThat(files.get("processed/alone.csv")).isEqualTo("three");
+        assertThat(files.exists("incoming/a b+c.csv")).isFalse();
+        assertThat(files.get("processed/already.csv")).as("a key outside incoming/ is left alone").isEqualTo("elsewhere");
         assertThat(out.skipped()).isEqualTo(1);
     }
 
@@ -199,7 +185,7 @@ class EventFastPathTest {
     }
 
     ListerState state() {
-        return exists(LAYOUT.listerStateKey())
+        return files.exists(LAYOUT.listerStateKey())
                 ? ListerState.decode(s3.getObjectAsBytes(b -> b.bucket(bucket).key(LAYOUT.listerStateKey())).asByteArray())
                 : ListerState.empty();
     }
@@ -209,9 +195,9 @@ class EventFastPathTest {
         eventsOn();
         Map<String, String> etags = new HashMap<>();
         for (String key : AWKWARD) {
-            etags.put(key, put(key, "x"));
+            etags.put(key, files.put(key, "x"));
         }
-        put("processed/source.csv", "copied");
+        files.put("processed/source.csv", "copied");
         s3.copyObject(b -> b.sourceBucket(bucket).sourceKey("processed/source.csv").destinationBucket(bucket)
                 .destinationKey("incoming/copied +.csv"));
         etags.put("incoming/copied +.csv", s3.headObject(b -> b.bucket(bucket).key("incoming/copied +.csv")).eTag());
@@ -257,6 +243,12 @@ class EventFastPathTest {
             rt.s3().putObject(b -> b.bucket("fast-path").key(key), RequestBody.fromString("fast"));
 
             String processed = awaitObject(rt.s3(), "fast-path", "processed/dropped now +%ü.csv");
+            // The move copies to processed/ first and deletes from incoming/ after: the delete may be a moment behind.
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (!rt.s3().listObjectsV2(b -> b.bucket("fast-path").prefix("incoming/")).contents().isEmpty()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
 
             assertThat(processed).isEqualTo("fast");
             assertThat(rt.s3().listObjectsV2(b -> b.bucket("fast-path").prefix("incoming/")).contents()).isEmpty();
@@ -283,14 +275,10 @@ class EventFastPathTest {
     @Test
     void fastPath_sameVersionsByEventAndByLister_loadIntoPostgresOnce() throws Exception {
         String database = "events_" + bucket.replace("-", "_");
-        String url = SharedServers.postgres().createDatabase(database);
-        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
-                SharedServers.postgres().password()); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL, note text)");
-        }
+        String url = TestDatabase.create(database, LocalRuntime.SAMPLE_DDL);
         eventsOn();
-        put("incoming/same batch +.csv", "id,name,amount,note\n1,a,1.5,x\n2,b,2.5,y\n");
-        put("incoming/two batches %.csv", "id,name,amount,note\n3,c,3.5,z\n");
+        files.put("incoming/same batch +.csv", "id,name,amount,note\n1,a,1.5,x\n2,b,2.5,y\n");
+        files.put("incoming/two batches %.csv", "id,name,amount,note\n3,c,3.5,z\n");
         Map<String, String> env = env("DESTINATION", "postgres", "DB_URL", url, "DB_USER", SharedServers.postgres().user(),
                 "DB_PASSWORD", SharedServers.postgres().password(), "DB_TABLE", "demo_rows", "CSV_HEADER", "true",
                 "DB_SSL_MODE", "disable");
@@ -313,8 +301,8 @@ class EventFastPathTest {
         assertThat(once.processed()).isEqualTo(2);
         assertThat(again.failedMessageIds()).isEmpty();
         assertThat(again.processed()).isZero();
-        assertThat(get("processed/same batch +.csv")).startsWith("id,");
-        assertThat(get("processed/two batches %.csv")).startsWith("id,");
+        assertThat(files.get("processed/same batch +.csv")).startsWith("id,");
+        assertThat(files.get("processed/two batches %.csv")).startsWith("id,");
         try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
                 SharedServers.postgres().password()); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT id) FROM demo_rows")) {
@@ -333,8 +321,8 @@ class EventFastPathTest {
     void fastPath_sameVersionsByEventAndByLister_copyOnce() {
         s3.createBucket(b -> b.bucket(bucket + "-archive"));
         eventsOn();
-        put("incoming/same batch +.csv", "one");
-        put("incoming/two batches %.csv", "two");
+        files.put("incoming/same batch +.csv", "one");
+        files.put("incoming/two batches %.csv", "two");
         Map<String, String> env = env("DESTINATION_BUCKET", bucket + "-archive", "DESTINATION_PREFIX", "archive/");
         lister(env, Clock.systemUTC()).runOnce();
         List<Message> all = receiveAll();
@@ -363,9 +351,9 @@ class EventFastPathTest {
     void fastPath_listerLeavesAYoungFileToItsEventAndSendsAMissedEventOnlyAfterTheGrace() {
         Map<String, String> env = env("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "5");
         eventsOn();
-        put("incoming/young.csv", "young");
+        files.put("incoming/young.csv", "young");
         SharedServers.s3().events().off(bucket);
-        put("incoming/missed event.csv", "missed");
+        files.put("incoming/missed event.csv", "missed");
         Instant now = Instant.now();
 
         lister(env, Clock.fixed(now, ZoneOffset.UTC)).runOnce();
@@ -389,15 +377,15 @@ class EventFastPathTest {
         try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(later)).processed()).isEqualTo(1);
         }
-        assertThat(get("processed/young.csv")).isEqualTo("young");
-        assertThat(get("processed/missed event.csv")).isEqualTo("missed");
+        assertThat(files.get("processed/young.csv")).isEqualTo("young");
+        assertThat(files.get("processed/missed event.csv")).isEqualTo("missed");
     }
 
     @Test
     void fastPath_listerMessageLostWhileEventTrafficFillsTheQueue_isDispatchedAgain_andEveryFileLoadsOnce() {
         // Arrange: the grace is 5 minutes, a lost message is looked for after 10.
         Map<String, String> env = env("EVENT_FAST_PATH", "true", "EVENT_GRACE_MINUTES", "5", "REQUEUE_AFTER_MINUTES", "10");
-        put("incoming/missed event.csv", "missed");
+        files.put("incoming/missed event.csv", "missed");
         Instant now = Instant.now();
         // The event was missed: the first run past the grace sends the file (the grace plus a schedule period).
         lister(env, Clock.fixed(now.plus(Duration.ofMinutes(6)), ZoneOffset.UTC)).runOnce();
@@ -409,7 +397,7 @@ class EventFastPathTest {
         // Meanwhile files keep arriving, each with its event, and the fleet is behind: the events wait.
         eventsOn();
         for (int i = 0; i < 3; i++) {
-            put("incoming/busy " + i + ".csv", "busy " + i);
+            files.put("incoming/busy " + i + ".csv", "busy " + i);
         }
 
         // Act: the first run after REQUEUE_AFTER_MINUTES.
@@ -424,9 +412,9 @@ class EventFastPathTest {
         try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(all)).failedMessageIds()).isEmpty();
         }
-        assertThat(get("processed/missed event.csv")).isEqualTo("missed");
+        assertThat(files.get("processed/missed event.csv")).isEqualTo("missed");
         for (int i = 0; i < 3; i++) {
-            assertThat(get("processed/busy " + i + ".csv")).isEqualTo("busy " + i);
+            assertThat(files.get("processed/busy " + i + ".csv")).isEqualTo("busy " + i);
         }
         assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix("incoming/")).contents()).isEmpty();
     }

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.s3loader.embedded.DocPages;
+import dev.s3loader.clients.S3Objects;
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.ListerHandler;
@@ -139,7 +140,7 @@ class LogLinesTest {
                     Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ZERO, 1),
                     new WorkerConfig(Duration.ofHours(1), Duration.ofSeconds(10)));
             worker.start();
-            for (int i = 0; i < 120 && !exists(s3, name, "processed/trips/container.csv"); i++) {
+            for (int i = 0; i < 120 && !S3Objects.exists(s3, name, "processed/trips/container.csv"); i++) {
                 Thread.sleep(500);
             }
             worker.shutdown();
@@ -155,20 +156,6 @@ class LogLinesTest {
         lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
         out.println("captured " + lines.size() + " lines:");
         lines.forEach(out::println);
-    }
-
-    private static boolean exists(S3Client s3, String bucket, String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     @AfterAll

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.embedded.Endpoints;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.lister.Backlog;
+import dev.s3loader.embedded.fixtures.TestBucket;
+import dev.s3loader.embedded.fixtures.TestDatabase;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.loader.BatchOutcome;
@@ -22,7 +24,6 @@ import dev.s3loader.model.PollerConfig;
 import dev.s3loader.ops.audit.Audit;
 import dev.s3loader.ops.audit.AuditReport;
 import dev.s3loader.ops.audit.JsonReport;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -41,10 +42,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.EncodingType;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -73,6 +72,7 @@ abstract class PipelineContract {
     String bucket;
     String queueUrl;
     String dlqUrl;
+    TestBucket files;
 
     @TempDir
     Path temp;
@@ -84,6 +84,7 @@ abstract class PipelineContract {
         String name = "t-" + UUID.randomUUID().toString().substring(0, 12);
         bucket = name;
         s3.createBucket(b -> b.bucket(bucket));
+        files = new TestBucket(s3, bucket);
         dlqUrl = sqs.createQueue(b -> b.queueName(name + "-dlq")).queueUrl();
         String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
@@ -125,31 +126,6 @@ abstract class PipelineContract {
         }), line -> { }, Clock.systemUTC());
     }
 
-    void put(String key, byte[] content) {
-        try {
-            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
-        } catch (RuntimeException e) {
-            throw new AssertionError("put of " + key + " (" + content.length + " bytes) failed", e);
-        }
-    }
-
-    void put(String key, String content) {
-        put(key, content.getBytes(StandardCharsets.UTF_8));
-    }
-
-    String get(String key) {
-        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String();
-    }
-
-    boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        }
-    }
-
     List<Message> receiveAll() {
         List<Message> all = new ArrayList<>();
         for (int empty = 0; empty < 2; ) {
@@ -183,7 +159,7 @@ abstract class PipelineContract {
     void pipeline_sampleSetWithAwkwardKeys_everyFileEndsInExactlyOnePlaceByteForByte() throws Exception {
         List<SampleSet.SampleFile> sample = SampleSet.generate(ordinaryFiles(1000), 3);
         for (SampleSet.SampleFile f : sample) {
-            put(LAYOUT.incoming() + f.relativeKey(), f.content());
+            files.put(LAYOUT.incoming() + f.relativeKey(), f.content());
         }
         Map<String, String> env = env("MAX_IN_FLIGHT_FILES", "300");
 
@@ -204,10 +180,10 @@ abstract class PipelineContract {
         assertThat(r.incoming()).isZero();
         assertThat(state().entries()).isEmpty();
         String longKey = LAYOUT.incoming() + SampleSet.tooLongForProcessed();
-        ErrorReport report = ErrorReport.fromJson(get(LAYOUT.errorReportKey(longKey)));
+        ErrorReport report = ErrorReport.fromJson(files.get(LAYOUT.errorReportKey(longKey)));
         assertThat(report.key()).isEqualTo(longKey);
         assertThat(report.reason()).contains("key too long for processed/");
-        assertThat(get(LAYOUT.processed() + "awkward/empty.csv")).isEmpty();
+        assertThat(files.get(LAYOUT.processed() + "awkward/empty.csv")).isEmpty();
         // What a user runs on the same bucket (scripts/audit) agrees.
         AuditReport audit = new Audit(s3, bucket, LAYOUT, Optional.empty(),
                 new Audit.Settings(20, 1000, 5, Duration.ofMinutes(60)), Clock.systemUTC()).run();
@@ -222,15 +198,10 @@ abstract class PipelineContract {
         // file, an empty file (no rows: PostgreSQL rejects it) and a key too long for processed/
         // (the three end in failed/).
         String database = "keys_" + bucket.replace("-", "_");
-        String url = SharedServers.postgres().createDatabase(database);
-        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
-                SharedServers.postgres().password()); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL,"
-                    + " note text)");
-        }
+        String url = TestDatabase.create(database, LocalRuntime.SAMPLE_DDL);
         List<SampleSet.SampleFile> sample = SampleSet.generate(20, 3);
         for (SampleSet.SampleFile f : sample) {
-            put(LAYOUT.incoming() + f.relativeKey(), f.content());
+            files.put(LAYOUT.incoming() + f.relativeKey(), f.content());
         }
         Map<String, String> env = env("DESTINATION", "postgres", "DB_URL", url, "DB_USER",
                 SharedServers.postgres().user(), "DB_PASSWORD", SharedServers.postgres().password(),
@@ -254,7 +225,7 @@ abstract class PipelineContract {
         List<String> expectedLedger = new ArrayList<>();
         long expectedRows = 0;
         for (SampleSet.SampleFile f : sample) {
-            if (exists(LAYOUT.processed() + f.relativeKey())) {
+            if (files.exists(LAYOUT.processed() + f.relativeKey())) {
                 expectedLedger.add(LAYOUT.incoming() + f.relativeKey());
                 expectedRows += f.rows();
             }
@@ -286,7 +257,7 @@ abstract class PipelineContract {
         Map<String, String> expected = new HashMap<>();
         for (SampleSet.SampleFile f : sample) {
             String key = layout.incoming() + f.relativeKey();
-            put(key, f.content());
+            files.put(key, f.content());
             java.time.Instant lastModified = s3.headObject(b -> b.bucket(bucket).key(key)).lastModified();
             layout.processedKey(key, lastModified).ifPresent(pk -> expected.put(key, pk));
         }
@@ -327,7 +298,7 @@ abstract class PipelineContract {
         assertThat(copies.values()).allMatch(pk -> pk.matches("(?s)processed/year=\\d{4}/month=\\d{2}/day=\\d{2}/.+"));
         assertThat(copies).containsKeys(SampleSet.AWKWARD_KEYS.stream().map(k -> layout.incoming() + k).toArray(String[]::new));
         String longKey = layout.incoming() + SampleSet.tooLongForProcessed();
-        assertThat(ErrorReport.fromJson(get(layout.errorReportKey(longKey))).reason()).contains("key too long for processed/");
+        assertThat(ErrorReport.fromJson(files.get(layout.errorReportKey(longKey))).reason()).contains("key too long for processed/");
         AuditReport audit = new Audit(s3, bucket, layout, Optional.empty(),
                 new Audit.Settings(20, 7, 5, Duration.ofMinutes(60)), Clock.systemUTC()).run();
         assertThat(audit.holds()).as(JsonReport.toJson(audit)).isTrue();
@@ -350,12 +321,7 @@ abstract class PipelineContract {
     @Test
     void pipeline_processedKeyTemplateByLoadTime_postgresPutsEveryFileUnderItsLedgerDateOnce() throws Exception {
         String database = "tpl_" + bucket.replace("-", "_");
-        String url = SharedServers.postgres().createDatabase(database);
-        try (Connection c = DriverManager.getConnection(url, SharedServers.postgres().user(),
-                SharedServers.postgres().password()); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE demo_rows (id bigint PRIMARY KEY, name text NOT NULL, amount numeric NOT NULL,"
-                    + " note text)");
-        }
+        String url = TestDatabase.create(database, LocalRuntime.SAMPLE_DDL);
         List<SampleSet.SampleFile> sample = SampleSet.generate(20, 3);
         Map<String, String> env = env("DESTINATION", "postgres", "DB_URL", url, "DB_USER",
                 SharedServers.postgres().user(), "DB_PASSWORD", SharedServers.postgres().password(),
@@ -393,7 +359,7 @@ abstract class PipelineContract {
     @Test
     void loader_fullLengthKey_goesToFailedWithAFindableReport() {
         String key = LAYOUT.incoming() + "k".repeat(1024 - LAYOUT.incoming().length());
-        put(key, "x");
+        files.put(key, "x");
         lister(env()).runOnce();
 
         try (LoaderWiring loader = loader(env())) {
@@ -402,11 +368,11 @@ abstract class PipelineContract {
             assertThat(out.failed()).isEqualTo(1);
         }
 
-        assertThat(exists(key)).isFalse();
-        assertThat(get(LAYOUT.failedKey(key).orElseThrow())).isEqualTo("x");
+        assertThat(files.exists(key)).isFalse();
+        assertThat(files.get(LAYOUT.failedKey(key).orElseThrow())).isEqualTo("x");
         String reportKey = LAYOUT.errorReportKey(key);
         assertThat(reportKey).startsWith("_s3loader/reports/hashed/");
-        ErrorReport report = ErrorReport.fromJson(get(reportKey));
+        ErrorReport report = ErrorReport.fromJson(files.get(reportKey));
         assertThat(report.key()).isEqualTo(key);
         assertThat(report.failedKey()).isEqualTo(LAYOUT.failedKey(key).orElseThrow());
         assertThat(report.reason()).contains("1024-byte limit");
@@ -415,17 +381,17 @@ abstract class PipelineContract {
     @Test
     void loader_fileOverwrittenWhileInFlight_newVersionIsTheOneProcessed() {
         String key = "incoming/overwritten.csv";
-        put(key, "version 1");
+        files.put(key, "version 1");
         ListerService lister = lister(env());
         lister.runOnce();
         List<Message> first = receiveAll();
-        put(key, "version 2");
+        files.put(key, "version 2");
 
         try (LoaderWiring loader = loader(env())) {
             BatchOutcome stale = loader.processor().process(deliveries(first));
             assertThat(stale.failedMessageIds()).isEmpty();
             assertThat(stale.skipped()).isEqualTo(1);
-            assertThat(exists("processed/overwritten.csv")).isFalse();
+            assertThat(files.exists("processed/overwritten.csv")).isFalse();
 
             lister.runOnce();
             List<Message> second = receiveAll();
@@ -434,8 +400,8 @@ abstract class PipelineContract {
             BatchOutcome fresh = loader.processor().process(deliveries(second));
             assertThat(fresh.processed()).isEqualTo(1);
         }
-        assertThat(get("processed/overwritten.csv")).isEqualTo("version 2");
-        assertThat(exists(key)).isFalse();
+        assertThat(files.get("processed/overwritten.csv")).isEqualTo("version 2");
+        assertThat(files.exists(key)).isFalse();
     }
 
     @Test
@@ -443,7 +409,7 @@ abstract class PipelineContract {
         // A batch of several files: their deletes go together (DeleteObjects) where the store honours
         // each key's ETag there, one by one (DeleteObject If-Match) where it does not.
         for (int i = 0; i < 5; i++) {
-            put("incoming/race-" + i + ".csv", "version 1 of " + i);
+            files.put("incoming/race-" + i + ".csv", "version 1 of " + i);
         }
         ListerService lister = lister(env());
         lister.runOnce();
@@ -451,7 +417,7 @@ abstract class PipelineContract {
         assertThat(first).hasSize(5);
         StepHook producerOverwrites = (step, m) -> {
             if (step == Step.COPIED) {
-                put(m.key(), m.key().replace("incoming/race-", "version 2 of ").replace(".csv", ""));
+                files.put(m.key(), m.key().replace("incoming/race-", "version 2 of ").replace(".csv", ""));
             }
         };
 
@@ -463,8 +429,8 @@ abstract class PipelineContract {
         }
         for (int i = 0; i < 5; i++) {
             String key = "incoming/race-" + i + ".csv";
-            assertThat(exists(key)).as("the new version of " + key + " is still in incoming/ (not deleted unseen)").isTrue();
-            assertThat(get(key)).isEqualTo("version 2 of " + i);
+            assertThat(files.exists(key)).as("the new version of " + key + " is still in incoming/ (not deleted unseen)").isTrue();
+            assertThat(files.get(key)).isEqualTo("version 2 of " + i);
         }
 
         lister.runOnce();
@@ -472,8 +438,8 @@ abstract class PipelineContract {
             assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(5);
         }
         for (int i = 0; i < 5; i++) {
-            assertThat(get("processed/race-" + i + ".csv")).isEqualTo("version 2 of " + i);
-            assertThat(exists("incoming/race-" + i + ".csv")).isFalse();
+            assertThat(files.get("processed/race-" + i + ".csv")).isEqualTo("version 2 of " + i);
+            assertThat(files.exists("incoming/race-" + i + ".csv")).isFalse();
         }
     }
 
@@ -484,7 +450,7 @@ abstract class PipelineContract {
         // loaded), and v2 waits in incoming/ for its own message. A store that ignores
         // CopySourceIfMatch must not let v2's bytes reach processed/ on the way to finding out.
         String key = "incoming/recopy/r 1%.csv";
-        put(key, "version 1");
+        files.put(key, "version 1");
         lister(env()).runOnce();
         List<Delivery> delivery = deliveries(receiveAll());
         StepHook crash = (at, file) -> {
@@ -499,7 +465,7 @@ abstract class PipelineContract {
         } catch (IllegalStateException died) {
             // its message comes back
         }
-        assertThat(get("processed/recopy/r 1%.csv")).isEqualTo("version 1");
+        assertThat(files.get("processed/recopy/r 1%.csv")).isEqualTo("version 1");
         java.util.concurrent.atomic.AtomicBoolean written = new java.util.concurrent.atomic.AtomicBoolean();
         software.amazon.awssdk.core.interceptor.ExecutionInterceptor producer = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
             @Override
@@ -508,7 +474,7 @@ abstract class PipelineContract {
                 if (context.request() instanceof software.amazon.awssdk.services.s3.model.CopyObjectRequest c
                         && String.valueOf(c.copySource()).contains("incoming/recopy/") // the SDK has encoded key into CopySource
                         && written.compareAndSet(false, true)) {
-                    put(key, "version 2");
+                    files.put(key, "version 2");
                 }
             }
         };
@@ -522,8 +488,8 @@ abstract class PipelineContract {
         }
 
         assertThat(written).as("the producer wrote as the loader copied").isTrue();
-        assertThat(get("processed/recopy/r 1%.csv")).as("processed/ keeps the version that loaded").isEqualTo("version 1");
-        assertThat(get(key)).as("the new version waits in incoming/").isEqualTo("version 2");
+        assertThat(files.get("processed/recopy/r 1%.csv")).as("processed/ keeps the version that loaded").isEqualTo("version 1");
+        assertThat(files.get(key)).as("the new version waits in incoming/").isEqualTo("version 2");
     }
 
     @Test
@@ -531,7 +497,7 @@ abstract class PipelineContract {
         // Every key holds '%' (an escape, a bare one, a '%' before non-hex): from the second run on,
         // the ranges are split at keys of the previous pass, so StartAfter holds them.
         for (int i = 0; i < 30; i++) {
-            put(String.format("incoming/100%%-%02d %%zz%%41+%%.csv", i), "row " + i);
+            files.put(String.format("incoming/100%%-%02d %%zz%%41+%%.csv", i), "row " + i);
         }
         Map<String, String> env = env("LIST_RANGES", "4", "MAX_IN_FLIGHT_FILES", "5");
         ListerService lister = lister(env);
@@ -545,7 +511,7 @@ abstract class PipelineContract {
         }
         assertThat(lister.runOnce().files()).isZero();
         for (int i = 0; i < 30; i++) {
-            assertThat(get(String.format("processed/100%%-%02d %%zz%%41+%%.csv", i))).isEqualTo("row " + i);
+            assertThat(files.get(String.format("processed/100%%-%02d %%zz%%41+%%.csv", i))).isEqualTo("row " + i);
         }
     }
 
@@ -553,7 +519,7 @@ abstract class PipelineContract {
     void loader_crashAtEachStep_theNextDeliveryFinishesTheMoveOnce() {
         List<Step> steps = List.of(Step.RECEIVED, Step.LOADED, Step.COPIED, Step.DELETED, Step.BEFORE_ACK);
         for (Step step : steps) {
-            put("incoming/crash/" + step + " 100%.csv", "row of " + step);
+            files.put("incoming/crash/" + step + " 100%.csv", "row of " + step);
         }
         lister(env()).runOnce();
         Map<String, Message> byKey = new HashMap<>();
@@ -578,15 +544,15 @@ abstract class PipelineContract {
                 BatchOutcome out = next.processor().process(delivery);
                 assertThat(out.failedMessageIds()).as("redelivery after a crash at " + step).isEmpty();
             }
-            assertThat(get("processed/crash/" + step + " 100%.csv")).as(step.name()).isEqualTo("row of " + step);
-            assertThat(exists(key)).as(step + ": still in incoming/").isFalse();
+            assertThat(files.get("processed/crash/" + step + " 100%.csv")).as(step.name()).isEqualTo("row of " + step);
+            assertThat(files.exists(key)).as(step + ": still in incoming/").isFalse();
         }
     }
 
     @Test
     void loader_redeliveredAfterCompletionOrForADeletedFile_isAcknowledgedAndChangesNothing() {
-        put("incoming/done.csv", "done");
-        put("incoming/deleted.csv", "deleted");
+        files.put("incoming/done.csv", "done");
+        files.put("incoming/deleted.csv", "deleted");
         lister(env()).runOnce();
         List<Message> messages = receiveAll();
         s3.deleteObject(b -> b.bucket(bucket).key("incoming/deleted.csv"));
@@ -602,15 +568,15 @@ abstract class PipelineContract {
             assertThat(again.processed()).isZero();
             assertThat(again.skipped()).isEqualTo(2);
         }
-        assertThat(get("processed/done.csv")).isEqualTo("done");
-        assertThat(exists("processed/deleted.csv")).isFalse();
-        assertThat(exists("failed/deleted.csv")).isFalse();
+        assertThat(files.get("processed/done.csv")).isEqualTo("done");
+        assertThat(files.exists("processed/deleted.csv")).isFalse();
+        assertThat(files.exists("failed/deleted.csv")).isFalse();
     }
 
     @Test
     void loader_batchWithOnePoisonMessage_returnsOnlyThatId() {
         for (int i = 0; i < 9; i++) {
-            put("incoming/good-" + i + ".csv", "good " + i);
+            files.put("incoming/good-" + i + ".csv", "good " + i);
         }
         lister(env()).runOnce();
         List<Delivery> batch = new ArrayList<>(deliveries(receiveAll()));
@@ -624,7 +590,7 @@ abstract class PipelineContract {
         assertThat(out.failedMessageIds()).containsExactly("poison-1");
         assertThat(out.processed()).isEqualTo(9);
         for (int i = 0; i < 9; i++) {
-            assertThat(get("processed/good-" + i + ".csv")).isEqualTo("good " + i);
+            assertThat(files.get("processed/good-" + i + ".csv")).isEqualTo("good " + i);
         }
     }
 
@@ -632,7 +598,7 @@ abstract class PipelineContract {
     void loader_fileAboveTheMultipartThreshold_isCopiedInPartsByteForByte() {
         byte[] big = new byte[12 * 1024 * 1024 + 123];
         new Random(7).nextBytes(big);
-        put("incoming/big file.bin", big);
+        files.put("incoming/big file.bin", big);
         Map<String, String> env = env("MULTIPART_THRESHOLD_BYTES", Long.toString(5 * LoaderConfig.MIB),
                 "MULTIPART_PART_BYTES", Long.toString(5 * LoaderConfig.MIB));
         lister(env).runOnce();
@@ -643,13 +609,13 @@ abstract class PipelineContract {
 
         byte[] copied = s3.getObjectAsBytes(b -> b.bucket(bucket).key("processed/big file.bin")).asByteArray();
         assertThat(copied).isEqualTo(big);
-        assertThat(exists("incoming/big file.bin")).isFalse();
+        assertThat(files.exists("incoming/big file.bin")).isFalse();
         assertThat(s3.listMultipartUploads(b -> b.bucket(bucket).encodingType(EncodingType.URL)).uploads()).isEmpty();
     }
 
     @Test
     void loader_transientFailureOnEveryReceive_waitsThenTheDeadLetteredFileIsSentAgainAndLoadsOnce() {
-        put("incoming/needs-archive.csv", "a,b\n");
+        files.put("incoming/needs-archive.csv", "a,b\n");
         // The archive bucket does not exist yet: every copy fails, as in an outage longer than all the receives.
         String archive = bucket + "-archive-later";
         Map<String, String> env = env("DESTINATION_BUCKET", archive, "REQUEUE_AFTER_MINUTES", "1");
@@ -669,9 +635,9 @@ abstract class PipelineContract {
         }
         assertThat(receiveAll()).as("after its last receive SQS moves the message to the dead-letter queue").isEmpty();
         assertThat(sqs.receiveMessage(b -> b.queueUrl(dlqUrl).waitTimeSeconds(1)).messages()).hasSize(1);
-        assertThat(exists("incoming/needs-archive.csv")).isTrue();
-        assertThat(exists("failed/needs-archive.csv")).isFalse();
-        assertThat(exists(LAYOUT.errorReportKey("incoming/needs-archive.csv"))).isFalse();
+        assertThat(files.exists("incoming/needs-archive.csv")).isTrue();
+        assertThat(files.exists("failed/needs-archive.csv")).isFalse();
+        assertThat(files.exists(LAYOUT.errorReportKey("incoming/needs-archive.csv"))).isFalse();
 
         // The cause is fixed; the lister sees the queue no longer holds the file's message and sends it again.
         s3.createBucket(b -> b.bucket(archive));
@@ -681,17 +647,17 @@ abstract class PipelineContract {
         try (LoaderWiring loader = loader(env)) {
             assertThat(loader.processor().process(deliveries(receiveAll())).processed()).isEqualTo(1);
         }
-        assertThat(get("processed/needs-archive.csv")).isEqualTo("a,b\n");
+        assertThat(files.get("processed/needs-archive.csv")).isEqualTo("a,b\n");
         assertThat(s3.getObjectAsBytes(b -> b.bucket(archive).key("processed/needs-archive.csv")).asUtf8String())
                 .isEqualTo("a,b\n");
-        assertThat(exists("incoming/needs-archive.csv")).isFalse();
-        assertThat(exists("failed/needs-archive.csv")).isFalse();
+        assertThat(files.exists("incoming/needs-archive.csv")).isFalse();
+        assertThat(files.exists("failed/needs-archive.csv")).isFalse();
     }
 
     @Test
     void loader_copyToAnArchive_archivesAndStillMovesToProcessed() {
         s3.createBucket(b -> b.bucket(bucket + "-archive"));
-        put("incoming/day=1/a b.csv", "row");
+        files.put("incoming/day=1/a b.csv", "row");
         Map<String, String> env = env("DESTINATION_BUCKET", bucket + "-archive", "DESTINATION_PREFIX", "archive/");
         lister(env).runOnce();
 
@@ -701,8 +667,8 @@ abstract class PipelineContract {
 
         assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket + "-archive").key("archive/day=1/a b.csv")).asUtf8String())
                 .isEqualTo("row");
-        assertThat(get("processed/day=1/a b.csv")).isEqualTo("row");
-        assertThat(exists("incoming/day=1/a b.csv")).isFalse();
+        assertThat(files.get("processed/day=1/a b.csv")).isEqualTo("row");
+        assertThat(files.exists("incoming/day=1/a b.csv")).isFalse();
     }
 
     @Test

@@ -51,6 +51,21 @@ public record FileMessage(String bucket, String key, String etag, long size, Ins
 
     /** Parses a message body; anything that is not a complete file message is a {@link MalformedMessageException}. */
     public static FileMessage fromJson(String body) {
+        return fromTree(object(body));
+    }
+
+    /** The file message a parsed body holds (the queue's parse hands its tree on rather than parsing again). */
+    static FileMessage fromTree(JsonNode n) {
+        try {
+            return new FileMessage(text(n, "bucket"), text(n, "key"), text(n, "etag"),
+                    number(n, "size"), Instant.parse(text(n, "lastModified")));
+        } catch (DateTimeParseException e) {
+            throw new MalformedMessageException("lastModified is not an ISO-8601 instant: " + e.getParsedString());
+        }
+    }
+
+    /** A message body parsed once: a JSON object, or a {@link MalformedMessageException}. */
+    static JsonNode object(String body) {
         if (body == null || body.isBlank()) {
             throw new MalformedMessageException("empty message body");
         }
@@ -63,12 +78,7 @@ public record FileMessage(String bucket, String key, String etag, long size, Ins
         if (n == null || !n.isObject()) {
             throw new MalformedMessageException("message body is not a JSON object");
         }
-        try {
-            return new FileMessage(text(n, "bucket"), text(n, "key"), text(n, "etag"),
-                    number(n, "size"), Instant.parse(text(n, "lastModified")));
-        } catch (DateTimeParseException e) {
-            throw new MalformedMessageException("lastModified is not an ISO-8601 instant: " + e.getParsedString());
-        }
+        return n;
     }
 
     private static String text(JsonNode n, String field) {

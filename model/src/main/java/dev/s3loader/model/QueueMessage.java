@@ -1,8 +1,6 @@
 package dev.s3loader.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -24,24 +22,11 @@ import java.util.List;
  * {@link MalformedMessageException}.
  */
 public final class QueueMessage {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private QueueMessage() {
     }
 
     public static List<FileMessage> files(String body) {
-        if (body == null || body.isBlank()) {
-            throw new MalformedMessageException("empty message body");
-        }
-        JsonNode n;
-        try {
-            n = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new MalformedMessageException("message body is not JSON: " + e.getOriginalMessage());
-        }
-        if (n == null || !n.isObject()) {
-            throw new MalformedMessageException("message body is not a JSON object");
-        }
+        JsonNode n = FileMessage.object(body);
         if (n.has("Records")) {
             return eventFiles(n.get("Records"));
         }
@@ -51,7 +36,7 @@ public final class QueueMessage {
             }
             throw new MalformedMessageException("unknown S3 message: Event " + n.get("Event"));
         }
-        return List.of(FileMessage.fromJson(body));
+        return List.of(FileMessage.fromTree(n));
     }
 
     private static List<FileMessage> eventFiles(JsonNode records) {

@@ -1,5 +1,8 @@
 package dev.s3loader.ops;
 
+import dev.s3loader.loader.destination.LedgerReader;
+import dev.s3loader.loader.destination.postgres.PostgresLedger;
+import dev.s3loader.loader.destination.redshift.RedshiftLedger;
 import dev.s3loader.model.DestinationKind;
 import dev.s3loader.model.Env;
 import dev.s3loader.model.Layout;
@@ -8,9 +11,6 @@ import dev.s3loader.model.TableName;
 import dev.s3loader.ops.audit.Audit;
 import dev.s3loader.ops.audit.AuditReport;
 import dev.s3loader.ops.audit.JsonReport;
-import dev.s3loader.ops.audit.LedgerReader;
-import dev.s3loader.ops.audit.PostgresLedger;
-import dev.s3loader.ops.audit.RedshiftLedger;
 import dev.s3loader.ops.audit.TextReport;
 import java.io.PrintStream;
 import java.time.Clock;

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.s3loader.loader.ObjectCopier;
+import dev.s3loader.clients.Etags;
+import dev.s3loader.clients.S3Objects;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.Env;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.Layout;
@@ -122,7 +125,7 @@ final class RequeueCommand implements Callable<Integer> {
             }
             for (FailedFile f : plan.sample()) {
                 String reason = reason(s3, bucket, layout, f);
-                boolean taken = f.incomingKey() != null && exists(s3, bucket, f.incomingKey());
+                boolean taken = f.incomingKey() != null && S3Objects.exists(s3, bucket, f.incomingKey());
                 sampled.addObject().put("key", f.failedKey()).put("incomingKey", f.incomingKey()).put("size", f.size())
                         .put("lastModified", f.lastModified().toString()).put("reason", reason).put("incomingExists", taken);
                 if (!change.json) {
@@ -191,21 +194,6 @@ final class RequeueCommand implements Callable<Integer> {
         };
     }
 
-    /** Whether a key is taken (shown for the sample only: one HEAD each). */
-    private static boolean exists(S3Client s3, String bucket, String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
     /** The reason in the file's error report, or why there is none. */
     private static String reason(S3Client s3, String bucket, Layout layout, FailedFile f) {
         if (f.incomingKey() == null) {
@@ -215,7 +203,7 @@ final class RequeueCommand implements Callable<Integer> {
             ErrorReport report = ErrorReport.fromJson(s3.getObjectAsBytes(b -> b.bucket(bucket)
                     .key(layout.errorReportKey(f.incomingKey()))).asUtf8String());
             // The report names the version that failed; a file replaced in failed/ since is the corrected one.
-            boolean changed = report.etag() != null && !report.etag().replace("\"", "").equals(f.etag().replace("\"", ""));
+            boolean changed = report.etag() != null && !Etags.same(report.etag(), f.etag());
             return (changed ? "[changed since it failed (a corrected upload?); the reason was for the earlier version] " : "")
                     + report.reason();
         } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {

@@ -1,5 +1,6 @@
 package dev.s3loader.ops;
 
+import dev.s3loader.loader.destination.LedgerReadException;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.ops.audit.AuditException;
 import dev.s3loader.ops.repair.RepairException;
@@ -55,7 +56,7 @@ public final class S3LoaderCommand implements Runnable {
                 return USAGE;
             }
             ConnectionOptions connection = c.getMixins().get("connection") instanceof ConnectionOptions k ? k : null;
-            if (e instanceof AuditException || e instanceof RepairException) {
+            if (e instanceof AuditException || e instanceof LedgerReadException || e instanceof RepairException) {
                 err.println(name + ": " + ErrorLine.known(e.getCause(), connection, env).orElse(e.getMessage()));
                 return FAILED;
             }

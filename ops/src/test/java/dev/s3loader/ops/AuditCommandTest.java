@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.s3loader.embedded.EmbeddedSecretsManager;
 import dev.s3loader.embedded.EmbeddedS3;
+import dev.s3loader.embedded.fixtures.SdkCredentialProperties;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.ListerState;
 import java.time.Duration;
@@ -289,18 +290,13 @@ class AuditCommandTest {
     @Test
     void audit_awsStyleEndpointAndDefaultCredentialChain_readsTheSameBucket() {
         healthy();
-        System.setProperty("aws.accessKeyId", EmbeddedS3.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", EmbeddedS3.SECRET_KEY);
-        try {
+        try (var credentials = SdkCredentialProperties.set(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)) {
             AuditFixture.Run r = AuditFixture.run(Map.of("BUCKET", f.bucket, "AWS_REGION", "us-east-1",
                     "DB_URL", AuditFixture.postgres().jdbcUrl(), "DB_USER", "postgres", "DB_LEDGER_TABLE", f.ledger),
                     "audit", "--s3-endpoint", f.server.endpoint().toString());
 
             assertThat(r.status()).as(r.out() + r.err()).isEqualTo(0);
             assertThat(r.out()).contains("ledger: postgres table " + f.ledger, "processed/  4 files");
-        } finally {
-            System.clearProperty("aws.accessKeyId");
-            System.clearProperty("aws.secretAccessKey");
         }
     }
 
@@ -308,13 +304,12 @@ class AuditCommandTest {
     void audit_ledgerDatabaseFromASecret_readsHostPortDatabaseAndLoginFromIt() throws Exception {
         healthy();
         var pg = AuditFixture.postgres();
-        try (EmbeddedSecretsManager secrets = EmbeddedSecretsManager.start()) {
+        try (EmbeddedSecretsManager secrets = EmbeddedSecretsManager.start();
+             var credentials = SdkCredentialProperties.set("k", "s")) {
             String arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:s3loader-db";
             secrets.put(arn, "{\"host\":\"127.0.0.1\",\"port\":" + pg.port() + ",\"dbname\":\"postgres\","
                     + "\"username\":\"postgres\",\"password\":\"from-the-secret\"}");
             System.setProperty("aws.endpointUrlSecretsManager", secrets.endpoint().toString());
-            System.setProperty("aws.accessKeyId", "k");
-            System.setProperty("aws.secretAccessKey", "s");
             AuditFixture.Run r = f.run("audit", "--local", "--bucket", f.bucket, "--db-secret-arn", arn, "--ledger-table", f.ledger);
 
             assertThat(r.status()).as(r.out() + r.err()).isEqualTo(0);
@@ -322,8 +317,6 @@ class AuditCommandTest {
             assertThat(r.out()).contains("ledger      4 rows").doesNotContain("from-the-secret");
         } finally {
             System.clearProperty("aws.endpointUrlSecretsManager");
-            System.clearProperty("aws.accessKeyId");
-            System.clearProperty("aws.secretAccessKey");
         }
     }
 

@@ -3,15 +3,12 @@ package dev.s3loader.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.s3loader.embedded.MotoServer;
+import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.SdkCredentialProperties;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.ListerRun;
-import java.io.File;
-import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,10 +31,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the function (it needs Docker), so Invoke answers a function error: the loader item reports it.
  */
 class CheckStackTest {
-    private static Process moto;
     private static String endpoint;
-    private static String savedKey;
-    private static String savedSecret;
+    private static SdkCredentialProperties credentials;
 
     private static final String TEMPLATE = """
             {"Parameters": {"EventFastPath": {"Type": "String", "Default": "false"}, "ContainerWorkers": {"Type": "String", "Default": "0"}},
@@ -66,60 +61,17 @@ class CheckStackTest {
             """;
 
     @BeforeAll
-    static void startMoto() throws Exception {
-        String executable = onPath("moto_server");
-        assumeTrue(executable != null, "moto_server is not installed (pip install 'moto[server]')");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path log = Files.createTempFile("moto", ".log");
-        moto = new ProcessBuilder(executable, "-H", "127.0.0.1", "-p", String.valueOf(port)).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        endpoint = "http://127.0.0.1:" + port;
-        for (int i = 0; ; i++) {
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create(endpoint + "/moto-api/").toURL().openConnection();
-                c.getResponseCode();
-                break;
-            } catch (IOException e) {
-                if (i > 600 || !moto.isAlive()) {
-                    throw new IllegalStateException("moto_server did not start: " + Files.readString(log), e);
-                }
-                Thread.sleep(100);
-            }
-        }
-        savedKey = System.getProperty("aws.accessKeyId");
-        savedSecret = System.getProperty("aws.secretAccessKey");
-        System.setProperty("aws.accessKeyId", "testing");
-        System.setProperty("aws.secretAccessKey", "testing");
+    static void startMoto() {
+        assumeTrue(MotoServer.program().isPresent(), "moto_server is not installed (pip install 'moto[server]')");
+        endpoint = SharedServers.moto().endpoint().toString();
+        credentials = SdkCredentialProperties.set("testing", "testing");
     }
 
     @AfterAll
-    static void stopMoto() {
-        if (moto != null) {
-            moto.destroy();
-            restore("aws.accessKeyId", savedKey);
-            restore("aws.secretAccessKey", savedSecret);
+    static void restoreCredentials() {
+        if (credentials != null) {
+            credentials.close();
         }
-    }
-
-    private static void restore(String property, String value) {
-        if (value == null) {
-            System.clearProperty(property);
-        } else {
-            System.setProperty(property, value);
-        }
-    }
-
-    private static String onPath(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            File f = new File(dir, name);
-            if (f.canExecute()) {
-                return f.getAbsolutePath();
-            }
-        }
-        return null;
     }
 
     /** Creates the stack in moto and records a fresh lister run in its bucket. */

@@ -3,6 +3,7 @@ package dev.s3loader.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.SdkCredentialProperties;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -73,27 +74,12 @@ class CommandErrorsTest {
 
     @Test
     void unknownHost_oneLineNamingTheHostInsteadOfSeeCause() {
-        String savedKey = System.getProperty("aws.accessKeyId");
-        String savedSecret = System.getProperty("aws.secretAccessKey");
-        System.setProperty("aws.accessKeyId", "k");
-        System.setProperty("aws.secretAccessKey", "s");
-        try {
+        try (var credentials = SdkCredentialProperties.set("k", "s")) {
             AuditFixture.Run r = AuditFixture.run(Map.of(), "audit", "--bucket", "b-1", "--region", "us-east-1", "--destination",
                     "copy", "--s3-endpoint", "http://no-such-host.invalid:9000");
 
             assertOneLine(r, 3, "s3loader audit: cannot resolve no-such-host.invalid: check --region (or AWS_REGION), any"
                     + " --s3-endpoint/--sqs-endpoint, and the network");
-        } finally {
-            restore("aws.accessKeyId", savedKey);
-            restore("aws.secretAccessKey", savedSecret);
-        }
-    }
-
-    private static void restore(String property, String value) {
-        if (value == null) {
-            System.clearProperty(property);
-        } else {
-            System.setProperty(property, value);
         }
     }
 

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.SdkCredentialProperties;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -38,8 +39,7 @@ class ConnectionStackTest {
     private final String ledger = "ledger_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     private final EmbeddedSqs.Queues queues = SharedServers.sqs().createQueueWithDeadLetterQueue(bucket, 3, Duration.ofSeconds(300));
     private HttpServer cloudFormation;
-    private String savedKey;
-    private String savedSecret;
+    private SdkCredentialProperties credentials;
 
     @BeforeEach
     void start() throws IOException {
@@ -58,25 +58,13 @@ class ConnectionStackTest {
         });
         cloudFormation.start();
         // The verbs use the SDK's default credential chain off scripts/local; its first link is these properties.
-        savedKey = System.getProperty("aws.accessKeyId");
-        savedSecret = System.getProperty("aws.secretAccessKey");
-        System.setProperty("aws.accessKeyId", EmbeddedS3.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", EmbeddedS3.SECRET_KEY);
+        credentials = SdkCredentialProperties.set(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY);
     }
 
     @AfterEach
     void stop() {
         cloudFormation.stop(0);
-        restore("aws.accessKeyId", savedKey);
-        restore("aws.secretAccessKey", savedSecret);
-    }
-
-    private static void restore(String property, String value) {
-        if (value == null) {
-            System.clearProperty(property);
-        } else {
-            System.setProperty(property, value);
-        }
+        credentials.close();
     }
 
     private String describeStacks() {

@@ -3,6 +3,7 @@ package dev.s3loader.ops;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.EmbeddedSqs;
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.embedded.fixtures.TestBucket;
 import dev.s3loader.lister.ListerService;
 import dev.s3loader.lister.ListerWiring;
 import dev.s3loader.lister.Backlog;
@@ -15,7 +16,6 @@ import dev.s3loader.model.Layout;
 import dev.s3loader.model.ListerConfig;
 import dev.s3loader.model.ListerState;
 import dev.s3loader.model.LoaderConfig;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,14 +28,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.EncodingType;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -57,6 +53,7 @@ final class RepairFixture implements AutoCloseable {
     final String bucket = name;
     final EmbeddedSqs.Queues queues = sqsServer.createQueueWithDeadLetterQueue(name, 3, Duration.ofSeconds(30));
     final String table = "t_" + name.replace('-', '_');
+    final TestBucket files = new TestBucket(s3, bucket);
     private final List<LoaderWiring> loaders = new ArrayList<>();
 
     RepairFixture() {
@@ -64,25 +61,15 @@ final class RepairFixture implements AutoCloseable {
     }
 
     String put(String key, String content) {
-        return s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(content, StandardCharsets.UTF_8)).eTag();
+        return files.put(key, content);
     }
 
     String get(String key) {
-        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String();
+        return files.get(key);
     }
 
     boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return files.exists(key);
     }
 
     /** A file the loader gave up on, as the loader leaves it: failed/rel and its report. */
@@ -96,15 +83,11 @@ final class RepairFixture implements AutoCloseable {
 
     /** Every key of the bucket with its etag, in listing order: a picture to compare before and after. */
     Map<String, String> snapshot() {
-        Map<String, String> all = new TreeMap<>();
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).encodingType(EncodingType.URL)).contents()) {
-            all.put(o.key(), o.eTag());
-        }
-        return all;
+        return files.snapshot();
     }
 
     List<String> keys(String prefix) {
-        return snapshot().keySet().stream().filter(k -> k.startsWith(prefix)).toList();
+        return files.keys(prefix);
     }
 
     void writeState(NavigableMap<String, InFlight> entries) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.s3loader.clients.S3Objects;
+import dev.s3loader.model.PostgresLiteral;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -33,7 +35,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -222,17 +223,7 @@ final class S3Copy {
     }
 
     private boolean exists(Source s) {
-        try {
-            s3.headObject(b -> b.bucket(s.bucket()).key(s.key()));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return S3Objects.exists(s3, s.bucket(), s.key());
     }
 
     /** {@code s3://bucket/key}: no decoding, as Redshift does it. */
@@ -362,9 +353,9 @@ final class S3Copy {
         }
         String sql = "COPY " + cmd.table() + (cmd.columns().isEmpty() ? "" : " (" + String.join(", ", cmd.columns()) + ")")
                 + " FROM STDIN WITH (FORMAT " + (cmd.format() == CopyCommand.Format.CSV ? "csv" : "text")
-                + ", DELIMITER " + literal(String.valueOf(cmd.delimiter()))
-                + (cmd.format() == CopyCommand.Format.CSV ? ", QUOTE " + literal(String.valueOf(cmd.quote())) : "")
-                + ", NULL " + literal(cmd.nullAs()) + ")";
+                + ", DELIMITER " + PostgresLiteral.of(String.valueOf(cmd.delimiter()))
+                + (cmd.format() == CopyCommand.Format.CSV ? ", QUOTE " + PostgresLiteral.of(String.valueOf(cmd.quote())) : "")
+                + ", NULL " + PostgresLiteral.of(cmd.nullAs()) + ")";
         try {
             return c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, in, 64 * 1024);
         } catch (PSQLException e) {
@@ -659,18 +650,5 @@ final class S3Copy {
             case "22021" -> 1220; // invalid UTF-8
             default -> 1200;
         };
-    }
-
-    private static String literal(String v) {
-        StringBuilder b = new StringBuilder("E'");
-        for (char ch : v.toCharArray()) {
-            switch (ch) {
-                case '\\' -> b.append("\\\\");
-                case '\'' -> b.append("\\'");
-                case '\t' -> b.append("\\t");
-                default -> b.append(ch);
-            }
-        }
-        return b.append('\'').toString();
     }
 }

@@ -2,6 +2,7 @@ package dev.s3loader.loader.poller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.s3loader.clients.S3Objects;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchProcessor;
 import dev.s3loader.loader.StepHook;
@@ -34,7 +35,6 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -124,12 +124,7 @@ class ContainerWorkerTest {
     }
 
     private boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        }
+        return S3Objects.exists(s3, bucket, key);
     }
 
     @Test

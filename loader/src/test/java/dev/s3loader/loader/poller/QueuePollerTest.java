@@ -2,6 +2,7 @@ package dev.s3loader.loader.poller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.s3loader.clients.S3Objects;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchProcessor;
 import dev.s3loader.loader.Step;
@@ -447,12 +448,7 @@ class QueuePollerTest {
     }
 
     private boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return false;
-        }
+        return S3Objects.exists(s3, bucket, key);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -1,10 +1,11 @@
 package dev.s3loader.local.faults;
 
+import dev.s3loader.clients.S3Objects;
+import dev.s3loader.loader.destination.postgres.PostgresLedger;
 import dev.s3loader.model.TableName;
 import dev.s3loader.ops.audit.Audit;
 import dev.s3loader.ops.audit.AuditReport;
 import dev.s3loader.ops.audit.JsonReport;
-import dev.s3loader.ops.audit.PostgresLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -164,7 +165,7 @@ final class FinalCheck {
                 } catch (NoSuchKeyException e) {
                     violations.add(v.kind() + " file has no error report: " + key);
                 }
-                if (!exists(s3, bucketName, layout.failedKey(key).orElseThrow())) {
+                if (!S3Objects.exists(s3, bucketName, layout.failedKey(key).orElseThrow())) {
                     violations.add(v.kind() + " file not in failed/: " + key);
                 }
             }
@@ -209,14 +210,5 @@ final class FinalCheck {
             }
         }
         return false;
-    }
-
-    private static boolean exists(S3Client s3, String bucket, String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.s3loader.ops.audit;
 
+import dev.s3loader.clients.S3Objects;
+import dev.s3loader.loader.destination.LedgerReader;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.KeyOrder;
@@ -19,7 +21,6 @@ import java.util.stream.Stream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Checks the design's invariants on a live bucket (and its ledger): every file in exactly one of
@@ -237,7 +238,7 @@ public final class Audit {
             return 1;
         }
         report.failed.add(new AuditReport.Entry(file.key(), ""));
-        if (!exists(reportKey)) {
+        if (!S3Objects.exists(s3, bucket, reportKey)) {
             report.find(FindingKind.FAILED_WITHOUT_REPORT, file.key(), "expected " + reportKey);
             return 0;
         }
@@ -261,7 +262,7 @@ public final class Audit {
         while (reports.hasNext()) {
             StageObject r = reports.next();
             Optional<String> incomingKey = layout.reportedIncomingKey(r.key()).or(() -> readReport(r.key()).map(ErrorReport::key));
-            boolean fileThere = incomingKey.filter(layout::isIncoming).flatMap(layout::failedKey).map(this::exists).orElse(false);
+            boolean fileThere = incomingKey.filter(layout::isIncoming).flatMap(layout::failedKey).map(k -> S3Objects.exists(s3, bucket, k)).orElse(false);
             if (!fileThere) {
                 report.find(FindingKind.REPORT_WITHOUT_FAILED_FILE, r.key(), incomingKey.map(k -> "for " + Printable.key(k)).orElse(""));
             }
@@ -284,20 +285,6 @@ public final class Audit {
         } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
             return Optional.of(new ErrorReport("", "", null, "(unreadable report: " + e.getMessage() + ")", 0,
                     Instant.EPOCH, Map.of()));
-        }
-    }
-
-    private boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.s3loader.ops.audit;
 
+import dev.s3loader.loader.destination.LedgerRow;
 import dev.s3loader.model.KeyOrder;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,6 +1,9 @@
 package dev.s3loader.ops.repair;
 
 import dev.s3loader.loader.ObjectCopier;
+import dev.s3loader.clients.Etags;
+import dev.s3loader.clients.S3Objects;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
 import dev.s3loader.ops.Progress;
@@ -204,11 +207,7 @@ public final class Requeue {
 
     /** Whether a lister entry is for this very version of the failed file (same key, same etag). */
     static boolean sameVersion(InFlight entry, FailedFile f) {
-        return entry != null && f.incomingKey() != null && unquoted(entry.etag()).equals(unquoted(f.etag()));
-    }
-
-    private static String unquoted(String etag) {
-        return etag == null ? "" : etag.replace("\"", "");
+        return entry != null && f.incomingKey() != null && Etags.same(entry.etag(), f.etag());
     }
 
     /** One file, all steps. */
@@ -244,7 +243,7 @@ public final class Requeue {
                 }
                 return Copy.SOURCE_CHANGED;
             }
-            if (notFound(e)) {
+            if (S3Objects.missingKey(e)) {
                 return Copy.SOURCE_GONE;
             }
             throw e;
@@ -263,7 +262,7 @@ public final class Requeue {
             if (e.statusCode() == 412) {
                 return false;
             }
-            if (!notFound(e)) {
+            if (!S3Objects.missingKey(e)) {
                 throw e;
             }
             // Already deleted by an earlier run that died before the report: go on with the report.
@@ -271,7 +270,7 @@ public final class Requeue {
         try {
             s3.deleteObject(b -> b.bucket(bucket).key(layout.errorReportKey(f.incomingKey())));
         } catch (S3Exception e) {
-            if (!notFound(e)) {
+            if (!S3Objects.missingKey(e)) {
                 throw e;
             }
         }
@@ -347,16 +346,11 @@ public final class Requeue {
         try {
             return Optional.of(s3.headObject(b -> b.bucket(bucket).key(key)));
         } catch (S3Exception e) {
-            if (notFound(e)) {
+            if (S3Objects.missingKey(e)) {
                 return Optional.empty();
             }
             throw e;
         }
-    }
-
-    private static boolean notFound(S3Exception e) {
-        // A missing key, not a missing bucket: that is a deployment error to report.
-        return e.statusCode() == 404 && (e.awsErrorDetails() == null || !"NoSuchBucket".equals(e.awsErrorDetails().errorCode()));
     }
 
     private static Outcome await(Future<Outcome> f, List<Future<Outcome>> all) {

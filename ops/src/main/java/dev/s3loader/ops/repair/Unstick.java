@@ -1,6 +1,7 @@
 package dev.s3loader.ops.repair;
 
 import dev.s3loader.lister.StuckRule;
+import dev.s3loader.clients.S3Objects;
 import dev.s3loader.model.InFlight;
 import dev.s3loader.model.Layout;
 import java.time.Clock;
@@ -128,8 +129,7 @@ public final class Unstick {
         try {
             return Optional.of(s3.headObject(b -> b.bucket(bucket).key(key)).eTag());
         } catch (S3Exception e) {
-            if (e.statusCode() == 404 && (e.awsErrorDetails() == null
-                    || !"NoSuchBucket".equals(e.awsErrorDetails().errorCode()))) {
+            if (S3Objects.missingKey(e)) {
                 return Optional.empty();
             }
             throw e;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3loader.embedded.EmbeddedPostgres;
 import dev.s3loader.embedded.EmbeddedS3;
 import dev.s3loader.embedded.SharedServers;
+import dev.s3loader.loader.destination.postgres.PostgresLedger;
 import dev.s3loader.model.ErrorReport;
 import dev.s3loader.model.Layout;
 import dev.s3loader.model.TableName;

@@ -3,6 +3,7 @@ package dev.s3loader.ops.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.s3loader.loader.destination.LedgerRow;
 import dev.s3loader.model.KeyOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package dev.s3loader.loader.destination.postgres;
 
+import dev.s3loader.clients.Etags;
 import dev.s3loader.model.Compression;
 import dev.s3loader.model.FileMessage;
 import java.io.FilterInputStream;
@@ -40,7 +41,7 @@ final class FileSource {
     Optional<ResponseInputStream<?>> get(FileMessage f) {
         try {
             ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(f.bucket()).key(f.key()).ifMatch(f.etag()));
-            if (in.response().eTag() != null && !bare(in.response().eTag()).equalsIgnoreCase(bare(f.etag()))) {
+            if (in.response().eTag() != null && !Etags.same(in.response().eTag(), f.etag())) {
                 // A store that ignores If-Match on GetObject answered another version: as 412 would have said.
                 in.abort();
                 return Optional.empty();
@@ -54,11 +55,6 @@ final class FileSource {
             }
             throw e;
         }
-    }
-
-    /** An etag without its quotes: stores differ in whether an answer's header quotes it. */
-    private static String bare(String etag) {
-        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
     }
 
     /** A file's content already read whole from S3 (by {@link ReadAhead}): decompressed as it is read, like a stream. */

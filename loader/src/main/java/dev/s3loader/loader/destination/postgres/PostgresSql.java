@@ -2,6 +2,7 @@ package dev.s3loader.loader.destination.postgres;
 
 import dev.s3loader.model.CsvOptions;
 import dev.s3loader.model.DatabaseConfig;
+import dev.s3loader.model.PostgresLiteral;
 import dev.s3loader.model.TableName;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -125,9 +126,9 @@ final class PostgresSql {
     String copyCsv(String into, List<String> columns) {
         CsvOptions csv = config.csv();
         return "COPY " + into + " " + columnList(columns) + " FROM STDIN WITH (FORMAT csv"
-                + ", DELIMITER " + literal(String.valueOf(csv.delimiter()))
-                + ", QUOTE " + literal(String.valueOf(csv.quote()))
-                + ", NULL " + literal(csv.nullString())
+                + ", DELIMITER " + PostgresLiteral.of(String.valueOf(csv.delimiter()))
+                + ", QUOTE " + PostgresLiteral.of(String.valueOf(csv.quote()))
+                + ", NULL " + PostgresLiteral.of(csv.nullString())
                 + ", HEADER " + csv.header() + ")";
     }
 
@@ -184,17 +185,8 @@ final class PostgresSql {
         return "(" + columns.stream().map(TableName::quote).collect(Collectors.joining(", ")) + ")";
     }
 
-    /** An escape-string literal: the same meaning whatever standard_conforming_strings says. */
-    static String literal(String value) {
-        StringBuilder b = new StringBuilder("E'");
-        for (char ch : value.toCharArray()) {
-            switch (ch) {
-                case '\\' -> b.append("\\\\");
-                case '\'' -> b.append("\\'");
-                case '\t' -> b.append("\\t");
-                default -> b.append(ch);
-            }
-        }
-        return b.append('\'').toString();
+    /** The audit's read of the ledger: every row, by key then etag in byte order (UTF-8's order: S3's listing order). */
+    static String ledgerInKeyOrder(TableName ledger) {
+        return "SELECT \"key\", \"etag\" FROM " + ledger.quoted() + " ORDER BY \"key\" COLLATE \"C\", \"etag\" COLLATE \"C\"";
     }
 }

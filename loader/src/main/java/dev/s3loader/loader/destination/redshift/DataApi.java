@@ -36,11 +36,18 @@ final class DataApi {
     private final RedshiftDataClient client;
     private final RedshiftTarget target;
     private final Duration firstPause;
+    private final String statementName;
 
     DataApi(RedshiftDataClient client, RedshiftTarget target, Duration firstPause) {
+        this(client, target, firstPause, "s3loader");
+    }
+
+    /** @param statementName the name each statement carries (it tells the loader's statements from the audit's) */
+    DataApi(RedshiftDataClient client, RedshiftTarget target, Duration firstPause, String statementName) {
         this.client = client;
         this.target = target;
         this.firstPause = firstPause;
+        this.statementName = statementName;
     }
 
     /** Submits statements that run in one transaction, in order; returns the statement id. */
@@ -48,7 +55,7 @@ final class DataApi {
         return submit(() -> client.batchExecuteStatement(b -> b.sqls(sqls).database(target.database().orElseThrow())
                 .clusterIdentifier(target.clusterId().orElse(null)).workgroupName(target.workgroup().orElse(null))
                 .secretArn(target.secretArn().orElse(null)).dbUser(target.dbUser().orElse(null))
-                .statementName("s3loader")).id());
+                .statementName(statementName)).id());
     }
 
     /** Submits one statement; named parameters ({@code :name}) carry every value that is data. */
@@ -59,7 +66,7 @@ final class DataApi {
                 .database(target.database().orElseThrow())
                 .clusterIdentifier(target.clusterId().orElse(null)).workgroupName(target.workgroup().orElse(null))
                 .secretArn(target.secretArn().orElse(null)).dbUser(target.dbUser().orElse(null))
-                .statementName("s3loader")).id());
+                .statementName(statementName)).id());
     }
 
     private static String submit(java.util.function.Supplier<String> call) {
@@ -75,6 +82,19 @@ final class DataApi {
 
     /** The statement's final description, or empty when it did not end before the timeout or could not be polled. */
     Optional<DescribeStatementResponse> await(String id, Duration timeout) {
+        return await(id, timeout, e -> true);
+    }
+
+    /**
+     * As {@link #await(String, Duration)}, but a poll that fails for good (not {@link #transientFailure})
+     * ends the wait at once, as a {@link LoaderException}: for a reader, which has nothing to settle.
+     */
+    Optional<DescribeStatementResponse> awaitOrRefused(String id, Duration timeout) {
+        return await(id, timeout, DataApi::transientFailure);
+    }
+
+    private Optional<DescribeStatementResponse> await(String id, Duration timeout,
+                                                      java.util.function.Predicate<SdkException> pollAgain) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Duration pause = firstPause;
         SdkException lastPollFailure = null;
@@ -89,6 +109,9 @@ final class DataApi {
                     return Optional.of(d);
                 }
             } catch (SdkException e) {
+                if (!pollAgain.test(e)) {
+                    throw new LoaderException("Redshift Data API refused DescribeStatement " + id + ": " + e.getMessage(), e);
+                }
                 lastPollFailure = e; // keep polling until the deadline: the statement goes on regardless
             }
             if (System.nanoTime() > deadline) {
@@ -147,19 +170,23 @@ final class DataApi {
     List<List<String>> rows(String id) {
         List<List<String>> rows = new ArrayList<>();
         String token = null;
+        do {
+            GetStatementResultResponse r = page(id, token);
+            for (List<Field> record : r.records()) {
+                rows.add(record.stream().map(DataApi::text).toList());
+            }
+            token = r.nextToken();
+        } while (token != null && !token.isEmpty());
+        return rows;
+    }
+
+    /** One page of a finished statement's result: the first with a null token, then each NextToken in turn. */
+    GetStatementResultResponse page(String id, String token) {
         try {
-            do {
-                String t = token;
-                GetStatementResultResponse r = client.getStatementResult(b -> b.id(id).nextToken(t));
-                for (List<Field> record : r.records()) {
-                    rows.add(record.stream().map(DataApi::text).toList());
-                }
-                token = r.nextToken();
-            } while (token != null && !token.isEmpty());
+            return client.getStatementResult(b -> b.id(id).nextToken(token));
         } catch (SdkException e) {
             throw new TransientLoadException("cannot read the result of Redshift statement " + id + ": " + e.getMessage(), e);
         }
-        return rows;
     }
 
     /** Best effort: a statement given up on should not go on holding locks. */
@@ -205,7 +232,7 @@ final class DataApi {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
-    private static void sleep(Duration d) {
+    static void sleep(Duration d) {
         try {
             Thread.sleep(d);
         } catch (InterruptedException e) {

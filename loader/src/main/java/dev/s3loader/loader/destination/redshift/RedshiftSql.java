@@ -256,6 +256,19 @@ final class RedshiftSql {
         return columns.isEmpty() ? "" : " (" + columns.stream().map(TableName::quote).collect(Collectors.joining(", ")) + ")";
     }
 
+    /**
+     * The audit's read of the ledger, in key order (see {@link RedshiftLedger} for why the order is the
+     * hex of the key's UTF-8 bytes): the rows of the next {@code keys} keys, after {@code :after} unless first.
+     */
+    static String ledgerInKeyOrder(TableName ledger, int keys, boolean first) {
+        String hex = "FROM_VARBYTE(TO_VARBYTE(\"key\", 'utf8'), 'hex')";
+        return "WITH h AS (SELECT " + hex + " AS key_hex, \"etag\" FROM " + ledger.quoted()
+                + (first ? "" : " WHERE " + hex + " > :after") + "), "
+                + "upto AS (SELECT MAX(key_hex) AS last_hex FROM "
+                + "(SELECT key_hex FROM h GROUP BY key_hex ORDER BY key_hex LIMIT " + keys + ") k) "
+                + "SELECT h.key_hex, h.\"etag\" FROM h, upto WHERE h.key_hex <= upto.last_hex ORDER BY h.key_hex, h.\"etag\"";
+    }
+
     /** A Redshift string literal: backslash is an escape character there, so it is doubled too. */
     static String literal(String value) {
         StringBuilder b = new StringBuilder("'");

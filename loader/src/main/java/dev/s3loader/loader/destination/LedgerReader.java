@@ -1,6 +1,5 @@
-package dev.s3loader.ops.audit;
+package dev.s3loader.loader.destination;
 
-import dev.s3loader.model.KeyOrder;
 import java.util.Iterator;
 
 /**

@@ -1,5 +1,10 @@
-package dev.s3loader.ops.audit;
+package dev.s3loader.loader.destination.redshift;
 
+import dev.s3loader.loader.LoaderException;
+import dev.s3loader.loader.TransientLoadException;
+import dev.s3loader.loader.destination.LedgerReadException;
+import dev.s3loader.loader.destination.LedgerReader;
+import dev.s3loader.loader.destination.LedgerRow;
 import dev.s3loader.model.RedshiftTarget;
 import dev.s3loader.model.TableName;
 import java.nio.ByteBuffer;
@@ -11,22 +16,18 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.redshiftdata.RedshiftDataClient;
-import software.amazon.awssdk.services.redshiftdata.model.ActiveSessionsExceededException;
-import software.amazon.awssdk.services.redshiftdata.model.ActiveStatementsExceededException;
 import software.amazon.awssdk.services.redshiftdata.model.DescribeStatementResponse;
 import software.amazon.awssdk.services.redshiftdata.model.Field;
 import software.amazon.awssdk.services.redshiftdata.model.GetStatementResultResponse;
-import software.amazon.awssdk.services.redshiftdata.model.SqlParameter;
 import software.amazon.awssdk.services.redshiftdata.model.StatusString;
 
 /**
- * Reads the redshift destination's ledger (the layout RedshiftSql creates: key_sha256, key, etag,
- * …) through the Data API, in UTF-8 byte order of the key, streaming.
+ * Reads the redshift destination's ledger (the layout {@link RedshiftSql} creates: key_sha256, key, etag,
+ * …) for the audit through the Data API ({@link DataApi}, the loader's own poller), in UTF-8 byte order
+ * of the key, streaming.
  *
  * <p>Order: not {@code ORDER BY "key"}. Redshift ignores trailing blanks when it compares VARCHARs
  * ({@code 'a.csv '} = {@code 'a.csv'}, so their order is arbitrary); compared as if padded with
@@ -45,19 +46,22 @@ import software.amazon.awssdk.services.redshiftdata.model.StatusString;
  * rows stay visible), and each statement's result is read a page at a time. Held at once: one
  * page. A key is at most 1,024 bytes (2,048 hex digits), so 10,000 keys stay near 21 MB even with
  * the longest keys. Each statement scans the ledger again; that is the price of a bounded result.
+ *
+ * <p>Too many statements or sessions at once, throttling, or no answer is Redshift saying "later": a
+ * statement is submitted again after a pause (a read repeats safely), a poll polls again.
  */
 public final class RedshiftLedger implements LedgerReader {
     /** Keys per statement by default: at most ~21 MB of result with 1,024-byte keys, far under 100 MB. */
     public static final int DEFAULT_KEYS_PER_STATEMENT = 10_000;
     private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
-    private static final Duration MAX_PAUSE = Duration.ofSeconds(5);
     private static final int SUBMIT_ATTEMPTS = 6;
 
     private final RedshiftDataClient client;
-    private final RedshiftTarget target;
+    private final DataApi api;
     private final TableName ledger;
     private final int keysPerStatement;
     private final Duration statementTimeout;
+    private final String describe;
 
     /**
      * @param client           a client this reader owns and closes
@@ -70,31 +74,22 @@ public final class RedshiftLedger implements LedgerReader {
             throw new IllegalArgumentException("keysPerStatement must be at least 1, got " + keysPerStatement);
         }
         this.client = client;
-        this.target = target;
+        this.api = new DataApi(client, target, FIRST_PAUSE, "s3loader-audit");
         this.ledger = ledger;
         this.keysPerStatement = keysPerStatement;
         this.statementTimeout = statementTimeout;
+        this.describe = "redshift table " + ledger + " (" + target.workgroup().map(w -> "workgroup " + w)
+                .orElseGet(() -> "cluster " + target.clusterId().orElse("?")) + ", database " + target.database().orElse("?") + ")";
     }
 
     @Override
     public String describe() {
-        return "redshift table " + ledger + " (" + target.workgroup().map(w -> "workgroup " + w)
-                .orElseGet(() -> "cluster " + target.clusterId().orElse("?")) + ", database " + target.database().orElse("?") + ")";
+        return describe;
     }
 
     @Override
     public Iterator<LedgerRow> rowsInKeyOrder() {
         return new Rows();
-    }
-
-    /** The SQL of one statement: the rows of the next {@code keysPerStatement} keys after {@code :after}, if given. */
-    String statement(boolean first) {
-        String hex = "FROM_VARBYTE(TO_VARBYTE(\"key\", 'utf8'), 'hex')";
-        return "WITH h AS (SELECT " + hex + " AS key_hex, \"etag\" FROM " + ledger.quoted()
-                + (first ? "" : " WHERE " + hex + " > :after") + "), "
-                + "upto AS (SELECT MAX(key_hex) AS last_hex FROM "
-                + "(SELECT key_hex FROM h GROUP BY key_hex ORDER BY key_hex LIMIT " + keysPerStatement + ") k) "
-                + "SELECT h.key_hex, h.\"etag\" FROM h, upto WHERE h.key_hex <= upto.last_hex ORDER BY h.key_hex, h.\"etag\"";
     }
 
     /** One pass: statement after statement, page after page, one page held. */
@@ -141,7 +136,7 @@ public final class RedshiftLedger implements LedgerReader {
             String hex = record.get(0).stringValue();
             String etag = record.get(1).stringValue();
             if (hex == null || etag == null) {
-                throw new AuditException("the ledger " + ledger + " has a row without key or etag");
+                throw new LedgerReadException("the ledger " + ledger + " has a row without key or etag");
             }
             if (!hex.equals(lastHex)) {
                 keysInStatement++;
@@ -153,10 +148,10 @@ public final class RedshiftLedger implements LedgerReader {
         private Iterator<List<Field>> page(String id, String token) {
             GetStatementResultResponse r;
             try {
-                r = client.getStatementResult(b -> b.id(id).nextToken(token));
-            } catch (SdkException e) {
-                throw new AuditException("cannot read the ledger " + ledger + " (GetStatementResult " + id + "): "
-                        + e.getMessage(), e);
+                r = api.page(id, token);
+            } catch (LoaderException e) {
+                throw new LedgerReadException("cannot read the ledger " + ledger + " (GetStatementResult " + id + "): "
+                        + why(e), e.getCause());
             }
             nextToken = r.nextToken() == null || r.nextToken().isEmpty() ? null : r.nextToken();
             return r.records().iterator();
@@ -165,95 +160,52 @@ public final class RedshiftLedger implements LedgerReader {
 
     /** Submits one statement and waits for it to finish; returns its id. */
     private String run(String after) {
-        String sql = statement(after == null);
-        List<SqlParameter> parameters = after == null ? null : List.of(SqlParameter.builder().name("after").value(after).build());
-        String id = submit(sql, parameters);
-        DescribeStatementResponse d = await(id);
+        String sql = RedshiftSql.ledgerInKeyOrder(ledger, keysPerStatement, after == null);
+        String id = submit(sql, after == null ? Map.of() : Map.of("after", after));
+        DescribeStatementResponse d;
+        try {
+            d = api.awaitOrRefused(id, statementTimeout).orElse(null);
+        } catch (LoaderException e) {
+            throw new LedgerReadException("cannot read the ledger " + ledger + " (DescribeStatement " + id + "): " + why(e),
+                    e.getCause());
+        }
+        if (d == null) {
+            api.cancel(id); // it would end on its own; the audit stops either way
+            throw new LedgerReadException("cannot read the ledger " + ledger + ": a statement ran longer than " + statementTimeout);
+        }
         if (d.status() != StatusString.FINISHED) {
             String hint = String.valueOf(d.error()).contains("size limit")
                     ? " (fewer keys per statement: --ledger-keys-per-statement)" : "";
-            throw new AuditException("cannot read the ledger " + ledger + ": the statement " + d.statusAsString().toLowerCase()
+            throw new LedgerReadException("cannot read the ledger " + ledger + ": the statement " + d.statusAsString().toLowerCase()
                     + ": " + d.error() + hint);
         }
         if (!Boolean.TRUE.equals(d.hasResultSet())) {
-            throw new AuditException("cannot read the ledger " + ledger + ": the statement returned no result set");
+            throw new LedgerReadException("cannot read the ledger " + ledger + ": the statement returned no result set");
         }
         return id;
     }
 
-    /** Too many statements or sessions at once is Redshift saying "later": wait and submit again (a read repeats safely). */
-    private String submit(String sql, List<SqlParameter> parameters) {
+    /** Redshift saying "later" (a transient failure) is waited out and the statement submitted again. */
+    private String submit(String sql, Map<String, String> parameters) {
         Duration pause = Duration.ofSeconds(1);
         for (int attempt = 1; ; attempt++) {
             try {
-                return client.executeStatement(b -> b.sql(sql).parameters(parameters).database(target.database().orElseThrow())
-                        .clusterIdentifier(target.clusterId().orElse(null)).workgroupName(target.workgroup().orElse(null))
-                        .secretArn(target.secretArn().orElse(null)).dbUser(target.dbUser().orElse(null))
-                        .statementName("s3loader-audit")).id();
-            } catch (SdkException e) {
-                if (!later(e)) {
-                    throw new AuditException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
-                }
+                return api.submit(sql, parameters);
+            } catch (TransientLoadException e) {
                 if (attempt == SUBMIT_ATTEMPTS) {
-                    throw new AuditException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
+                    throw new LedgerReadException("cannot read the ledger " + ledger + ": " + why(e), e.getCause());
                 }
-                sleep(pause);
+                DataApi.sleep(pause);
                 pause = pause.multipliedBy(2);
+            } catch (LoaderException e) {
+                throw new LedgerReadException("cannot read the ledger " + ledger + ": " + why(e), e.getCause());
             }
         }
     }
 
-    /**
-     * Redshift saying "later": too many statements or sessions, or ThrottlingException (the Data API's
-     * common error for its request rate, which the SDK's own retries may not outlast).
-     */
-    private static boolean later(SdkException e) {
-        return e instanceof ActiveStatementsExceededException || e instanceof ActiveSessionsExceededException
-                || (e instanceof AwsServiceException a && a.isThrottlingException());
-    }
-
-    /** A failed poll worth polling again: throttled, a server error, or no answer at all. */
-    private static boolean pollAgain(SdkException e) {
-        return later(e) || e instanceof SdkClientException || (e instanceof AwsServiceException a && a.statusCode() >= 500);
-    }
-
-    /** Polls DescribeStatement with a growing pause; a statement past the timeout is cancelled and the audit stops. */
-    private DescribeStatementResponse await(String id) {
-        long deadline = System.nanoTime() + statementTimeout.toNanos();
-        Duration pause = FIRST_PAUSE;
-        SdkException lastFailure = null;
-        while (true) {
-            sleep(pause);
-            try {
-                DescribeStatementResponse d = client.describeStatement(b -> b.id(id));
-                if (d.status() == StatusString.FINISHED || d.status() == StatusString.FAILED || d.status() == StatusString.ABORTED) {
-                    return d;
-                }
-            } catch (SdkException e) {
-                // One failed poll says nothing about the statement, which runs on: poll again until the timeout.
-                if (!pollAgain(e)) {
-                    throw new AuditException("cannot read the ledger " + ledger + " (DescribeStatement " + id + "): "
-                            + e.getMessage(), e);
-                }
-                lastFailure = e;
-            }
-            if (System.nanoTime() > deadline && lastFailure != null) {
-                throw new AuditException("cannot read the ledger " + ledger + " (DescribeStatement " + id + ") within "
-                        + statementTimeout + ": " + lastFailure.getMessage(), lastFailure);
-            }
-            if (System.nanoTime() > deadline) {
-                try {
-                    client.cancelStatement(b -> b.id(id));
-                } catch (SdkException e) {
-                    // It ends on its own; the audit stops either way.
-                }
-                throw new AuditException("cannot read the ledger " + ledger + ": a statement ran longer than " + statementTimeout);
-            }
-            pause = pause.multipliedBy(3).dividedBy(2);
-            if (pause.compareTo(MAX_PAUSE) > 0) {
-                pause = MAX_PAUSE;
-            }
-        }
+    /** What the Data API said (the loader's wrapper only adds its own words). */
+    private static String why(LoaderException e) {
+        return e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
     }
 
     /** The key from the hex of its stored bytes; bytes that are not UTF-8 cannot be an S3 key. */
@@ -262,22 +214,13 @@ public final class RedshiftLedger implements LedgerReader {
         try {
             bytes = HexFormat.of().parseHex(hex);
         } catch (IllegalArgumentException e) {
-            throw new AuditException("the ledger returned a key that is not hex: " + e.getMessage(), e);
+            throw new LedgerReadException("the ledger returned a key that is not hex: " + e.getMessage(), e);
         }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new AuditException("the ledger holds a key that is not UTF-8 (hex " + hex + ")", e);
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AuditException("interrupted while waiting for Redshift", e);
+            throw new LedgerReadException("the ledger holds a key that is not UTF-8 (hex " + hex + ")", e);
         }
     }
 

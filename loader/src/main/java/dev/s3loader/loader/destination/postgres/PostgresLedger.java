@@ -1,6 +1,8 @@
-package dev.s3loader.ops.audit;
+package dev.s3loader.loader.destination.postgres;
 
-import dev.s3loader.model.KeyOrder;
+import dev.s3loader.loader.destination.LedgerReadException;
+import dev.s3loader.loader.destination.LedgerReader;
+import dev.s3loader.loader.destination.LedgerRow;
 import dev.s3loader.model.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,7 +12,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 
 /**
- * Reads the postgres destination's ledger (the schema PostgresSql creates: key, etag, …) with a
+ * Reads the postgres destination's ledger (the schema {@link PostgresSql} creates: key, etag, …) for the audit, with a
  * server-side cursor: pgjdbc fetches {@code fetchSize} rows at a time only inside a transaction, so
  * auto-commit is off and the transaction is read-only. {@code COLLATE "C"} orders text by its
  * bytes, which for UTF-8 is the order S3 lists keys in, whatever the database's collation.
@@ -39,12 +41,11 @@ public final class PostgresLedger implements LedgerReader {
         try {
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
-            statement = connection.prepareStatement("SELECT \"key\", \"etag\" FROM " + ledger.quoted()
-                    + " ORDER BY \"key\" COLLATE \"C\", \"etag\" COLLATE \"C\"");
+            statement = connection.prepareStatement(PostgresSql.ledgerInKeyOrder(ledger));
             statement.setFetchSize(fetchSize);
             rows = statement.executeQuery();
         } catch (SQLException e) {
-            throw new AuditException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
+            throw new LedgerReadException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
         }
         return new Iterator<>() {
             private LedgerRow next = advance();
@@ -53,7 +54,7 @@ public final class PostgresLedger implements LedgerReader {
                 try {
                     return rows.next() ? new LedgerRow(rows.getString(1), rows.getString(2)) : null;
                 } catch (SQLException e) {
-                    throw new AuditException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
+                    throw new LedgerReadException("cannot read the ledger " + ledger + ": " + e.getMessage(), e);
                 }
             }
 

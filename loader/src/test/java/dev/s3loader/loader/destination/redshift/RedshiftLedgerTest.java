@@ -1,10 +1,13 @@
-package dev.s3loader.ops.audit;
+package dev.s3loader.loader.destination.redshift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
+import dev.s3loader.embedded.redshift.EmbeddedRedshiftData;
+import dev.s3loader.loader.destination.LedgerReadException;
+import dev.s3loader.loader.destination.LedgerRow;
 import dev.s3loader.model.KeyOrder;
 import dev.s3loader.model.RedshiftTarget;
 import dev.s3loader.model.TableName;
@@ -173,7 +176,7 @@ class RedshiftLedgerTest {
 
             // Assert
             assertThat(read).containsExactlyElementsOf(byteOrder(KEYS));
-            assertThatThrownBy(whole::hasNext).isInstanceOf(AuditException.class)
+            assertThatThrownBy(whole::hasNext).isInstanceOf(LedgerReadException.class)
                     .hasMessageContaining("size limit").hasMessageContaining("--ledger-keys-per-statement");
         } finally {
             api.resultSizeLimit(EmbeddedRedshiftData.DEFAULT_RESULT_SIZE_LIMIT);
@@ -181,14 +184,14 @@ class RedshiftLedgerTest {
     }
 
     @Test
-    void rowsInKeyOrder_emptyLedger_noRows_missingTable_anAuditException() throws Exception {
+    void rowsInKeyOrder_emptyLedger_noRows_missingTable_anLedgerReadException() throws Exception {
         TableName empty = ledger(List.of());
 
         try (RedshiftLedger r = reader(empty, 2)) {
             assertThat(r.rowsInKeyOrder().hasNext()).isFalse();
         }
         try (RedshiftLedger r = reader(new TableName(Optional.empty(), "no_such_ledger"), 2)) {
-            assertThatThrownBy(() -> r.rowsInKeyOrder().hasNext()).isInstanceOf(AuditException.class)
+            assertThatThrownBy(() -> r.rowsInKeyOrder().hasNext()).isInstanceOf(LedgerReadException.class)
                     .hasMessageContaining("no_such_ledger");
         }
     }

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  */
 public record RefinedColumn(String name, Type type, int precision, int scale) {
     public static final String VARIABLE = "REFINED_COLUMNS";
+    private static final Set<String> PARTITION_KEYS = Set.of("year", "month", "day");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern DECIMAL = Pattern.compile("decimal\\(\\s*(\\d{1,2})\\s*,\\s*(\\d{1,2})\\s*\\)");
 
@@ -67,6 +68,10 @@ public record RefinedColumn(String name, Type type, int precision, int scale) {
         }
         String name = item.substring(0, colon).trim();
         String type = item.substring(colon + 1).trim().toLowerCase(Locale.ROOT);
+        if (PARTITION_KEYS.contains(name.toLowerCase(Locale.ROOT))) {
+            throw invalid("column name '" + name + "' is a partition key of the refined zone's year=/month=/day= keys,"
+                    + " which Hive-style readers add as columns: rename it");
+        }
         if (!NAME.matcher(name).matches()) {
             throw invalid("column name '" + name + "' must be letters, digits and _ (not a digit first, at most 128)");
         }

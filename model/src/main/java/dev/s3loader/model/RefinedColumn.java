@@ -118,6 +118,6 @@ public record RefinedColumn(String name, Type type, int precision, int scale) {
 
     private static ConfigException invalid(String why) {
         return new ConfigException(VARIABLE + " is not valid: " + why + "; expected name:type,... with types int, long,"
-                + " double, decimal(p,s), string, boolean, date, timestamp, e.g. id:long,amount:decimal(10,2),day:date");
+                + " double, decimal(p,s), string, boolean, date, timestamp, e.g. id:long,amount:decimal(10,2),sold_on:date");
     }
 }

@@ -39,7 +39,7 @@ public record RefinedConfig(List<RefinedColumn> columns, Codec codec) {
         List<RefinedColumn> columns = env.optional(RefinedColumn.VARIABLE).map(RefinedColumn::parseList).orElse(List.of());
         if (destination == DestinationKind.PARQUET && columns.isEmpty()) {
             throw new ConfigException(RefinedColumn.VARIABLE + " is required for DESTINATION parquet: the columns as"
-                    + " name:type,..., e.g. id:long,amount:decimal(10,2),day:date");
+                    + " name:type,..., e.g. id:long,amount:decimal(10,2),sold_on:date");
         }
         return new RefinedConfig(columns, env.choice("REFINED_COMPRESSION", Codec.class, Codec.SNAPPY));
     }

@@ -238,6 +238,21 @@ class IamTest {
         assertThat(grants(ev, "ListerFunction", "s3:PutObject", objects + internal + "lister/*")).isFalse();
         // Error reports live under the internal prefix, not beside the failed file.
         assertThat(grants(ev, "LoaderFunction", "s3:PutObject", objects + internal + "reports/*")).isTrue();
+        // The refined zone (parquet): one PutObject per file version on its prefix (grants compares resources
+        // as written, so the prefix's wildcard ARN); nothing deleted or tagged there, and no other deployment writes it.
+        String refined = "arn:aws:s3:::" + env.get("DESTINATION_BUCKET") + "/" + env.get("DESTINATION_PREFIX");
+        boolean parquet = scenario.destination().equals("parquet");
+        assertThat(grants(ev, "LoaderFunction", "s3:PutObject", objects + "refined/*"))
+                .as("loader s3:PutObject on the pipeline bucket's refined/")
+                .isEqualTo(parquet && refined.equals(objects + "refined/"));
+        if (parquet) {
+            assertThat(grants(ev, "LoaderFunction", "s3:PutObject", refined + "*"))
+                    .as("loader s3:PutObject on " + refined).isTrue();
+            assertThat(env.get("DESTINATION_PREFIX")).isEqualTo(scenario.parameters().getOrDefault("DestinationPrefix", "refined/"));
+            for (String action : List.of("s3:DeleteObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload")) {
+                assertThat(grants(ev, "LoaderFunction", action, refined + "*")).as(action + " on " + refined).isFalse();
+            }
+        }
         // Redshift COPY reads an immutable staging copy (CopyObject with CopySourceIfMatch), deleted after the commit.
         for (String action : List.of("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")) {
             assertThat(grants(ev, "LoaderFunction", action, objects + internal + "staging/*")).as(action)

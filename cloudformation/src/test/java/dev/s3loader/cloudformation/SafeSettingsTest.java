@@ -116,5 +116,15 @@ class SafeSettingsTest {
         // The same prefix in another bucket is a different place.
         assertThat(Scenario.of("d", "DestinationBucketName", "archive", "DestinationPrefix", "incoming/").evaluate(T)
                 .brokenRules()).isEmpty();
+        // The refined zone too: Parquet objects in incoming/ would be dispatched as input.
+        assertThat(Scenario.of("d", "Destination", "parquet", "RefinedColumns", "id:long", "DestinationPrefix", "incoming/")
+                .evaluate(T).brokenRules()).anyMatch(r -> r.contains("DestinationPrefix"));
+    }
+
+    @Test
+    void rules_aParquetDestinationWithoutColumns_isRejected() {
+        assertThat(Scenario.of("p", "Destination", "parquet").evaluate(T).brokenRules())
+                .containsExactly("ParquetNeedsColumns: Destination parquet needs RefinedColumns (the Parquet columns as name:type,...).");
+        assertThat(Scenario.of("p", "Destination", "parquet", "RefinedColumns", "id:long").evaluate(T).brokenRules()).isEmpty();
     }
 }

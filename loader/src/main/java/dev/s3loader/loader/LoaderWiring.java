@@ -5,6 +5,7 @@ import dev.s3loader.loader.destination.CopyDestination;
 import dev.s3loader.loader.destination.Destination;
 import dev.s3loader.loader.destination.postgres.PostgresDestination;
 import dev.s3loader.loader.destination.redshift.RedshiftDestination;
+import dev.s3loader.loader.destination.refined.ParquetDestination;
 import dev.s3loader.loader.internal.FileMover;
 import dev.s3loader.loader.internal.LoaderMetrics;
 import dev.s3loader.loader.internal.ProbedPaths;
@@ -85,6 +86,9 @@ public final class LoaderWiring implements AutoCloseable {
                     workers);
             case POSTGRES -> new PostgresDestination(config.database(), clients.s3(), clients.secretsManager());
             case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get(), copier, workers);
+            case PARQUET -> new ParquetDestination(clients.s3(), config.destinationBucket(), config.destinationPrefix(),
+                    config.refined(), config.database().format(), config.database().csv(), config.database().compression(),
+                    workers);
         };
     }
 

@@ -125,7 +125,7 @@ public final class LocalMain {
                 switch (rt.loaderConfig().destination()) {
                     case POSTGRES -> " --destination postgres";
                     case REDSHIFT -> rt.redshift().map(rs -> " --destination redshift --redshift-endpoint " + rs.endpoint()).orElse("");
-                    case COPY -> "";
+                    case COPY, PARQUET -> "";
                 });
     }
 }

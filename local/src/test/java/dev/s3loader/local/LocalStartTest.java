@@ -115,7 +115,7 @@ class LocalStartTest {
                 .hasMessage("BATCH_SIZE must be between 1 and 10000, got 0");
         assertThatThrownBy(() -> start(data, Map.of("DESTINATION", "mysql")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("DESTINATION must be one of copy, postgres, redshift, got 'mysql'");
+                .hasMessage("DESTINATION must be one of copy, postgres, redshift, parquet, got 'mysql'");
 
         assertThat(snapshot(data)).isEqualTo(before);
     }
@@ -134,7 +134,7 @@ class LocalStartTest {
         assertThat(empty.output()).isEqualTo("s3loader local: --destination needs a value: copy, postgres or redshift"
                 + " (e.g. --destination=postgres)\n");
         assertThat(spaced.status()).as(spaced.output()).isEqualTo(2);
-        assertThat(spaced.output()).isEqualTo("s3loader local: DESTINATION must be one of copy, postgres, redshift, got 'mysql'\n");
+        assertThat(spaced.output()).isEqualTo("s3loader local: DESTINATION must be one of copy, postgres, redshift, parquet, got 'mysql'\n");
         assertInReadme(empty.output());
         assertInReadme(spaced.output());
         assertThat(batch.status()).as(batch.output()).isEqualTo(2);

@@ -133,7 +133,9 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
 
         String dateFormat = env.string("REDSHIFT_DATEFORMAT", "auto");
         String timeFormat = env.string("REDSHIFT_TIMEFORMAT", "auto");
-        boolean database = destination == DestinationKind.POSTGRES || destination == DestinationKind.REDSHIFT;
+        // The parquet destination reads CSV too, with the same dialect.
+        boolean database = destination == DestinationKind.POSTGRES || destination == DestinationKind.REDSHIFT
+                || destination == DestinationKind.PARQUET;
         // The CSV dialect is only checked where it is used: a copy deployment may carry any defaults.
         CsvOptions csv = database ? new CsvOptions(delimiter, quote, header, nullString) : CsvOptions.defaults();
         DatabaseConfig config = new DatabaseConfig(table, columns, ledger, format, csv, compression, mode, mergeKeys,
@@ -144,7 +146,7 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         switch (destination) {
             case POSTGRES -> config.validatePostgres();
             case REDSHIFT -> config.validateRedshift();
-            case COPY -> { }
+            case COPY, PARQUET -> { }
         }
         return config;
     }

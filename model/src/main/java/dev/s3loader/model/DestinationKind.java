@@ -7,5 +7,7 @@ public enum DestinationKind {
     /** PostgreSQL {@code COPY ... FROM STDIN}, streamed from S3. */
     POSTGRES,
     /** Redshift {@code COPY ... MANIFEST} through the Redshift Data API. */
-    REDSHIFT
+    REDSHIFT,
+    /** The refined zone: each file's rows as a Parquet file below a year=/month=/day= prefix. */
+    PARQUET
 }

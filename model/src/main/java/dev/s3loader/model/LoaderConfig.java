@@ -13,20 +13,21 @@ import java.util.Map;
  * @param moveConcurrency       files of one batch moved at once, at most
  * @param database              the postgres and redshift destinations' settings (read for every destination)
  * @param processedKeyTime      which time PROCESSED_KEY_TEMPLATE's date fields take
+ * @param refined               the parquet destination's schema and codec (read for every destination)
  */
 public record LoaderConfig(String bucket, Layout layout, DestinationKind destination, String destinationBucket,
                            String destinationPrefix, long multipartThreshold, long multipartPartSize,
                            int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace,
-                           DatabaseConfig database, ProcessedKeyTime processedKeyTime) {
+                           DatabaseConfig database, ProcessedKeyTime processedKeyTime, RefinedConfig refined) {
 
     public static final long MIB = 1024L * 1024;
     public static final long GIB = 1024 * MIB;
 
-    public static final Map<String, String> VARIABLES = withDatabase(Map.ofEntries(
+    public static final Map<String, String> VARIABLES = withDatabase(RefinedConfig.VARIABLES, Map.ofEntries(
             Map.entry("BUCKET", "the bucket whose incoming/ prefix is the queue (required)"),
-            Map.entry("DESTINATION", "copy, postgres or redshift (default: copy)"),
-            Map.entry("DESTINATION_BUCKET", "copy destination: the archive bucket (default: BUCKET)"),
-            Map.entry("DESTINATION_PREFIX", "copy destination: the archive prefix (default: PROCESSED_PREFIX)"),
+            Map.entry("DESTINATION", "copy, postgres, redshift or parquet (default: copy)"),
+            Map.entry("DESTINATION_BUCKET", "copy/parquet destination: the archive or refined-zone bucket (default: BUCKET)"),
+            Map.entry("DESTINATION_PREFIX", "copy destination: the archive prefix (default: PROCESSED_PREFIX); parquet: the refined zone's prefix (default: refined/)"),
             Map.entry("MULTIPART_THRESHOLD_BYTES", "larger objects are copied in parts (default: 5 GiB, min 5 MiB)"),
             Map.entry("MULTIPART_PART_BYTES", "size of each copied part (default: 512 MiB, 5 MiB to 5 GiB)"),
             Map.entry("MAX_RECEIVE_COUNT", "the queue's redrive maxReceiveCount, after which a message goes to the dead-letter queue (default: 5)"),
@@ -45,6 +46,16 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
                 DatabaseConfig.fromEnv(new Env(Map.of()), DestinationKind.COPY), ProcessedKeyTime.LAST_MODIFIED);
     }
 
+    /** A loader without the parquet destination's settings. */
+    public LoaderConfig(String bucket, Layout layout, DestinationKind destination, String destinationBucket,
+                        String destinationPrefix, long multipartThreshold, long multipartPartSize,
+                        int maxReceiveCount, int moveConcurrency, String pipelineName, String metricsNamespace,
+                        DatabaseConfig database, ProcessedKeyTime processedKeyTime) {
+        this(bucket, layout, destination, destinationBucket, destinationPrefix, multipartThreshold, multipartPartSize,
+                maxReceiveCount, moveConcurrency, pipelineName, metricsNamespace, database, processedKeyTime,
+                new RefinedConfig(java.util.List.of(), RefinedConfig.Codec.SNAPPY));
+    }
+
     public LoaderConfig {
         if (processedKeyTime == ProcessedKeyTime.LOAD && destination != DestinationKind.POSTGRES) {
             // A load time must be the same on every retry of a version, or a worker that dies between
@@ -59,16 +70,21 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
             throw new ConfigException("MULTIPART_PART_BYTES (" + multipartPartSize
                     + ") must not exceed MULTIPART_THRESHOLD_BYTES (" + multipartThreshold + ")");
         }
-        if (destination == DestinationKind.COPY && destinationBucket.equals(bucket)
-                && !destinationPrefix.equals(layout.processed())) {
+        if (destination == DestinationKind.PARQUET && database.format() == FileFormat.JSON && database.csv().header()) {
+            throw new ConfigException("CSV_HEADER applies to FILE_FORMAT=csv only");
+        }
+        if ((destination == DestinationKind.COPY && !destinationPrefix.equals(layout.processed())
+                || destination == DestinationKind.PARQUET) && destinationBucket.equals(bucket)) {
             // An archive inside incoming/ would be listed and loaded again forever; inside another stage it mixes with it.
             String[][] stages = {{"INCOMING_PREFIX", layout.incoming()}, {"FAILED_PREFIX", layout.failed()},
                     {"INTERNAL_PREFIX", layout.internal()}, {"PROCESSED_PREFIX", layout.processed()}};
             for (String[] stage : stages) {
                 if (destinationPrefix.startsWith(stage[1]) || stage[1].startsWith(destinationPrefix)) {
                     throw new ConfigException("DESTINATION_PREFIX '" + destinationPrefix + "' overlaps " + stage[0] + " '"
-                            + stage[1] + "' in the same BUCKET '" + bucket + "': give the archive a prefix of its own,"
-                            + " use PROCESSED_PREFIX itself (the copy is then the move), or another DESTINATION_BUCKET");
+                            + stage[1] + "' in the same BUCKET '" + bucket + "': give the "
+                            + (destination == DestinationKind.PARQUET ? "refined zone a prefix of its own (default refined/)"
+                            : "archive a prefix of its own, use PROCESSED_PREFIX itself (the copy is then the move)")
+                            + ", or another DESTINATION_BUCKET");
                 }
             }
         }
@@ -85,7 +101,8 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
                 layout,
                 destination,
                 env.string("DESTINATION_BUCKET", bucket),
-                env.prefix("DESTINATION_PREFIX", layout.processed()),
+                env.prefix("DESTINATION_PREFIX", destination == DestinationKind.PARQUET ? RefinedConfig.DEFAULT_PREFIX
+                        : layout.processed()),
                 threshold,
                 env.longValue("MULTIPART_PART_BYTES", Math.min(512 * MIB, threshold), 5 * MIB, 5 * GIB),
                 env.integer("MAX_RECEIVE_COUNT", 5, 1, 1000),
@@ -94,11 +111,13 @@ public record LoaderConfig(String bucket, Layout layout, DestinationKind destina
                 env.string("METRICS_NAMESPACE", "s3loader"),
                 // Read whatever the destination, so every variable is checked for form; required only for its own.
                 DatabaseConfig.fromEnv(env, destination),
-                ProcessedKeyTime.fromEnv(env));
+                ProcessedKeyTime.fromEnv(env),
+                RefinedConfig.fromEnv(env, destination));
     }
 
-    private static Map<String, String> withDatabase(Map<String, String> own) {
+    private static Map<String, String> withDatabase(Map<String, String> refined, Map<String, String> own) {
         Map<String, String> all = new java.util.TreeMap<>(own);
+        all.putAll(refined);
         all.putAll(DatabaseConfig.VARIABLES);
         return java.util.Collections.unmodifiableMap(all);
     }

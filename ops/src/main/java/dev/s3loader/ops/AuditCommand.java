@@ -120,7 +120,7 @@ final class AuditCommand implements Callable<Integer> {
         // scripts/local's PostgreSQL is the default only where nothing else names the database.
         boolean localDatabase = connection.local(env) && secret.isEmpty();
         Optional<PostgresLogin> login = switch (kind) {
-            case COPY -> Optional.empty();
+            case COPY, PARQUET -> Optional.empty();
             case POSTGRES -> Optional.of(new PostgresLogin(
                     Optional.ofNullable(dbUrl).or(() -> settings.optional("DB_URL"))
                             .or(() -> connection.stackParameter(env, "PostgresJdbcUrl"))

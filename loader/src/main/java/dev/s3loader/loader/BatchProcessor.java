@@ -43,13 +43,15 @@ import java.util.logging.Logger;
  *     done; handed back, the files already done are skipped on its next delivery.</li>
  * <li><b>Still the version named?</b> Gone: an earlier delivery finished it. Overwritten: the new
  *     version has its own message. Either way this message is done. A key whose processed/ key
- *     would pass S3's limit can never be moved there, so it can never load. A destination whose
+ *     would pass S3's limit can never be moved there, so it can never load: it is not loaded, and
+ *     is settled with the load's results as rejected. A destination whose
  *     every request is conditional on the etag (copy) answers this itself, as source changed, so
  *     nothing is asked before its load.</li>
  * <li><b>Load.</b> The destination loads the batch and says, per file: loaded, already loaded
  *     (the ledger holds the version), rejected (can never load), source changed, or retry.</li>
- * <li><b>Settle.</b> Loaded or already loaded: move to processed/, and nowhere else, ever.
- *     Rejected: report, then move to failed/. Source changed: done. Retry: back to the queue.</li>
+ * <li><b>Settle.</b> Loaded or already loaded: copy to processed/, and nowhere else, ever.
+ *     Rejected: report, then copy to failed/. Source changed: done. Retry: back to the queue.</li>
+ * <li><b>Delete.</b> The sources of the batch's copies, last.</li>
  * </ol>
  * A transient failure, at any step and on any receive, only ever hands the message back: failed/
  * is for files that can never load, and a long outage waits in the queue, the dead-letter queue
@@ -61,7 +63,8 @@ import java.util.logging.Logger;
  * <p>With a PROCESSED_KEY_TEMPLATE the processed/ key depends on a time, and that time must be the
  * same on every retry of a version, or a retry after a crash between the copy and the delete would
  * copy to a second key: it is the source's LastModified from step 2's HeadObject (never the
- * message's, which another path may have filled differently), or the ledger's loaded_at.
+ * message's, which another path may have filled differently), or the ledger's loaded_at, which the load's
+ * result carries.
  */
 public final class BatchProcessor {
     private static final Logger LOG = Logger.getLogger(BatchProcessor.class.getName());
@@ -118,16 +121,34 @@ public final class BatchProcessor {
         // The batch's id in the logs and in the ledger: its first message's id.
         String batchId = deliveries.isEmpty() ? null : deliveries.getFirst().messageId();
         Tally tally = new Tally(new FileOutcomes(batchId, requestId));
+        if (!storeReady(deliveries)) {
+            return new BatchOutcome(deliveries.stream().map(Delivery::messageId).distinct().toList(), 0, 0, 0, 0);
+        }
+        Collection<Work> versions = receive(deliveries, tally);
+        hook.reached(Step.RECEIVED, null);
+        List<Checked> checked = check(versions, tally);
+        List<LoadResult> results = load(checked, batchId, deadline);
+        hook.reached(Step.LOADED, null);
+        List<Copied> copied = settle(checked, results, tally);
+        deleteSources(copied, tally);
+        hook.reached(Step.BEFORE_ACK, null);
+        return outcome(deliveries.size(), started, tally);
+    }
+
+    /** Before any file is touched: the store's conditions decide how files move (probed once). */
+    private boolean storeReady(List<Delivery> deliveries) {
         try {
-            // Before any file is touched: the store's conditions decide how files move (probed once).
             mover.paths();
+            return true;
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "no file of this batch is touched; its " + deliveries.size() + " messages go back to"
                     + " the queue: " + e.getMessage(), e instanceof StoreRefusedException ? null : e);
-            return new BatchOutcome(deliveries.stream().map(Delivery::messageId).distinct().toList(), 0, 0, 0, 0);
+            return false;
         }
+    }
 
-        // 1. Receive.
+    /** 1. Receive: the file versions the messages name, each with every delivery that names it. */
+    private Collection<Work> receive(List<Delivery> deliveries, Tally tally) {
         Map<String, Work> versions = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             try {
@@ -151,43 +172,34 @@ public final class BatchProcessor {
                 tally.handBack.add(d.messageId());
             }
         }
-        hook.reached(Step.RECEIVED, null);
-
-        // 2. Still the version named?
-        List<Work> toLoad = new ArrayList<>();
-        for (Work w : parallel(versions.values(), w -> check(w, tally))) {
-            if (w != null) {
-                toLoad.add(w);
-            }
-        }
-
-        // 3. Load.
-        List<LoadResult> results = load(toLoad, batchId, deadline);
-        hook.reached(Step.LOADED, null);
-
-        // 4. Settle.
-        Map<FileMessage, Work> byFile = new LinkedHashMap<>();
-        toLoad.forEach(w -> byFile.put(w.file(), w));
-        Map<FileMessage, Instant> loadTimes = loadTimes(results);
-        List<Copied> copied = parallel(results, r -> settle(r, byFile.get(r.file()), loadTimes, tally));
-        deleteSources(copied, tally);
-        hook.reached(Step.BEFORE_ACK, null);
-
-        double seconds = (System.nanoTime() - started) / 1e9;
-        metrics.batch(tally.processed.get(), tally.bytes.get(), tally.failed.get(), seconds);
-        tally.log.batch(deliveries.size(), tally.loaded.get(), tally.processed.get() - tally.loaded.get(),
-                tally.failed.get(), tally.skipped.get(), tally.handBack.size(), tally.bytes.get(), seconds);
-        return new BatchOutcome(List.copyOf(tally.handBack), tally.processed.get(), tally.bytes.get(), tally.failed.get(),
-                tally.skipped.get());
+        return versions.values();
     }
 
-    /** The work if it is to be loaded; otherwise it is settled here. */
-    private Work check(Work w, Tally tally) {
+    /**
+     * What the check found for a version still to handle: load it ({@code withoutLoad} null), or
+     * settle it with that result and no load (a key that can never fit processed/).
+     */
+    private record Checked(Work work, LoadResult withoutLoad) {
+    }
+
+    /** 2. Still the version named? The versions left to load or settle; the others are done or handed back here. */
+    private List<Checked> check(Collection<Work> versions, Tally tally) {
+        List<Checked> checked = new ArrayList<>();
+        for (Checked c : parallel(versions, w -> check(w, tally))) {
+            if (c != null) {
+                checked.add(c);
+            }
+        }
+        return checked;
+    }
+
+    /** Null when nothing is left to do for this version on this delivery. */
+    private Checked check(Work w, Tally tally) {
         if (!layout.partitioned() && destination.checksTheVersionItself()
                 && layout.processedKey(w.file().key(), null).isPresent()) {
             // The load's own conditional request finds a replaced or gone version, and the processed
             // key needs no LastModified: no HEAD per file.
-            return w;
+            return new Checked(w, null);
         }
         FileMover.Inspection source;
         try {
@@ -203,27 +215,31 @@ public final class BatchProcessor {
         }
         Work present = source.lastModified() == null ? w
                 : new Work(w.file().withLastModified(source.lastModified()), w.deliveries());
-        String rel = layout.relative(present.file().key());
-        // The template's part before the key has a fixed width, so this holds for every time.
-        if (layout.processedKey(present.file().key(), present.file().lastModified()).isEmpty()) {
-            int bytes = Layout.utf8Length(layout.processed()) + layout.processedTemplate().prefixWidth() + Layout.utf8Length(rel);
-            Copied copied = settle(new LoadResult.Rejected(present.file(), "key too long for processed/: it would be " + bytes
-                    + " bytes there (" + layout.processed() + (layout.partitioned() ? " + PROCESSED_KEY_TEMPLATE '"
-                    + layout.processedTemplate().text() + "'" : "") + " + the " + Layout.utf8Length(rel)
-                    + "-byte key below " + layout.incoming() + "), over S3's " + Layout.MAX_KEY_BYTES + "-byte limit",
-                    Map.of("keyBytes", Integer.toString(Layout.utf8Length(present.file().key())),
-                            "processedKeyBytes", Integer.toString(bytes))), present, Map.of(), tally);
-            deleteSources(copied == null ? List.of() : List.of(copied), tally);
-            return null;
-        }
-        return present;
+        return new Checked(present, tooLongForProcessed(present.file()));
     }
 
-    private List<LoadResult> load(List<Work> toLoad, String batchId, Deadline deadline) {
-        if (toLoad.isEmpty()) {
+    /** A key whose processed/ key would pass S3's limit can never be moved there, so it can never load; else null. */
+    private LoadResult tooLongForProcessed(FileMessage m) {
+        // The template's part before the key has a fixed width, so this holds for every time.
+        if (layout.processedKey(m.key(), m.lastModified()).isPresent()) {
+            return null;
+        }
+        String rel = layout.relative(m.key());
+        int bytes = Layout.utf8Length(layout.processed()) + layout.processedTemplate().prefixWidth() + Layout.utf8Length(rel);
+        return new LoadResult.Rejected(m, "key too long for processed/: it would be " + bytes
+                + " bytes there (" + layout.processed() + (layout.partitioned() ? " + PROCESSED_KEY_TEMPLATE '"
+                + layout.processedTemplate().text() + "'" : "") + " + the " + Layout.utf8Length(rel)
+                + "-byte key below " + layout.incoming() + "), over S3's " + Layout.MAX_KEY_BYTES + "-byte limit",
+                Map.of("keyBytes", Integer.toString(Layout.utf8Length(m.key())),
+                        "processedKeyBytes", Integer.toString(bytes)));
+    }
+
+    /** 3. Load: the destination's result for each version to load, in order. */
+    private List<LoadResult> load(List<Checked> checked, String batchId, Deadline deadline) {
+        List<FileMessage> files = checked.stream().filter(c -> c.withoutLoad() == null).map(c -> c.work().file()).toList();
+        if (files.isEmpty()) {
             return List.of();
         }
-        List<FileMessage> files = toLoad.stream().map(Work::file).toList();
         try {
             List<LoadResult> results = destination.load(files, batchId, deadline);
             if (results.size() != files.size()) {
@@ -240,26 +256,19 @@ public final class BatchProcessor {
     }
 
     /**
-     * PROCESSED_KEY_TIME=load: the ledger's loaded_at of every loaded file, read once per batch
-     * (a file it cannot give goes back to the queue in {@link #toProcessed}).
+     * 4. Settle, up to the copies: every result, the load's and the check's, in parallel. Returns
+     * the copies whose sources are still to be deleted.
      */
-    private Map<FileMessage, Instant> loadTimes(List<LoadResult> results) {
-        if (keyTime != ProcessedKeyTime.LOAD) {
-            return Map.of();
+    private List<Copied> settle(List<Checked> checked, List<LoadResult> loaded, Tally tally) {
+        Map<FileMessage, Work> byFile = new LinkedHashMap<>();
+        List<LoadResult> results = new ArrayList<>(loaded);
+        for (Checked c : checked) {
+            byFile.put(c.work().file(), c.work());
+            if (c.withoutLoad() != null) {
+                results.add(c.withoutLoad());
+            }
         }
-        List<FileMessage> loaded = results.stream()
-                .filter(r -> r instanceof LoadResult.Loaded || r instanceof LoadResult.AlreadyLoaded)
-                .map(LoadResult::file).toList();
-        if (loaded.isEmpty()) {
-            return Map.of();
-        }
-        try {
-            return destination.loadedAt(loaded);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read the load times of " + loaded.size() + " loaded files from the ledger;"
-                    + " they go back to the queue and move on the next delivery", e);
-            return Map.of();
-        }
+        return parallel(results, r -> settle(r, byFile.get(r.file()), tally));
     }
 
     /**
@@ -271,11 +280,11 @@ public final class BatchProcessor {
     }
 
     /** Settles one result up to its copy; returns the copy whose source is to be deleted, or null. */
-    private Copied settle(LoadResult r, Work w, Map<FileMessage, Instant> loadTimes, Tally tally) {
+    private Copied settle(LoadResult r, Work w, Tally tally) {
         try {
             return switch (r) {
-                case LoadResult.Loaded l -> toProcessed(w, loadTimes, FileOutcomes.LOADED, l.rows(), tally);
-                case LoadResult.AlreadyLoaded a -> toProcessed(w, loadTimes, FileOutcomes.PROCESSED, null, tally);
+                case LoadResult.Loaded l -> toProcessed(w, l.loadedAt(), FileOutcomes.LOADED, l.rows(), tally);
+                case LoadResult.AlreadyLoaded a -> toProcessed(w, a.loadedAt(), FileOutcomes.PROCESSED, null, tally);
                 case LoadResult.SourceChanged c -> {
                     duplicate(w, "replaced or gone since its message", tally);
                     yield null;
@@ -292,10 +301,14 @@ public final class BatchProcessor {
         }
     }
 
-    /** A loaded version goes to processed/ and nowhere else: a failed move is retried, never sent to failed/. */
-    private Copied toProcessed(Work w, Map<FileMessage, Instant> loadTimes, String outcome, Long rows, Tally tally) {
+    /**
+     * A loaded version goes to processed/ and nowhere else: a failed move is retried, never sent to failed/.
+     *
+     * @param loadedAt the ledger's time of the load, which PROCESSED_KEY_TIME=load files by (null when the ledger gave none)
+     */
+    private Copied toProcessed(Work w, Instant loadedAt, String outcome, Long rows, Tally tally) {
         FileMessage m = w.file();
-        Instant at = keyTime == ProcessedKeyTime.LOAD ? loadTimes.get(m) : m.lastModified();
+        Instant at = keyTime == ProcessedKeyTime.LOAD ? loadedAt : m.lastModified();
         if (at == null) {
             handBack(w, "the ledger gave no load time for the processed/ key (PROCESSED_KEY_TIME=load)", null, tally);
             return null;
@@ -356,8 +369,8 @@ public final class BatchProcessor {
     }
 
     /**
-     * The second half of every move of the batch, last: the sources, each deleted only if it is
-     * still the version copied, together ({@link FileMover#deleteSources}).
+     * 5. Delete: the second half of every move of the batch, last: the sources, each deleted only
+     * if it is still the version copied, together ({@link FileMover#deleteSources}).
      */
     private void deleteSources(List<Copied> copied, Tally tally) {
         Map<FileMessage, Copied> byFile = new LinkedHashMap<>();
@@ -389,6 +402,16 @@ public final class BatchProcessor {
                 duplicate(c.work(), "replaced or gone before its source was deleted: another delivery finished it", tally);
             }
         });
+    }
+
+    /** The batch's figures: its metrics, its summary line and its answer to the queue. */
+    private BatchOutcome outcome(int messages, long started, Tally tally) {
+        double seconds = (System.nanoTime() - started) / 1e9;
+        metrics.batch(tally.processed.get(), tally.bytes.get(), tally.failed.get(), seconds);
+        tally.log.batch(messages, tally.loaded.get(), tally.processed.get() - tally.loaded.get(),
+                tally.failed.get(), tally.skipped.get(), tally.handBack.size(), tally.bytes.get(), seconds);
+        return new BatchOutcome(List.copyOf(tally.handBack), tally.processed.get(), tally.bytes.get(), tally.failed.get(),
+                tally.skipped.get());
     }
 
     /** Back to the queue: after maxReceiveCount receives SQS moves it to the dead-letter queue, never to failed/. */

@@ -58,7 +58,7 @@ public final class LoaderWiring implements AutoCloseable {
         ObjectCopier copier = new ObjectCopier(clients.s3(), config.multipartThreshold(), config.multipartPartSize(), parts,
                 paths, config.layout().internal() + "staging/checked/");
         FileMover mover = new FileMover(clients.s3(), copier, paths);
-        this.destination = destination(config, clients, mover, copier, workers);
+        this.destination = destination(config, clients, copier, workers);
         this.preflight = new Preflight(clients.s3(), config, destination, clock, paths);
         this.processor = new BatchProcessor(destination, mover, config.layout(), config.processedKeyTime(),
                 new LoaderMetrics(config.metricsNamespace(), config.pipelineName(), metricsSink, clock), workers,
@@ -78,11 +78,11 @@ public final class LoaderWiring implements AutoCloseable {
         return new LoaderWiring(config, clients, System.out::println, Clock.systemUTC());
     }
 
-    private static Destination destination(LoaderConfig config, Clients clients, FileMover mover, ObjectCopier copier,
+    private static Destination destination(LoaderConfig config, Clients clients, ObjectCopier copier,
                                            ExecutorService workers) {
         return switch (config.destination()) {
             case COPY -> config.copyIsTheMove() ? new CopyDestination.MoveOnly()
-                    : new CopyDestination(mover, config.layout(), config.destinationBucket(), config.destinationPrefix(),
+                    : new CopyDestination(copier, config.layout(), config.destinationBucket(), config.destinationPrefix(),
                     workers);
             case POSTGRES -> new PostgresDestination(config.database(), clients.s3(), clients.secretsManager());
             case REDSHIFT -> new RedshiftDestination(config, clients.s3(), clients.redshiftData().get(), copier, workers);

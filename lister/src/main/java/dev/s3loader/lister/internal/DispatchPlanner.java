@@ -83,23 +83,77 @@ public final class DispatchPlanner {
      */
     public DispatchPlan plan(Iterator<ListedFile> listing, ListerState state, Instant now, OptionalLong queueHeld,
                              Predicate<String> covered) {
-        Map<String, InFlight> inFlight = state.entries();
-        Map<String, InFlight> kept = new HashMap<>();
-        List<DispatchPlan.Dispatch> resend = new ArrayList<>();
-        Set<String> resent = new HashSet<>();
-        // In flight long enough that a lost message may be sent again: the oldest first.
-        List<ListedFile> due = new ArrayList<>();
-        // The newest candidate on top, so it is the one evicted when room runs out.
-        PriorityQueue<ListedFile> candidates = new PriorityQueue<>(OLDEST_FIRST.reversed());
-        long files = 0;
-        long bytes = 0;
-        long waiting = 0;
-        int stuck = 0;
-        Instant oldest = null;
-        long held = queueHeld.isPresent() ? queueHeld.getAsLong() : Long.MAX_VALUE;
+        Pass pass = new Pass(state.entries(), now, queueHeld);
+        listing.forEachRemaining(pass::take);
+        pass.keepUncovered(covered);
+        pass.requeueLost();
+        pass.fitCandidates();
+        pass.forgetUncoveredBeyondTheBound();
+        return pass.plan();
+    }
 
-        while (listing.hasNext()) {
-            ListedFile f = listing.next();
+    /**
+     * Files not in flight that may be sent, the oldest kept: a heap with the newest on top, so it
+     * is the one evicted when room runs out. An evicted file waits for a later run.
+     */
+    private static final class Candidates {
+        private final PriorityQueue<ListedFile> heap = new PriorityQueue<>(OLDEST_FIRST.reversed());
+        private long evicted;
+
+        void add(ListedFile f) {
+            heap.add(f);
+        }
+
+        /** Evicts the newest until at most {@code room} are left. */
+        void fitIn(long room) {
+            while (!heap.isEmpty() && heap.size() > room) {
+                heap.poll();
+                evicted++;
+            }
+        }
+
+        int size() {
+            return heap.size();
+        }
+
+        List<ListedFile> oldestFirst() {
+            List<ListedFile> fresh = new ArrayList<>(heap);
+            fresh.sort(OLDEST_FIRST);
+            return fresh;
+        }
+    }
+
+    /** One plan's join of the listing with the in-flight state, step by step. */
+    private final class Pass {
+        private final Map<String, InFlight> inFlight;
+        private final Instant now;
+        private final OptionalLong queueHeld;
+        /** Messages the queue held; unknown counts as holding every file in flight. */
+        private final long held;
+        private final Map<String, InFlight> kept = new HashMap<>();
+        private final List<DispatchPlan.Dispatch> resend = new ArrayList<>();
+        private final Set<String> resent = new HashSet<>();
+        /** In flight long enough that a lost message may be sent again. */
+        private final List<ListedFile> due = new ArrayList<>();
+        /** In flight but outside what this run listed (a pass split over runs). */
+        private final List<Map.Entry<String, InFlight>> uncovered = new ArrayList<>();
+        private final Candidates candidates = new Candidates();
+        private long files;
+        private long bytes;
+        private Instant oldest;
+        /** Listed without an etag: still being written. */
+        private long unfinished;
+        private int stuck;
+
+        Pass(Map<String, InFlight> inFlight, Instant now, OptionalLong queueHeld) {
+            this.inFlight = inFlight;
+            this.now = now;
+            this.queueHeld = queueHeld;
+            this.held = queueHeld.isPresent() ? queueHeld.getAsLong() : Long.MAX_VALUE;
+        }
+
+        /** One listed file: counted in the backlog, joined with its in-flight entry, and the candidates kept within room. */
+        void take(ListedFile f) {
             files++;
             bytes += f.size();
             if (oldest == null || f.lastModified().isBefore(oldest)) {
@@ -108,7 +162,7 @@ public final class DispatchPlanner {
             InFlight entry = inFlight.get(f.key());
             if (f.etag() == null || f.etag().isEmpty()) {
                 // An object still being written can be listed without an etag; it is dispatched once complete.
-                waiting++;
+                unfinished++;
                 if (entry != null) {
                     kept.put(f.key(), entry);
                 }
@@ -122,61 +176,69 @@ public final class DispatchPlanner {
             } else if (isStuck(entry, f.etag(), now)) {
                 stuck++;
                 kept.put(f.key(), entry);
-            } else if (Duration.between(entry.enqueuedAt(), now).compareTo(requeueAfter) < 0) {
-                kept.put(f.key(), entry);
             } else {
                 kept.put(f.key(), entry);
-                due.add(f);
+                if (Duration.between(entry.enqueuedAt(), now).compareTo(requeueAfter) >= 0) {
+                    due.add(f);
+                }
             }
-            // Entries in flight take room first (stuck ones hold none, and no more than the queue still
-            // holds); only the oldest candidates fit in what is left.
-            while (!candidates.isEmpty() && candidates.size() + Math.min(kept.size() - stuck, held) + resend.size()
-                    > maxInFlight) {
-                candidates.poll();
-                waiting++;
-            }
+            // Bounded memory: the heap never holds more than the room left.
+            fitCandidates();
         }
 
-        // Files in flight outside what this run listed (a pass split over runs) stay in flight.
-        List<Map.Entry<String, InFlight>> uncovered = new ArrayList<>();
-        for (Map.Entry<String, InFlight> e : inFlight.entrySet()) {
-            if (!kept.containsKey(e.getKey()) && !resent.contains(e.getKey()) && !covered.test(e.getKey())) {
-                kept.put(e.getKey(), e.getValue());
-                uncovered.add(e);
+        /** Files in flight outside what this run listed stay in flight. */
+        void keepUncovered(Predicate<String> covered) {
+            for (Map.Entry<String, InFlight> e : inFlight.entrySet()) {
+                if (!kept.containsKey(e.getKey()) && !resent.contains(e.getKey()) && !covered.test(e.getKey())) {
+                    kept.put(e.getKey(), e.getValue());
+                    uncovered.add(e);
+                }
             }
         }
 
-        // Messages really gone: at least as many as the files listed in flight that the queue cannot
-        // hold. (Entries outside the listing may be finished already; they must not count as lost.)
-        long listedLive = kept.size() - stuck - uncovered.size();
-        long lost = queueHeld.isPresent() ? Math.max(0, listedLive - held) : 0;
-        due.sort(Comparator.comparing((ListedFile f) -> inFlight.get(f.key()).enqueuedAt()).thenComparing(ListedFile::key));
-        for (ListedFile f : due.subList(0, (int) Math.min(lost, due.size()))) {
-            resend.add(new DispatchPlan.Dispatch(f, kept.remove(f.key()).requeued(now), DispatchPlan.Kind.REQUEUED));
+        /**
+         * Messages really gone: at least as many as the files listed in flight that the queue cannot
+         * hold. (Entries outside the listing may be finished already; they must not count as lost.)
+         * The longest in flight are sent again.
+         */
+        void requeueLost() {
+            long listedLive = kept.size() - stuck - uncovered.size();
+            long lost = queueHeld.isPresent() ? Math.max(0, listedLive - held) : 0;
+            due.sort(Comparator.comparing((ListedFile f) -> inFlight.get(f.key()).enqueuedAt()).thenComparing(ListedFile::key));
+            for (ListedFile f : due.subList(0, (int) Math.min(lost, due.size()))) {
+                resend.add(new DispatchPlan.Dispatch(f, kept.remove(f.key()).requeued(now), DispatchPlan.Kind.REQUEUED));
+            }
         }
 
-        // Room: what the queue still holds is work in flight; an entry beyond it is finished or lost,
-        // so the room a fleet freed is refilled every run, also while a pass is spread over runs.
-        long taken = Math.min(kept.size() - stuck, held);
-        while (!candidates.isEmpty() && candidates.size() + taken + resend.size() > maxInFlight) {
-            candidates.poll();
-            waiting++;
-        }
-        // The state stays within the bound: entries outside this run's listing that the room no longer
-        // justifies are forgotten, oldest first (one still waiting is at worst sent again when listed).
-        uncovered.sort(Map.Entry.comparingByValue(Comparator.comparing(InFlight::enqueuedAt)));
-        long excess = kept.size() - stuck + resend.size() + candidates.size() - (long) maxInFlight;
-        for (int i = 0; i < uncovered.size() && excess > 0; i++, excess--) {
-            kept.remove(uncovered.get(i).getKey());
+        /**
+         * Entries in flight take room first (stuck ones hold none, and no more than the queue still
+         * holds: an entry beyond it is finished or lost, so the room a fleet freed is refilled every
+         * run, also while a pass is spread over runs); only the oldest candidates fit in what is left.
+         */
+        void fitCandidates() {
+            candidates.fitIn(maxInFlight - Math.min(kept.size() - stuck, held) - resend.size());
         }
 
-        List<ListedFile> fresh = new ArrayList<>(candidates);
-        fresh.sort(OLDEST_FIRST);
-        List<DispatchPlan.Dispatch> toSend = new ArrayList<>(resend);
-        for (ListedFile f : fresh) {
-            toSend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.NEW));
+        /**
+         * The state stays within the bound: entries outside this run's listing that the room no longer
+         * justifies are forgotten, oldest first (one still waiting is at worst sent again when listed).
+         */
+        void forgetUncoveredBeyondTheBound() {
+            uncovered.sort(Map.Entry.comparingByValue(Comparator.comparing(InFlight::enqueuedAt)));
+            long excess = kept.size() - stuck + resend.size() + candidates.size() - (long) maxInFlight;
+            for (int i = 0; i < uncovered.size() && excess > 0; i++, excess--) {
+                kept.remove(uncovered.get(i).getKey());
+            }
         }
-        return new DispatchPlan(toSend, kept, stuck, files, bytes, oldest, waiting);
+
+        /** The resends first, then the new files oldest first. */
+        DispatchPlan plan() {
+            List<DispatchPlan.Dispatch> toSend = new ArrayList<>(resend);
+            for (ListedFile f : candidates.oldestFirst()) {
+                toSend.add(new DispatchPlan.Dispatch(f, new InFlight(f.etag(), now, 1), DispatchPlan.Kind.NEW));
+            }
+            return new DispatchPlan(toSend, kept, stuck, files, bytes, oldest, unfinished + candidates.evicted);
+        }
     }
 
     private boolean leftToItsEvent(ListedFile f, Instant now) {

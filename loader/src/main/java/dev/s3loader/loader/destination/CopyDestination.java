@@ -1,28 +1,30 @@
 package dev.s3loader.loader.destination;
 
-import dev.s3loader.loader.internal.FileMover;
+import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.Layout;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The {@code copy} destination: a server-side copy of each file version into an archive
  * bucket/prefix. Copying the same version twice writes the same bytes, so a redelivery needs no
- * ledger. (When the archive is the bucket's own processed/ prefix the move is the copy, and the
- * loader is wired with {@link MoveOnly} instead.)
+ * ledger. Like every destination it only loads: the source stays in incoming/, and its move to
+ * processed/ is the lifecycle's. (When the archive is the bucket's own processed/ prefix the move
+ * is the copy, and the loader is wired with {@link MoveOnly} instead.)
  */
 public final class CopyDestination implements Destination {
-    private final FileMover mover;
+    private final ObjectCopier copier;
     private final Layout layout;
     private final String bucket;
     private final String prefix;
     private final ExecutorService workers;
 
-    public CopyDestination(FileMover mover, Layout layout, String bucket, String prefix, ExecutorService workers) {
-        this.mover = mover;
+    public CopyDestination(ObjectCopier copier, Layout layout, String bucket, String prefix, ExecutorService workers) {
+        this.copier = copier;
         this.layout = layout;
         this.bucket = bucket;
         this.prefix = prefix;
@@ -62,13 +64,20 @@ public final class CopyDestination implements Destination {
                     Integer.toString(Layout.utf8Length(target))));
         }
         try {
-            return switch (mover.copy(f, bucket, target)) {
-                case DONE -> new LoadResult.Loaded(f, 0);
-                case CHANGED, GONE -> new LoadResult.SourceChanged(f);
-            };
+            copier.copy(f.bucket(), f.key(), f.etag(), f.size(), bucket, target);
+            return new LoadResult.Loaded(f, 0);
         } catch (RuntimeException e) {
+            if (e instanceof S3Exception s && (s.statusCode() == 412
+                    || (s.statusCode() == 404 && !"NoSuchBucket".equals(code(s))))) {
+                // Overwritten or deleted since the message: this version is not there to copy.
+                return new LoadResult.SourceChanged(f);
+            }
             return new LoadResult.Retry(f, "archive copy failed: " + e.getMessage());
         }
+    }
+
+    private static String code(S3Exception e) {
+        return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
     }
 
     /** The copy destination whose archive is processed/ itself: the move to processed/ is the whole job. */

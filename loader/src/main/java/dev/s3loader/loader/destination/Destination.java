@@ -32,16 +32,6 @@ public interface Destination extends AutoCloseable {
     }
 
     /**
-     * When the ledger recorded each loaded file's load (PROCESSED_KEY_TIME=load): the same answer
-     * on every retry. Files the ledger does not hold are left out.
-     *
-     * @throws TransientLoadException when the ledger cannot be read now
-     */
-    default java.util.Map<FileMessage, java.time.Instant> loadedAt(List<FileMessage> files) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no load times");
-    }
-
-    /**
      * The destination's part of the preflight ({@link dev.s3loader.loader.Preflight}): reachable, and
      * what a load needs there, checked without loading or changing anything. Nothing by default.
      */

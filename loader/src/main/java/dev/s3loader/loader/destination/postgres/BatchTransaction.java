@@ -13,7 +13,9 @@ import java.sql.SQLException;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.Comparator;
@@ -44,6 +46,9 @@ import org.postgresql.copy.CopyManager;
  * out of time is rolled back to its savepoint and, with every file not started, handed back as
  * {@link LoadResult.Retry}; what is done commits. A retried file's claim is dropped in the same
  * transaction, so its next delivery loads it once.
+ *
+ * <p>Each loaded or already loaded file's result carries the ledger's loaded_at: the claim returns
+ * it for the files this transaction claims, and one query reads it for the files the ledger held.
  */
 final class BatchTransaction {
     private static final Logger LOG = Logger.getLogger(BatchTransaction.class.getName());
@@ -62,6 +67,8 @@ final class BatchTransaction {
     private final CopyWatchdog watchdog;
     /** Reads small files ahead of their turn, in {@link #claimOrder}. */
     private final ReadAhead ahead;
+    /** The ledger's loaded_at of each file this transaction claimed, by (key, etag). */
+    private Map<String, Instant> claimedAt = Map.of();
     /** Set once a file ran out of time: no further file is started. */
     private boolean outOfTime;
     /** Whether the last file's savepoint is still to be released (done in the next file's first round trip). */
@@ -117,21 +124,25 @@ final class BatchTransaction {
             outOfTime = true;
             ordered.forEach(f -> results.put(f, new LoadResult.Retry(f, "not started: the batch's deadline was near")));
         } else {
-            Set<String> claimed = claimAll(ordered);
+            Map<String, Instant> claimed = claimAll(ordered);
             if (claimed == null) {
                 return sameFor(ordered, f -> new LoadResult.Retry(f, "not loaded: the batch's deadline passed "
                         + "while waiting for another worker's claim on one of its files"));
             }
+            claimedAt = claimed;
             Set<String> seen = new HashSet<>();
+            List<FileMessage> held = new ArrayList<>();
             for (int i = 0; i < ordered.size(); i++) {
                 FileMessage f = ordered.get(i);
-                if (claimed.contains(id(f)) && seen.add(id(f))) {
+                if (claimed.containsKey(id(f)) && seen.add(id(f))) {
                     toLoad.add(f);
                     positions.add(i);
                 } else {
-                    results.put(f, new LoadResult.AlreadyLoaded(f));
+                    held.add(f);
                 }
             }
+            Map<String, Instant> heldAt = loadTimes(held);
+            held.forEach(f -> results.put(f, new LoadResult.AlreadyLoaded(f, heldAt.get(id(f)))));
         }
         for (int i = 0; i < toLoad.size(); i++) {
             FileMessage f = toLoad.get(i);
@@ -177,12 +188,12 @@ final class BatchTransaction {
 
     /**
      * Inserts the ledger rows of all the files in one statement, in claim order, and returns the
-     * ones this transaction claimed (the others the ledger holds already). A claim another
-     * transaction holds uncommitted makes it wait; when that wait outlives the work time the whole
-     * transaction is rolled back (nothing was loaded yet) and null returned.
+     * ones this transaction claimed, with their loaded_at (the others the ledger holds already). A
+     * claim another transaction holds uncommitted makes it wait; when that wait outlives the work
+     * time the whole transaction is rolled back (nothing was loaded yet) and null returned.
      */
-    private Set<String> claimAll(List<FileMessage> ordered) throws SQLException {
-        Set<String> claimed = new HashSet<>();
+    private Map<String, Instant> claimAll(List<FileMessage> ordered) throws SQLException {
+        Map<String, Instant> claimed = new HashMap<>();
         try (PreparedStatement p = c.prepareStatement(sql.claimAll())) {
             p.setString(1, batchId);
             p.setArray(2, c.createArrayOf("text", ordered.stream().map(FileMessage::key).toArray()));
@@ -190,7 +201,7 @@ final class BatchTransaction {
             p.setArray(4, c.createArrayOf("int8", ordered.stream().map(FileMessage::size).toArray()));
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    claimed.add(id(rs.getString(1), rs.getString(2)));
+                    claimed.put(id(rs.getString(1), rs.getString(2)), rs.getObject(3, OffsetDateTime.class).toInstant());
                 }
             }
         } catch (SQLException e) {
@@ -202,6 +213,24 @@ final class BatchTransaction {
             return null;
         }
         return claimed;
+    }
+
+    /** The ledger's loaded_at of files it holds, by (key, etag): one query, none for no file. */
+    private Map<String, Instant> loadTimes(List<FileMessage> files) throws SQLException {
+        Map<String, Instant> found = new HashMap<>();
+        if (files.isEmpty()) {
+            return found;
+        }
+        try (PreparedStatement p = c.prepareStatement(sql.findLoadTimes())) {
+            p.setArray(1, c.createArrayOf("text", files.stream().map(FileMessage::key).toArray()));
+            p.setArray(2, c.createArrayOf("text", files.stream().map(FileMessage::etag).toArray()));
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    found.put(id(rs.getString(1), rs.getString(2)), rs.getObject(3, OffsetDateTime.class).toInstant());
+                }
+            }
+        }
+        return found;
     }
 
     /** One statement: the row counts of the files loaded, and the claims of the files claimed but not loaded dropped. */
@@ -300,7 +329,7 @@ final class BatchTransaction {
                         : "the file holds no rows (only a header, or nothing but blank lines)";
                 return new LoadResult.Rejected(f, reason, Map.of("rows", "0", "bytes", Long.toString(f.size())));
             }
-            return new LoadResult.Loaded(f, rows);
+            return new LoadResult.Loaded(f, rows, claimedAt.get(id(f)));
         } catch (Drift d) {
             rollbackFile();
             Map<String, String> detail = new LinkedHashMap<>();

@@ -237,51 +237,6 @@ public final class PostgresDestination implements Destination {
         return found;
     }
 
-    /**
-     * The ledger's loaded_at of each file, read after the load committed: the transaction's start
-     * time, written once with the claim, so every retry of a version reads the same instant.
-     */
-    @Override
-    public Map<FileMessage, java.time.Instant> loadedAt(List<FileMessage> files) {
-        LoadBudget budget = new LoadBudget(Deadline.none());
-        Optional<ConnectionPool.Lease> slot = pool.acquire(budget);
-        if (slot.isEmpty()) {
-            throw new TransientLoadException("no database slot (MAX_CONCURRENCY) came free to read the load times");
-        }
-        try (ConnectionPool.Lease lease = slot.get()) {
-            Connection c = lease.connection();
-            try {
-                Map<String, FileMessage> byId = new java.util.HashMap<>();
-                files.forEach(f -> byId.put(id(f), f));
-                Map<FileMessage, java.time.Instant> found = new java.util.HashMap<>();
-                Array keys = c.createArrayOf("text", files.stream().map(FileMessage::key).toArray());
-                Array etags = c.createArrayOf("text", files.stream().map(FileMessage::etag).toArray());
-                try (PreparedStatement p = c.prepareStatement(sql.findLoadTimes())) {
-                    p.setArray(1, keys);
-                    p.setArray(2, etags);
-                    try (ResultSet rs = p.executeQuery()) {
-                        while (rs.next()) {
-                            FileMessage f = byId.get(rs.getString(1) + '\0' + rs.getString(2));
-                            if (f != null) {
-                                found.put(f, rs.getObject(3, java.time.OffsetDateTime.class).toInstant());
-                            }
-                        }
-                    }
-                }
-                if (!c.getAutoCommit()) {
-                    c.commit();
-                }
-                return found;
-            } catch (SQLException e) {
-                lease.broken();
-                throw failure("the ledger's load times could not be read", e);
-            } catch (RuntimeException e) {
-                lease.broken();
-                throw e;
-            }
-        }
-    }
-
     private static String id(FileMessage f) {
         return f.key() + '\0' + f.etag();
     }

@@ -45,15 +45,15 @@ final class PostgresSql {
     /**
      * Claims a batch's files in one statement: batch id, then keys, etags and sizes as arrays, in the
      * order given (the global claim order, so two batches sharing files never deadlock). Returns the
-     * (key, etag) of each row this statement inserted; a row another transaction holds uncommitted
-     * makes it wait, then skip the row if that transaction committed.
+     * (key, etag, loaded_at) of each row this statement inserted; a row another transaction holds
+     * uncommitted makes it wait, then skip the row if that transaction committed.
      */
     String claimAll() {
         return "INSERT INTO " + ledger + " (\"key\", \"etag\", \"size\", \"batch_id\") "
                 + "SELECT f.\"key\", f.\"etag\", f.\"size\", CAST(? AS text) "
                 + "FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) WITH ORDINALITY "
                 + "AS f(\"key\", \"etag\", \"size\", n) ORDER BY f.n "
-                + "ON CONFLICT (\"key\", \"etag\") DO NOTHING RETURNING \"key\", \"etag\"";
+                + "ON CONFLICT (\"key\", \"etag\") DO NOTHING RETURNING \"key\", \"etag\", \"loaded_at\"";
     }
 
     /**

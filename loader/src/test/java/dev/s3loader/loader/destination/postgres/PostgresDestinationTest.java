@@ -158,6 +158,31 @@ class PostgresDestinationTest {
     }
 
     @Test
+    void loadedAndAlreadyLoaded_carryTheLedgersLoadTime_theSameOnARedelivery() {
+        // Arrange
+        table("t_times");
+        List<FileMessage> files = List.of(h.put("incoming/times/a.csv", csv(1, 2)), h.put("incoming/times/b.csv", csv(3, 2)));
+        LoaderConfig config = LoaderConfig.fromEnv(h.env("DB_TABLE", "t_times", "DB_LEDGER_TABLE", "t_times_ledger"));
+
+        // Act: a load, then the same files again (a redelivery after a crash before the move).
+        List<LoadResult> first;
+        List<LoadResult> again;
+        try (PostgresDestination d = new PostgresDestination(config.database(), h.s3, () -> null)) {
+            first = d.load(files, "times-1");
+            again = d.load(files, "times-2");
+        }
+
+        // Assert: both carry the ledger's loaded_at (PROCESSED_KEY_TIME=load files by it), one per transaction.
+        assertThat(h.count("SELECT count(DISTINCT loaded_at) FROM t_times_ledger")).isEqualTo(1);
+        java.time.Instant ledger = java.time.Instant.parse(h.one("SELECT to_char(min(loaded_at) AT TIME ZONE 'UTC', "
+                + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM t_times_ledger"));
+        assertThat(first).hasSize(2).allSatisfy(r -> assertThat(r).isInstanceOfSatisfying(LoadResult.Loaded.class,
+                l -> assertThat(l.loadedAt()).isEqualTo(ledger)));
+        assertThat(again).hasSize(2).allSatisfy(r -> assertThat(r).isInstanceOfSatisfying(LoadResult.AlreadyLoaded.class,
+                a -> assertThat(a.loadedAt()).isEqualTo(ledger)));
+    }
+
+    @Test
     void sameMessageTwiceAtOnce_secondWaitsOnTheFirstsClaimAndSkips() throws Exception {
         // Arrange: the first worker stalls inside its load, on a's body, after claiming a; the second
         // worker starts only then, so both are inside the load together.

@@ -1,5 +1,6 @@
 package dev.s3loader.loader.destination.postgres;
 
+import dev.s3loader.loader.format.parquet.S3ParquetFile;
 import dev.s3loader.model.Compression;
 import dev.s3loader.model.FileMessage;
 import java.io.FilterInputStream;
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
+import org.apache.parquet.io.InputFile;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -59,6 +61,11 @@ final class FileSource {
     /** An etag without its quotes: stores differ in whether an answer's header quotes it. */
     private static String bare(String etag) {
         return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
+    }
+
+    /** The file version as Parquet reads it: ranged GETs, each conditional on the etag. */
+    InputFile parquet(FileMessage f) {
+        return new S3ParquetFile(s3, f);
     }
 
     /** A file's content already read whole from S3 (by {@link ReadAhead}): decompressed as it is read, like a stream. */

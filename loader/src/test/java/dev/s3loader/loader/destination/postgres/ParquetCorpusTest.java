@@ -161,6 +161,9 @@ class ParquetCorpusTest {
         table(table);
         Path file = write(table + ".parquet", rows, "COMPRESSION " + codec + ", ROW_GROUP_SIZE " + rowGroupSize);
         assertThat(rowGroups(file)).as("row groups").isGreaterThan(1);
+        if (rows >= 30_000) {
+            assertThat(Files.size(file)).as("larger than what is read ahead whole: read by ranged GETs").isGreaterThan(ReadAhead.MAX_BYTES);
+        }
         FileMessage f = h.put("incoming/" + table + "/it's a \"file\" ü + %.parquet", Files.readAllBytes(file));
         Loader loader = h.loader(h.env("DB_TABLE", table, "DB_LEDGER_TABLE", table + "_ledger", "FILE_FORMAT", "parquet"));
 

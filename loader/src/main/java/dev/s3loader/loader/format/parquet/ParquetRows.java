@@ -97,15 +97,35 @@ public final class ParquetRows implements AutoCloseable {
         RowConverter converter = new RowConverter(projection);
         var columns = new ColumnIOFactory().getColumnIO(projection, schema, true);
         long rows = 0;
-        PageReadStore group;
-        while ((group = reader.readNextRowGroup()) != null) {
-            RecordReader<Object[]> records = columns.getRecordReader(group, converter);
-            for (long i = 0, n = group.getRowCount(); i < n; i++) {
-                handler.row(records.read());
-                rows++;
-            }
+        // readRowGroup(i), not readNextRowGroup(): the latter keeps the previous row group referenced while it
+        // reads the next, so two row groups are in memory at once; here only the one being read is.
+        for (int i = 0, n = reader.getRowGroups().size(); i < n; i++) {
+            rows += readGroup(i, columns, converter, handler);
         }
         return rows;
+    }
+
+    private long readGroup(int index, org.apache.parquet.io.MessageColumnIO columns, RowConverter converter,
+                           RowHandler handler) throws IOException {
+        PageReadStore group = reader.readRowGroup(index);
+        try {
+            RecordReader<Object[]> records = columns.getRecordReader(group, converter);
+            long n = group.getRowCount();
+            for (long i = 0; i < n; i++) {
+                handler.row(records.read());
+            }
+            return n;
+        } finally {
+            if (group instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (IOException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException(e);
+                }
+            }
+        }
     }
 
     @Override

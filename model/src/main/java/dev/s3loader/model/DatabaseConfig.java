@@ -53,7 +53,8 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         v.put("DB_TABLE", "postgres/redshift: target table, [schema.]table, used as written (required for both)");
         v.put("DB_COLUMNS", "postgres/redshift: comma-separated columns the files' fields load into, in order (default: all columns of the table)");
         v.put("DB_LEDGER_TABLE", "postgres/redshift: [schema.]table recording each loaded (key, etag); created if missing (default: s3loader_ledger)");
-        v.put("FILE_FORMAT", "postgres/redshift: csv or json (one object per line, keys matched to column names) (default: csv)");
+        v.put("FILE_FORMAT", "postgres/redshift: csv, json (one object per line, keys matched to column names) or parquet "
+                + "(postgres: fields matched to column names; redshift: COPY FORMAT AS PARQUET, by position) (default: csv)");
         v.put("CSV_DELIMITER", "postgres/redshift: field delimiter, one ASCII character or \\t (default: ,)");
         v.put("CSV_QUOTE", "postgres/redshift: quote character (default: \")");
         v.put("CSV_HEADER", "postgres/redshift: true if each file's first line is a header to skip (columns by position); "
@@ -208,7 +209,7 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         if (!columns.isEmpty() && !columns.containsAll(mergeKeys)) {
             throw new ConfigException("MERGE_KEYS " + mergeKeys + " must be among DB_COLUMNS " + columns);
         }
-        if (format == FileFormat.JSON && csv.header()) {
+        if (format != FileFormat.CSV && csv.header()) {
             throw new ConfigException("CSV_HEADER applies to FILE_FORMAT=csv only");
         }
         preSql.flatMap(CommittingStatements::reason).ifPresent(r -> {

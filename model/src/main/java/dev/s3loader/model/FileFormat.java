@@ -8,5 +8,10 @@ public enum FileFormat {
      * One JSON object per line; keys are matched to column names (Redshift {@code JSON 'auto'},
      * PostgreSQL {@code jsonb_populate_record}); a missing key loads NULL.
      */
-    JSON
+    JSON,
+    /**
+     * Apache Parquet: fields matched to column names (PostgreSQL: by the loader's own reader, by name;
+     * Redshift: {@code FORMAT AS PARQUET}, by position); its pages carry their own compression.
+     */
+    PARQUET
 }

@@ -23,7 +23,12 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                    boolean jsonIgnoreCase, DateTimeFormats.Kind dateFormat, DateTimeFormats.Kind timeFormat,
                    Optional<String> region, Optional<String> iamRole) {
 
-    enum Format { TEXT, CSV, JSON }
+    enum Format { TEXT, CSV, JSON, PARQUET }
+
+    /** What COPY from Parquet accepts (WITH belongs to WITH CREDENTIALS; the key words to CREDENTIALS' forms). */
+    private static final java.util.Set<String> PARQUET_OPTIONS = java.util.Set.of("FORMAT", "IAM_ROLE", "CREDENTIALS", "WITH",
+            "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "MANIFEST", "STATUPDATE", "ACCEPTINVCHARS", "FILLRECORD",
+            "EXPLICIT_IDS");
 
     /** copy-parameters-file-compression: how every file of the COPY is compressed (LZOP is not emulated). */
     enum Compression { NONE, GZIP, BZIP2, ZSTD }
@@ -92,9 +97,11 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
             Optional<String> iamRole = Optional.empty();
             String accessKey = null;
             String secretKey = null;
+            List<String> given = new ArrayList<>();
             while (at < tokens.size() && !peekPunct(";")) {
                 Token t = next();
                 String w = t.kind() == Kind.WORD ? t.text().toUpperCase(Locale.ROOT) : "";
+                given.add(w);
                 switch (w) {
                     case "IAM_ROLE" -> {
                         if (peekWord("DEFAULT")) {
@@ -173,6 +180,8 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
                         } else if (f.is("JSON")) {
                             format = Format.JSON;
                             ignoreCase = jsonOption();
+                        } else if (f.is("PARQUET")) {
+                            format = Format.PARQUET;
                         } else {
                             throw new Invalid("FORMAT " + f.text() + " is not supported by the emulator");
                         }
@@ -221,6 +230,15 @@ record CopyCommand(String table, String tableName, List<String> columns, String 
             if (!credentials) {
                 throw new Invalid("Missing credentials: COPY from Amazon S3 needs IAM_ROLE, CREDENTIALS or "
                         + "ACCESS_KEY_ID and SECRET_ACCESS_KEY");
+            }
+            if (format == Format.PARQUET) {
+                // copy-usage_notes-copy-from-columnar: only these parameters; REGION is refused even for the
+                // cluster's own region, and the file's types and page codecs leave no format or compression option.
+                for (String w : given) {
+                    if (!PARQUET_OPTIONS.contains(w)) {
+                        throw new Invalid(w + " argument is not supported for PARQUET based COPY");
+                    }
+                }
             }
             if (format == Format.JSON && (delimiter.isPresent() || ignoreHeader > 0 || nullAs.isPresent())) {
                 throw new Invalid("DELIMITER, IGNOREHEADER and NULL AS are not valid with JSON");

@@ -238,6 +238,11 @@ public final class EmbeddedRedshiftData implements AutoCloseable {
         runner.isolation(Objects.requireNonNull(level, "level"));
     }
 
+    /** The reader COPY ... FORMAT AS PARQUET reads its files with (see {@link ColumnarReader}). */
+    public void parquetReader(ColumnarReader reader) {
+        copy.parquetReader(reader);
+    }
+
     public void loadErrorRows(LoadErrorRows rows) {
         copy.loadErrorRows(Objects.requireNonNull(rows, "rows"));
     }

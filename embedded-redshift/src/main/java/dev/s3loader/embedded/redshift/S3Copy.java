@@ -236,9 +236,19 @@ final class S3Copy {
         return new Source(url, rest.substring(0, slash), rest.substring(slash + 1));
     }
 
+    /** Reads Parquet for COPY ... FORMAT AS PARQUET; none until a test gives one. */
+    private volatile ColumnarReader parquet;
+
+    void parquetReader(ColumnarReader reader) {
+        this.parquet = reader;
+    }
+
     private long load(Connection c, CopyCommand cmd, List<String> columns, List<Temporal> temporal, Source s,
                       RunningStatement st, RunningStatement.Sub sub) throws SQLException {
         checkDecrypt(cmd, s);
+        if (cmd.format() == CopyCommand.Format.PARQUET) {
+            return ParquetCopy.load(c, cmd, parquet, s3, s.bucket(), s.key(), s.url());
+        }
         ResponseInputStream<GetObjectResponse> raw;
         try {
             raw = s3.getObject(b -> b.bucket(s.bucket()).key(s.key()));

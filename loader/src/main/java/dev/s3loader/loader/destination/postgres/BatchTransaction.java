@@ -2,6 +2,9 @@ package dev.s3loader.loader.destination.postgres;
 
 import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.model.ColumnMatch;
+import dev.s3loader.loader.format.parquet.BytesParquetFile;
+import dev.s3loader.loader.format.parquet.ParquetRows;
+import dev.s3loader.loader.format.parquet.S3ParquetFile;
 import dev.s3loader.model.DatabaseConfig;
 import dev.s3loader.model.FileFormat;
 import dev.s3loader.model.FileMessage;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
+import org.apache.parquet.io.InputFile;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -75,6 +79,8 @@ final class BatchTransaction {
     private boolean savepointOpen;
     /** One name for every file's savepoint: each is released before the next is set. */
     private static final String SAVEPOINT = "s3loader_file";
+    /** FILE_FORMAT=parquet: the table's column types, read at the batch's first file. */
+    private ParquetCopy parquet;
 
     BatchTransaction(Connection c, DatabaseConfig config, PostgresSql sql, FileSource source, List<String> columns,
                      ColumnMatch match, String batchId, LoadBudget budget, CopyWatchdog watchdog, ReadAhead ahead) {
@@ -289,6 +295,9 @@ final class BatchTransaction {
     }
 
     private LoadResult loadOne(FileMessage f, ReadAhead.Body body) throws SQLException {
+        if (config.format() == FileFormat.PARQUET && (body == null || body instanceof ReadAhead.Body.Read)) {
+            return loadParquet(f, body instanceof ReadAhead.Body.Read r ? new BytesParquetFile(r.bytes()) : source.parquet(f));
+        }
         FileSource.Opened in;
         if (body == null) {
             Optional<FileSource.Opened> opened;
@@ -351,6 +360,65 @@ final class BatchTransaction {
             this.refusal = refusal;
             this.line = line;
         }
+    }
+
+    /**
+     * A Parquet file: read by row group (footer first) and written to COPY as CSV by {@link ParquetCopy}. A
+     * field the table's column cannot hold, or a file that is not valid Parquet, is the file's fault; a failed
+     * S3 read is worth a retry; a version replaced between two ranged reads is {@link LoadResult.SourceChanged}.
+     */
+    private LoadResult loadParquet(FileMessage f, InputFile file) throws SQLException {
+        beginFile();
+        if (parquet == null) {
+            parquet = new ParquetCopy(c, config.requireTable().quoted(), columns);
+        }
+        String into = config.mode() == LoadMode.MERGE ? PostgresSql.MERGE_STAGE : sql.target();
+        try (ParquetRows rows = ParquetRows.open(file)) {
+            ParquetCopy.Result r = parquet.copy(rows, into);
+            if (r.mismatch() != null) {
+                rollbackFile();
+                return new LoadResult.Rejected(f, r.mismatch().reason(), r.mismatch().detail());
+            }
+            if (r.rows() == 0) {
+                rollbackFile();
+                return new LoadResult.Rejected(f, "the Parquet file holds no rows", Map.of("rows", "0", "bytes", Long.toString(f.size())));
+            }
+            return new LoadResult.Loaded(f, r.rows(), claimedAt.get(id(f)));
+        } catch (ParquetCopy.CopyRefused e) {
+            return copyFailed(f, e.sql());
+        } catch (SQLException e) {
+            return copyFailed(f, e);
+        } catch (S3ParquetFile.SourceChanged e) {
+            rollbackFile();
+            return new LoadResult.SourceChanged(f);
+        } catch (S3ParquetFile.ReadFailed e) {
+            rollbackFile();
+            return new LoadResult.Retry(f, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            Throwable cause = ParquetCopy.readFailure(e);
+            rollbackFile();
+            if (cause instanceof S3ParquetFile.SourceChanged) {
+                return new LoadResult.SourceChanged(f);
+            }
+            if (cause instanceof S3ParquetFile.ReadFailed) {
+                return new LoadResult.Retry(f, cause.getMessage());
+            }
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return new LoadResult.Rejected(f, "not a readable Parquet file: " + why, Map.of("error", why));
+        }
+    }
+
+    /** A COPY the server ended: out of time, the file's values (with PostgreSQL's line, that is row, and column), or the database's failure. */
+    private LoadResult copyFailed(FileMessage f, SQLException q) throws SQLException {
+        if (PgErrors.cancelled(q)) {
+            return outOfTime(f);
+        }
+        if (PgErrors.fileFault(q) && !PgErrors.connectionLost(q)) {
+            rollbackFile();
+            Map<String, String> detail = new LinkedHashMap<>(PgErrors.detail(q));
+            return new LoadResult.Rejected(f, PgErrors.reason(detail), detail);
+        }
+        throw q;
     }
 
     /** Settles a file whose COPY failed: its savepoint is rolled back; the cause decides what happens to it. */

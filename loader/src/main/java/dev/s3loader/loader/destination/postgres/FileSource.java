@@ -1,12 +1,14 @@
 package dev.s3loader.loader.destination.postgres;
 
 import dev.s3loader.clients.Etags;
+import dev.s3loader.loader.format.parquet.S3ParquetFile;
 import dev.s3loader.model.Compression;
 import dev.s3loader.model.FileMessage;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import org.apache.parquet.io.InputFile;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -55,6 +57,11 @@ final class FileSource {
             }
             throw e;
         }
+    }
+
+    /** The file version as Parquet reads it: ranged GETs, each conditional on the etag. */
+    InputFile parquet(FileMessage f) {
+        return new S3ParquetFile(s3, f);
     }
 
     /** A file's content already read whole from S3 (by {@link ReadAhead}): decompressed as it is read, like a stream. */

@@ -9,6 +9,7 @@ import dev.s3loader.loader.destination.LoadResult;
 import dev.s3loader.loader.ObjectCopier;
 import dev.s3loader.model.ConfigException;
 import dev.s3loader.model.DatabaseConfig;
+import dev.s3loader.model.FileFormat;
 import dev.s3loader.model.FileMessage;
 import dev.s3loader.model.LoadMode;
 import dev.s3loader.model.LoaderConfig;
@@ -330,6 +331,21 @@ public final class RedshiftDestination implements Destination {
                 if (names(error, Manifests.url(staging.bucket(), staged.get(f)))) {
                     bad.put(f, new LoadResult.Rejected(f, "rejected by Redshift COPY: the file cannot be decompressed: "
                             + error, Map.of("error", error, "errorCode", "9001")));
+                }
+            }
+            if (bad.size() == 1) {
+                return new Attempt.BadFiles(bad);
+            }
+        }
+        if (role == RedshiftSql.Role.COPY && config.format() == FileFormat.PARQUET && RedshiftErrors.columnarFileError(error)) {
+            // COPY from Parquet fails the statement on the first bad file, with an error naming that file
+            // (copy-usage_notes-copy-from-columnar: no MAXERROR, not always a load-error row): it alone is rejected.
+            Map<FileMessage, LoadResult.Rejected> bad = new LinkedHashMap<>();
+            for (FileMessage f : files) {
+                String url = Manifests.url(staging.bucket(), staged.get(f));
+                if (names(error, url) || names(error, "/" + url.substring("s3://".length()))) {
+                    bad.put(f, new LoadResult.Rejected(f, "rejected by Redshift COPY FORMAT AS PARQUET: " + error,
+                            Map.of("error", error)));
                 }
             }
             if (bad.size() == 1) {

@@ -19,6 +19,12 @@ final class RedshiftErrors {
     private static final Pattern UNREADABLE = Pattern.compile(
             "(?i)inflate|gzip|zlib|zstd|bzip2?|decompress|unexpected end of (?:zlib |gzip )?(?:input )?stream|not in gzip format");
 
+    /**
+     * A Parquet file COPY cannot read or map (Redshift reads columnar files through Spectrum, whose errors
+     * name the file: "Spectrum Scan Error ... File 'https://s3.../bucket/key' has an incompatible Parquet schema").
+     */
+    private static final Pattern COLUMNAR = Pattern.compile("(?i)spectrum scan error|parquet|incompatible .*schema");
+
     /** S3 (or KMS behind it) refused COPY's role: a setting to fix, never the file's content. */
     private static final Pattern ACCESS_DENIED = Pattern.compile("(?i)access ?denied|not authorized to perform|status 403");
 
@@ -42,6 +48,10 @@ final class RedshiftErrors {
 
     static boolean unreadableFile(String error) {
         return error != null && UNREADABLE.matcher(error).find();
+    }
+
+    static boolean columnarFileError(String error) {
+        return error != null && COLUMNAR.matcher(error).find();
     }
 
     static boolean transientFailure(String error) {

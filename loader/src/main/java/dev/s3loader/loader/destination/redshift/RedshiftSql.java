@@ -192,8 +192,8 @@ final class RedshiftSql {
         String into = merge ? STAGE : target;
         for (CopyGroup g : groups) {
             steps.add(new Step(Role.COPY, "COPY " + into + columnList(config.columns()) + " FROM "
-                    + literal(g.manifestUrl()) + " IAM_ROLE " + role() + region + " MANIFEST " + format()
-                    + compressionOption(g.compression()) + " COMPUPDATE OFF STATUPDATE OFF"));
+                    + literal(g.manifestUrl()) + " IAM_ROLE " + role() + copyRegion() + " MANIFEST " + format()
+                    + (config.format() != FileFormat.PARQUET ? compressionOption(g.compression()) : "") + copyUpdates()));
         }
         if (merge) {
             steps.addAll(merge(columns));
@@ -222,7 +222,24 @@ final class RedshiftSql {
                         + ") AS s3loader_rn FROM " + STAGE + ") d WHERE s3loader_rn = 1"));
     }
 
+    /**
+     * COPY from Parquet takes only FROM, IAM_ROLE/CREDENTIALS, MANIFEST, STATUPDATE, EXPLICIT_IDS, FILLRECORD and
+     * ACCEPTINVCHARS; REGION is refused even for a bucket in the cluster's own region (COPY from columnar data formats).
+     */
+    private String copyRegion() {
+        return config.format() == FileFormat.PARQUET ? "" : region;
+    }
+
+    private String copyUpdates() {
+        return config.format() == FileFormat.PARQUET ? " STATUPDATE OFF" : " COMPUPDATE OFF STATUPDATE OFF";
+    }
+
     private String format() {
+        if (config.format() == FileFormat.PARQUET) {
+            // Columns by position, the table's count and order (COPY from columnar data formats); no DATEFORMAT,
+            // TIMEFORMAT or compression option: Parquet's types and page codecs say it all.
+            return "FORMAT AS PARQUET";
+        }
         // Redshift's defaults are YYYY-MM-DD and YYYY-MM-DD HH:MI:SS; 'auto' (the loader's default) also reads ISO 8601
         // with T and Z (automatic-recognition), which PostgreSQL reads without being asked.
         String dates = " DATEFORMAT AS " + literal(config.redshiftDateFormat()) + " TIMEFORMAT AS "

@@ -27,23 +27,101 @@ final class WorstCaseSize {
     private static final String NON_ASCII = "\u00e9";
 
     private final CfnTemplate template;
+    /** The Destination parameter's value, or null for any: one stack has one destination, so its conditions decide. */
+    private final String destination;
 
     WorstCaseSize(CfnTemplate template) {
+        this(template, null);
+    }
+
+    WorstCaseSize(CfnTemplate template, String destination) {
         this.template = template;
+        this.destination = destination;
+    }
+
+    /** A variable whose value is decided to be AWS::NoValue: Lambda does not set it. */
+    private boolean absent(Object node) {
+        if ("Ref".equals(CfnTemplate.intrinsic(node))) {
+            return "AWS::NoValue".equals(cast(node).get("Ref"));
+        }
+        if ("Fn::If".equals(CfnTemplate.intrinsic(node))) {
+            List<?> arg = list(cast(node).get("Fn::If"));
+            Boolean c = decide((String) arg.get(0));
+            return c != null && absent(arg.get(c ? 1 : 2));
+        }
+        return false;
+    }
+
+    /**
+     * The condition's value where the Destination parameter alone decides it (Fn::Equals of Ref
+     * Destination and a literal, and Not/And/Or/Condition over those), else null.
+     */
+    private Boolean decide(String condition) {
+        return destination == null ? null : decideNode(template.conditions().get(condition));
+    }
+
+    private Boolean decideNode(Object node) {
+        String fn = CfnTemplate.intrinsic(node);
+        if (fn == null) {
+            return null;
+        }
+        Object arg = cast(node).get(fn);
+        switch (fn) {
+            case "Condition":
+                return decideNode(template.conditions().get((String) arg));
+            case "Fn::Not": {
+                Boolean b = decideNode(list(arg).get(0));
+                return b == null ? null : !b;
+            }
+            case "Fn::And":
+            case "Fn::Or": {
+                boolean and = fn.equals("Fn::And");
+                boolean unknown = false;
+                for (Object o : list(arg)) {
+                    Boolean b = decideNode(o);
+                    if (b == null) {
+                        unknown = true;
+                    } else if (b != and) {
+                        return b;
+                    }
+                }
+                return unknown ? null : and;
+            }
+            case "Fn::Equals": {
+                List<?> two = list(arg);
+                Object a = two.get(0);
+                Object b = two.get(1);
+                if (isDestination(b)) {
+                    Object t = a;
+                    a = b;
+                    b = t;
+                }
+                return isDestination(a) && CfnTemplate.intrinsic(b) == null ? destination.equals(CfnEvaluator.scalar(b)) : null;
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static boolean isDestination(Object node) {
+        return "Ref".equals(CfnTemplate.intrinsic(node)) && "Destination".equals(cast(node).get("Ref"));
     }
 
     /** {"NAME":"value",...} with every value at its worst. */
     long environment(Map<String, Object> variables) {
-        long size = 2 + Math.max(0, variables.size() - 1);
+        long set = variables.values().stream().filter(v -> !absent(v)).count();
+        long size = 2 + Math.max(0, set - 1);
         for (var e : variables.entrySet()) {
-            size += json(e.getKey()) + 3 + value(e.getValue(), e.getKey());
+            if (!absent(e.getValue())) {
+                size += json(e.getKey()) + 3 + value(e.getValue(), e.getKey());
+            }
         }
         return size;
     }
 
     /** Each variable's worst-case share ("NAME":"value",), largest first, for the failure message. */
     String breakdown(Map<String, Object> variables) {
-        return variables.entrySet().stream()
+        return variables.entrySet().stream().filter(e -> !absent(e.getValue()))
                 .map(e -> Map.entry(e.getKey(), json(e.getKey()) + 4 + value(e.getValue(), e.getKey())))
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
@@ -60,7 +138,11 @@ final class WorstCaseSize {
         Object arg = cast(node).get(fn);
         return switch (fn) {
             case "Ref" -> ref((String) arg, where);
-            case "Fn::If" -> Math.max(value(list(arg).get(1), where), value(list(arg).get(2), where));
+            case "Fn::If" -> {
+                Boolean c = decide((String) list(arg).get(0));
+                yield c != null ? value(list(arg).get(c ? 1 : 2), where)
+                        : Math.max(value(list(arg).get(1), where), value(list(arg).get(2), where));
+            }
             case "Fn::FindInMap" -> {
                 long max = 0;
                 for (Object level : cast(template.mappings().get((String) list(arg).get(0))).values()) {
@@ -84,6 +166,12 @@ final class WorstCaseSize {
     }
 
     private long ref(String name, String where) {
+        if ("AWS::NoValue".equals(name)) {
+            return 0;
+        }
+        if (name.equals("Destination") && destination != null) {
+            return json(destination);
+        }
         if (PSEUDO.containsKey(name)) {
             return PSEUDO.get(name);
         }

@@ -61,9 +61,9 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
                 + "match (postgres only): the header names the columns, matched to the table's by name, exactly or else "
                 + "ignoring case; a file lacking a NOT NULL column without a default, or naming one the table lacks, goes "
                 + "to failed/ naming it (default: false)");
-        v.put("EXTRA_COLUMNS", "postgres: a CSV_HEADER=match column or JSON key the table lacks: fail (the file goes "
-                + "to failed/ naming it) or ignore (default: fail with CSV_HEADER=match, ignore for json; redshift: ignore "
-                + "for json only)");
+        v.put("EXTRA_COLUMNS", "postgres: a CSV_HEADER=match column, JSON key or Parquet field the table lacks: fail (the file "
+                + "goes to failed/ naming it) or ignore (default: fail with CSV_HEADER=match, ignore for json and parquet; "
+                + "redshift: ignore only)");
         v.put("CSV_NULL", "postgres/redshift: an unquoted field equal to this is NULL (default: empty field)");
         v.put("COMPRESSION", "postgres/redshift: auto (by the key's extension, case ignored: .gz gzip, .zst zstd, .bz2 "
                 + "bzip2, else none), gzip, zstd, bzip2 or none (default: auto)");
@@ -113,7 +113,7 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
         boolean headerMatch = env.optional("CSV_HEADER").filter(v -> v.equalsIgnoreCase("match")).isPresent();
         boolean header = headerMatch || boolValue(env, "CSV_HEADER", "true, false or match");
         ExtraColumns extras = env.choice("EXTRA_COLUMNS", ExtraColumns.class,
-                format == FileFormat.JSON ? ExtraColumns.IGNORE : ExtraColumns.FAIL);
+                format == FileFormat.JSON || format == FileFormat.PARQUET ? ExtraColumns.IGNORE : ExtraColumns.FAIL);
         boolean extrasSet = env.optional("EXTRA_COLUMNS").isPresent();
         String nullString = env.string("CSV_NULL", "");
         Compression compression = env.choice("COMPRESSION", Compression.class, Compression.AUTO);
@@ -170,13 +170,17 @@ public record DatabaseConfig(Optional<TableName> table, List<String> columns, Ta
             throw new ConfigException("CSV_HEADER=match maps columns by each file's header: unset DB_COLUMNS "
                     + "(or use CSV_HEADER=true to load by position into DB_COLUMNS)");
         }
-        if (extrasSet && !csvHeaderMatch && format != FileFormat.JSON) {
-            throw new ConfigException("EXTRA_COLUMNS applies to CSV_HEADER=match and FILE_FORMAT=json only: with CSV_HEADER="
+        if (extrasSet && !csvHeaderMatch && format != FileFormat.JSON && format != FileFormat.PARQUET) {
+            throw new ConfigException("EXTRA_COLUMNS applies to CSV_HEADER=match, FILE_FORMAT=json and FILE_FORMAT=parquet only: with CSV_HEADER="
                     + (csv.header() ? "true" : "false") + " columns are loaded by position");
         }
         if (destination == DestinationKind.REDSHIFT && csvHeaderMatch) {
             throw new ConfigException("CSV_HEADER=match is supported by DESTINATION postgres only: Redshift's COPY maps "
                     + "CSV fields by position; use CSV_HEADER=true with DB_COLUMNS in the files' order");
+        }
+        if (destination == DestinationKind.REDSHIFT && format == FileFormat.PARQUET && extraColumns == ExtraColumns.FAIL) {
+            throw new ConfigException("EXTRA_COLUMNS=fail is supported by DESTINATION postgres only: Redshift's COPY "
+                    + "FORMAT AS PARQUET maps columns by position; unset EXTRA_COLUMNS");
         }
         if (destination == DestinationKind.REDSHIFT && format == FileFormat.JSON && extraColumns == ExtraColumns.FAIL) {
             throw new ConfigException("EXTRA_COLUMNS=fail is supported by DESTINATION postgres only: Redshift's COPY "

@@ -278,7 +278,7 @@ class DatabaseConfigTest {
         assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("CSV_HEADER", "match", "DB_COLUMNS", "a,b")))
                 .hasMessageStartingWith("CSV_HEADER=match maps columns by each file's header: unset DB_COLUMNS");
         assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("EXTRA_COLUMNS", "ignore")))
-                .hasMessageStartingWith("EXTRA_COLUMNS applies to CSV_HEADER=match and FILE_FORMAT=json only");
+                .hasMessageStartingWith("EXTRA_COLUMNS applies to CSV_HEADER=match, FILE_FORMAT=json and FILE_FORMAT=parquet only");
         assertThatThrownBy(() -> LoaderConfig.fromEnv(postgres("FILE_FORMAT", "json", "CSV_HEADER", "match")))
                 .hasMessage("CSV_HEADER applies to FILE_FORMAT=csv only");
     }

@@ -370,7 +370,7 @@ final class BatchTransaction {
     private LoadResult loadParquet(FileMessage f, InputFile file) throws SQLException {
         beginFile();
         if (parquet == null) {
-            parquet = new ParquetCopy(c, config.requireTable().quoted(), columns);
+            parquet = new ParquetCopy(c, config.requireTable().quoted(), columns, config.extraColumns());
         }
         String into = config.mode() == LoadMode.MERGE ? PostgresSql.MERGE_STAGE : sql.target();
         try (ParquetRows rows = ParquetRows.open(file)) {

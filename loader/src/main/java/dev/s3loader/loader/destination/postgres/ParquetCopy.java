@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import dev.s3loader.model.ColumnMatch;
+import dev.s3loader.model.ExtraColumns;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
@@ -42,12 +44,15 @@ final class ParquetCopy {
     private final Connection c;
     private final String table;
     private final List<String> columns;
+    /** EXTRA_COLUMNS: a field the table lacks fails the file, as a CSV header's or a JSON key does ({@link ColumnMatch}). */
+    private final ExtraColumns extras;
     private List<Column> described;
 
-    ParquetCopy(Connection c, String table, List<String> columns) {
+    ParquetCopy(Connection c, String table, List<String> columns, ExtraColumns extras) {
         this.c = c;
         this.table = table;
         this.columns = columns;
+        this.extras = extras;
     }
 
     /** What a column's type is, for the Parquet kinds it takes. */
@@ -157,6 +162,14 @@ final class ParquetCopy {
 
     private Optional<Mismatch> plan(List<Type> fields, List<Load> loads) throws SQLException {
         List<Column> table = describe();
+        ColumnMatch rule = new ColumnMatch(table.stream().map(col -> new ColumnMatch.TableColumn(col.name(), col.required())).toList(),
+                true, extras);
+        Optional<ColumnMatch.Refusal> unknown = rule.unknown(fields.stream().map(Type::getName).toList());
+        if (unknown.isPresent()) {
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("column", unknown.get().column());
+            return Optional.of(new Mismatch(unknown.get().reason(), d));
+        }
         for (Column col : table) {
             Optional<Type> field = match(fields, col.name());
             if (field.isEmpty()) {

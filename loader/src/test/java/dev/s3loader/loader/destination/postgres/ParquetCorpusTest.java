@@ -228,6 +228,28 @@ class ParquetCorpusTest {
     }
 
     @Test
+    void extraField_withExtraColumnsFail_failsNamingIt_theSameRuleAsCsvHeadersAndJsonKeys() throws Exception {
+        // Arrange: the file has a field the table lacks
+        h.sql("DROP TABLE IF EXISTS pq_extra; CREATE TABLE pq_extra (id int NOT NULL, note text)");
+        Path file = dir.resolve("extra.parquet");
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement s = duck.createStatement()) {
+            s.execute("COPY (SELECT 1 AS id, 'x' AS other) TO '" + file + "' (FORMAT parquet)");
+        }
+        FileMessage f = h.put("incoming/pq_extra/a.parquet", Files.readAllBytes(file));
+
+        // Act
+        BatchOutcome outcome = h.loader(h.env("DB_TABLE", "pq_extra", "DB_LEDGER_TABLE", "pq_extra_ledger",
+                "FILE_FORMAT", "parquet", "EXTRA_COLUMNS", "fail")).processor().process(deliveries(List.of(f)));
+
+        // Assert
+        assertThat(outcome.failed()).isEqualTo(1);
+        ErrorReport report = h.report("_s3loader/reports/keys/pq_extra/a.parquet.error.json");
+        assertThat(report.reason()).contains("\"other\" is not a column of the table");
+        assertThat(report.detail()).containsEntry("column", "other");
+        assertThat(h.count("SELECT count(*) FROM pq_extra")).isZero();
+    }
+
+    @Test
     void missingNotNullColumn_fails_missingNullableLoadsNull_extraIgnored() throws Exception {
         // Arrange
         h.sql("DROP TABLE IF EXISTS pq_missing; CREATE TABLE pq_missing (id int NOT NULL, code text NOT NULL, note text, "

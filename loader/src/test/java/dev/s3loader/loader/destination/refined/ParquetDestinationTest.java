@@ -3,6 +3,7 @@ package dev.s3loader.loader.destination.refined;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.s3loader.clients.S3Objects;
 import dev.s3loader.embedded.SharedServers;
 import dev.s3loader.loader.BatchOutcome;
 import dev.s3loader.loader.Delivery;
@@ -39,8 +40,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -104,17 +103,7 @@ class ParquetDestinationTest {
     }
 
     private boolean exists(String key) {
-        try {
-            s3.headObject(r -> r.bucket(bucket).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return S3Objects.exists(s3, bucket, key);
     }
 
     /** The refined objects written for one source version (its digest names them), all partitions. */

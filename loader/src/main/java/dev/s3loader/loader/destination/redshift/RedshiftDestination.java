@@ -408,6 +408,31 @@ public final class RedshiftDestination implements Destination {
     }
 
     /** Creates the ledger and the lock table if missing and settles the merge's column list, once per process. */
+    /**
+     * Runs a CREATE that other loaders may run at the same moment (cold starts on a new ledger). The
+     * loser of such a race fails with the catalog's duplicate-key error, not "already exists": it asks
+     * once more, and then "already exists" (the check procedure, which has no IF NOT EXISTS) is the
+     * answer it wanted.
+     */
+    private void create(String ddl, Duration timeout) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                api.query(ddl, Map.of(), timeout);
+                return;
+            } catch (TransientLoadException e) {
+                throw e;
+            } catch (LoaderException e) {
+                if (String.valueOf(e.getMessage()).contains("already exists")) {
+                    return; // created by this or another loader (perhaps another database user)
+                }
+                if (attempt == 2) {
+                    throw e;
+                }
+                LOG.info(ddl + ": " + e.getMessage() + "; checking again");
+            }
+        }
+    }
+
     private List<String> prepare(Deadline deadline) {
         List<String> cols = columns;
         if (cols != null) {
@@ -419,18 +444,7 @@ public final class RedshiftDestination implements Destination {
             ddls.add(sql.createMergeLock());
         }
         for (String ddl : ddls) {
-            try {
-                api.query(ddl, Map.of(), timeout);
-            } catch (TransientLoadException e) {
-                throw e;
-            } catch (LoaderException e) {
-                if (String.valueOf(e.getMessage()).contains("already exists")) {
-                    continue; // the check procedure, created by this or another loader (perhaps another user)
-                }
-                // Two processes creating it at once: the loser fails, and the table is there.
-                LOG.info(ddl + ": " + e.getMessage() + "; checking again");
-                api.query(ddl, Map.of(), timeout);
-            }
+            create(ddl, timeout);
         }
         try {
             api.query(sql.checkLedgerLayout(), Map.of(), timeout);

@@ -221,6 +221,53 @@ class RedshiftDestinationTest {
     }
 
     @Test
+    void loadersStartingAtOnceOnAFreshLedger_eachCreatesOrFindsIt_allLoad() throws Exception {
+        // Arrange: cold starts at once (four containers, a new ledger): each creates the ledger, the lock table and
+        // the check procedure, and the losers of each race must take "it is there" for an answer.
+        // Odd rounds find the tables there (a ledger made by hand, or a loader that stopped before its procedure),
+        // so every loader reaches CREATE PROCEDURE at the same moment.
+        int loaders = 4;
+        for (int round = 0; round < 10; round++) {
+            String table = "r_cold" + round;
+            table(table);
+            if (round % 2 == 1) {
+                h.sql("CREATE TABLE " + table + "_ledger (key_sha256 char(64) NOT NULL, key varchar(1024) NOT NULL, "
+                        + "etag varchar(128) NOT NULL, size bigint NOT NULL, batch_id varchar(256) NOT NULL, row_count bigint, "
+                        + "loaded_at timestamp NOT NULL DEFAULT now(), PRIMARY KEY (key_sha256, etag)); "
+                        + "CREATE TABLE " + table + "_ledger_lock (held int)");
+            }
+            List<FileMessage> files = new ArrayList<>();
+            for (int i = 0; i < loaders; i++) {
+                files.add(h.put("incoming/cold" + round + "/f" + i + ".csv", csv(10 * i, 2)));
+            }
+            ExecutorService starts = Executors.newFixedThreadPool(loaders);
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Future<List<LoadResult>>> runs = new ArrayList<>();
+
+            // Act
+            for (int i = 0; i < loaders; i++) {
+                FileMessage f = files.get(i);
+                RedshiftDestination d = destination(LoaderConfig.fromEnv(env(table)));
+                runs.add(starts.submit(() -> {
+                    go.await();
+                    return d.load(List.of(f), "cold-" + f.key());
+                }));
+            }
+            go.countDown();
+            List<LoadResult> results = new ArrayList<>();
+            for (Future<List<LoadResult>> r : runs) {
+                results.addAll(r.get());
+            }
+            starts.shutdown();
+
+            // Assert
+            assertThat(results).as("round %d", round).allMatch(r -> r instanceof LoadResult.Loaded);
+            assertThat(h.count("SELECT count(*) FROM " + table)).isEqualTo(2 * loaders);
+            assertThat(h.count("SELECT count(*) FROM " + table + "_ledger")).isEqualTo(loaders);
+        }
+    }
+
+    @Test
     void ledgerRead_whileAnotherWorkersBatchIsOpen_answersAtOnce() throws Exception {
         // Arrange: a.csv is loaded; another worker's batch (b.csv) holds its transaction open before COMMIT.
         table("r_block");

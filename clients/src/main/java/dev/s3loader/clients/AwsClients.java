@@ -45,7 +45,8 @@ public final class AwsClients {
 
     /**
      * Gives any service client builder the shared HTTP client, region, retry policy and
-     * {@link KeyEchoInterceptor} and {@link ListingEchoInterceptor} (which act on S3 answers only).
+     * {@link KeyEchoInterceptor}, {@link ListingEchoInterceptor} and
+     * {@link NoExpectContinueInterceptor#SMALL_BODIES} (which act on S3 requests and answers only).
      */
     public static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, SdkHttpClient http) {
         return builder.httpClient(http).region(region()).overrideConfiguration(overrides());
@@ -54,7 +55,8 @@ public final class AwsClients {
     /** The retry policy and the interceptors every s3loader client runs with. */
     public static ClientOverrideConfiguration overrides() {
         return retries().toBuilder().addExecutionInterceptor(KeyEchoInterceptor.INSTANCE)
-                .addExecutionInterceptor(ListingEchoInterceptor.INSTANCE).build();
+                .addExecutionInterceptor(ListingEchoInterceptor.INSTANCE)
+                .addExecutionInterceptor(NoExpectContinueInterceptor.SMALL_BODIES).build();
     }
 
     public static ClientOverrideConfiguration retries() {

@@ -18,19 +18,39 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  * or "Unexpected end of file from server" on every retry, or hangs for the 30 s socket timeout,
  * instead of returning the 412. Without the header the same requests return their real status
  * (at most one extra, harmless attempt when the server closes the connection before the body is
- * fully sent). Not needed, and not used, against AWS, which handles the header.
+ * fully sent).
+ *
+ * <p>{@link #SMALL_BODIES} drops it only for bodies under {@link #SMALL_BODY_BYTES}, and every
+ * s3loader client runs with it ({@link AwsClients#overrides()}): the header saves sending a body
+ * the server would refuse, which for the loader's small PUTs (probes, reports, state, manifests)
+ * saves nothing, while the same small PUTs from the shipped jars against S3Proxy failed every
+ * attempt with "Error writing request body to server" under load (the preflight's store probe,
+ * the runtime-client tests). Large bodies (the refined zone's parts) keep it. The SDK itself
+ * stopped sending it for empty bodies (aws-sdk-java-v2 #6465) and is asked for a switch (#6537).
  */
 public final class NoExpectContinueInterceptor implements ExecutionInterceptor {
-    public static final NoExpectContinueInterceptor INSTANCE = new NoExpectContinueInterceptor();
+    /** Bodies below this size go without the header in every s3loader client ({@link #SMALL_BODIES}). */
+    public static final long SMALL_BODY_BYTES = 1024 * 1024;
+    /** Removes the header from every request. */
+    public static final NoExpectContinueInterceptor INSTANCE = new NoExpectContinueInterceptor(Long.MAX_VALUE);
+    /** Removes it where the body's length is known and under {@link #SMALL_BODY_BYTES}. */
+    public static final NoExpectContinueInterceptor SMALL_BODIES = new NoExpectContinueInterceptor(SMALL_BODY_BYTES);
 
-    private NoExpectContinueInterceptor() {
+    private final long belowBytes;
+
+    private NoExpectContinueInterceptor(long belowBytes) {
+        this.belowBytes = belowBytes;
     }
 
     @Override
     public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest context, ExecutionAttributes executionAttributes) {
         SdkHttpRequest request = context.httpRequest();
-        return request.firstMatchingHeader("Expect").isPresent()
-                ? request.toBuilder().removeHeader("Expect").build()
-                : request;
+        if (request.firstMatchingHeader("Expect").isEmpty()) {
+            return request;
+        }
+        boolean small = belowBytes == Long.MAX_VALUE || context.requestBody()
+                .flatMap(software.amazon.awssdk.core.sync.RequestBody::optionalContentLength)
+                .filter(n -> n < belowBytes).isPresent();
+        return small ? request.toBuilder().removeHeader("Expect").build() : request;
     }
 }

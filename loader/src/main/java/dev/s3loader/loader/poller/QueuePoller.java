@@ -181,13 +181,15 @@ public final class QueuePoller implements Runnable {
         try {
             while (!stopping) {
                 try {
-                    boolean prefetched = next != null;
-                    InHand batch = prefetched ? await(next) : receiveAndHold(waitTime);
+                    // Taken before it is awaited: a prefetch that failed (SQS unreachable) fails this iteration
+                    // once, and the next one receives afresh instead of rethrowing the same failure for ever.
+                    Future<InHand> prefetched = next;
                     next = null;
+                    InHand batch = prefetched != null ? await(prefetched) : receiveAndHold(waitTime);
                     if (batch == null) {
                         continue;
                     }
-                    if (prefetched && !stopping && tooLateToStart(batch)) {
+                    if (prefetched != null && !stopping && tooLateToStart(batch)) {
                         LOG.info(batch.messages.size() + " prefetched message(s) waited " + Duration.between(
                                 batch.receivedAt, clock.instant()).toSeconds() + " s of their " + batchDeadline.toSeconds()
                                 + " s deadline; they go back to the queue to be received with a whole deadline");

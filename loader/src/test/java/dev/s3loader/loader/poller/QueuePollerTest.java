@@ -174,6 +174,56 @@ class QueuePollerTest {
     }
 
     @Test
+    void run_prefetchFailsWhileSqsIsUnreachable_pollerReceivesAgain_andLoadsWhatComesLater() throws Exception {
+        // Arrange: the receive that prefetches the next batch fails as when the SQS endpoint is down (all its
+        // attempts used up); the fault suite's restart of the SQS server found the pollers failing on that one
+        // answer, once a second, for good.
+        dropAndEnqueue("incoming/first.csv");
+        java.util.concurrent.atomic.AtomicInteger receives = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutionInterceptor secondReceiveFails = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest
+                        && receives.incrementAndGet() == 2) {
+                    throw software.amazon.awssdk.core.exception.SdkClientException.create(
+                            "Unable to execute HTTP request: Connection refused (SDK Attempt Count: 3)");
+                }
+            }
+        };
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
+                Clock.systemUTC());
+        try (SqsClient pollerSqs = SharedServers.sqs().newClientBuilder().overrideConfiguration(
+                SharedServers.sqs().newClientBuilder().overrideConfiguration().toBuilder()
+                        .addExecutionInterceptor(secondReceiveFails).build()).build()) {
+            QueuePoller poller = new QueuePoller(pollerSqs, processor, queueUrl, 1, Duration.ofSeconds(30),
+                    Duration.ofSeconds(1), Duration.ZERO);
+            Thread thread = Thread.ofPlatform().start(poller);
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!exists("processed/first.csv") && System.nanoTime() < until) {
+                paceOnTheServer();
+            }
+
+            // Act: a file dropped after the failed prefetch.
+            dropAndEnqueue("incoming/second.csv");
+            until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!exists("processed/second.csv") && System.nanoTime() < until) {
+                paceOnTheServer();
+            }
+            poller.stop();
+            thread.join(Duration.ofSeconds(60));
+
+            // Assert
+            assertThat(receives.get()).as("receives, the second of them failed").isGreaterThanOrEqualTo(3);
+            assertThat(exists("processed/first.csv")).isTrue();
+            assertThat(exists("processed/second.csv")).as("loaded after the failed prefetch").isTrue();
+            assertThat(exists("incoming/second.csv")).isFalse();
+            assertThat(thread.isAlive()).isFalse();
+        }
+    }
+
+    @Test
     void stop_withANextBatchPrefetched_finishesTheCurrentOne_andGivesTheNextBackAtOnce() throws Exception {
         // Arrange: a 10-minute visibility, so a message not given back could not reappear during the test.
         dropAndEnqueue("incoming/loading.csv");

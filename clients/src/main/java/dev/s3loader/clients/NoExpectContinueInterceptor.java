@@ -3,6 +3,7 @@ package dev.s3loader.clients;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.SdkHttpRequest;
 
 /**
@@ -32,13 +33,15 @@ public final class NoExpectContinueInterceptor implements ExecutionInterceptor {
     /** Bodies below this size go without the header in every s3loader client ({@link #SMALL_BODIES}). */
     public static final long SMALL_BODY_BYTES = 1024 * 1024;
     /** Removes the header from every request. */
-    public static final NoExpectContinueInterceptor INSTANCE = new NoExpectContinueInterceptor(Long.MAX_VALUE);
+    public static final NoExpectContinueInterceptor INSTANCE = new NoExpectContinueInterceptor(true, 0);
     /** Removes it where the body's length is known and under {@link #SMALL_BODY_BYTES}. */
-    public static final NoExpectContinueInterceptor SMALL_BODIES = new NoExpectContinueInterceptor(SMALL_BODY_BYTES);
+    public static final NoExpectContinueInterceptor SMALL_BODIES = new NoExpectContinueInterceptor(false, SMALL_BODY_BYTES);
 
+    private final boolean everyRequest;
     private final long belowBytes;
 
-    private NoExpectContinueInterceptor(long belowBytes) {
+    private NoExpectContinueInterceptor(boolean everyRequest, long belowBytes) {
+        this.everyRequest = everyRequest;
         this.belowBytes = belowBytes;
     }
 
@@ -48,9 +51,9 @@ public final class NoExpectContinueInterceptor implements ExecutionInterceptor {
         if (request.firstMatchingHeader("Expect").isEmpty()) {
             return request;
         }
-        boolean small = belowBytes == Long.MAX_VALUE || context.requestBody()
-                .flatMap(software.amazon.awssdk.core.sync.RequestBody::optionalContentLength)
+        // A body of unknown length may be large: SMALL_BODIES leaves its header alone.
+        boolean remove = everyRequest || context.requestBody().flatMap(RequestBody::optionalContentLength)
                 .filter(n -> n < belowBytes).isPresent();
-        return small ? request.toBuilder().removeHeader("Expect").build() : request;
+        return remove ? request.toBuilder().removeHeader("Expect").build() : request;
     }
 }

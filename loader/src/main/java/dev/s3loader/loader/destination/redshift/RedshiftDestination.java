@@ -407,7 +407,6 @@ public final class RedshiftDestination implements Destination {
         return min(queryTimeout, max(deadline.remaining(), MIN_READ));
     }
 
-    /** Creates the ledger and the lock table if missing and settles the merge's column list, once per process. */
     /**
      * Runs a CREATE that other loaders may run at the same moment (cold starts on a new ledger). The
      * loser of such a race fails with the catalog's duplicate-key error, not "already exists": it asks
@@ -433,6 +432,7 @@ public final class RedshiftDestination implements Destination {
         }
     }
 
+    /** Creates the ledger and the lock table if missing and settles the merge's column list, once per process. */
     private List<String> prepare(Deadline deadline) {
         List<String> cols = columns;
         if (cols != null) {

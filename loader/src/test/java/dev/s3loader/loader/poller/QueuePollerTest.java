@@ -86,10 +86,7 @@ class QueuePollerTest {
         dropAndEnqueue("incoming/slow.csv");
         HeldDestination held = new HeldDestination();
         Heartbeats heartbeats = new Heartbeats();
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(held, mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
-                Clock.systemUTC());
+        BatchProcessor processor = processor(held, StepHook.NONE, Clock.systemUTC());
         var builder = SharedServers.sqs().newClientBuilder();
         try (SqsClient pollerSqs = builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
                 .addExecutionInterceptor(heartbeats).build()).build()) {
@@ -134,10 +131,7 @@ class QueuePollerTest {
                 awaitQuietly(release);
             }
         };
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, holdFirstMove,
-                Clock.systemUTC());
+        BatchProcessor processor = processor(new CopyDestination.MoveOnly(), holdFirstMove, Clock.systemUTC());
         QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 1, Duration.ofSeconds(30), Duration.ofSeconds(1),
                 Duration.ZERO);
         Thread thread = Thread.ofPlatform().start(poller);
@@ -190,10 +184,7 @@ class QueuePollerTest {
                 }
             }
         };
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
-                Clock.systemUTC());
+        BatchProcessor processor = processor(new CopyDestination.MoveOnly(), StepHook.NONE, Clock.systemUTC());
         try (SqsClient pollerSqs = SharedServers.sqs().newClientBuilder().overrideConfiguration(
                 SharedServers.sqs().newClientBuilder().overrideConfiguration().toBuilder()
                         .addExecutionInterceptor(secondReceiveFails).build()).build()) {
@@ -236,10 +227,7 @@ class QueuePollerTest {
                 awaitQuietly(release);
             }
         };
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, holdFirstMove,
-                Clock.systemUTC());
+        BatchProcessor processor = processor(new CopyDestination.MoveOnly(), holdFirstMove, Clock.systemUTC());
         QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, 1, Duration.ofMinutes(10), Duration.ofSeconds(1),
                 Duration.ZERO);
         Thread thread = Thread.ofPlatform().start(poller);
@@ -276,9 +264,7 @@ class QueuePollerTest {
         MovableClock clock = new MovableClock();
         Receipts receipts = new Receipts(clock);
         RecordingDestination destination = new RecordingDestination();
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(destination, mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, clock), workers, 5, StepHook.NONE, clock);
+        BatchProcessor processor = processor(destination, StepHook.NONE, clock);
         var builder = SharedServers.sqs().newClientBuilder();
         try (SqsClient pollerSqs = builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
                 .addExecutionInterceptor(receipts).build()).build()) {
@@ -328,9 +314,7 @@ class QueuePollerTest {
         MovableClock clock = new MovableClock();
         Extensions extensions = new Extensions();
         HeldDestination held = new HeldDestination();
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(held, mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, clock), workers, 5, StepHook.NONE, clock);
+        BatchProcessor processor = processor(held, StepHook.NONE, clock);
         var builder = SharedServers.sqs().newClientBuilder();
         try (SqsClient pollerSqs = builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
                 .addExecutionInterceptor(extensions).build()).build()) {
@@ -369,10 +353,7 @@ class QueuePollerTest {
         var head = s3.headObject(b -> b.bucket(bucket).key("incoming/evented.csv"));
         sqs.sendMessage(b -> b.queueUrl(eventQueue).messageBody(
                 new FileMessage(bucket, "incoming/evented.csv", head.eTag(), 4, Instant.now()).toJson()));
-        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
-        BatchProcessor processor = new BatchProcessor(new CopyDestination.MoveOnly(), mover, Layout.defaults(),
-                new LoaderMetrics("s3loader", "test", line -> { }, Clock.systemUTC()), workers, 5, StepHook.NONE,
-                Clock.systemUTC());
+        BatchProcessor processor = processor(new CopyDestination.MoveOnly(), StepHook.NONE, Clock.systemUTC());
         QueuePoller poller = new QueuePoller(sqs, processor, queueUrl, java.util.Optional.of(eventQueue), 10,
                 Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ZERO, Duration.ofHours(1), Clock.systemUTC());
 
@@ -483,6 +464,13 @@ class QueuePollerTest {
             return files.stream().<LoadResult>map(
                     f -> new LoadResult.Loaded(f, 1)).toList();
         }
+    }
+
+    /** The batch processor every poller here runs: moves with the real copier, 5 receives before giving up. */
+    private BatchProcessor processor(Destination destination, StepHook hook, Clock clock) {
+        FileMover mover = new FileMover(s3, new ObjectCopier(s3, 5L << 30, 512L << 20, workers));
+        return new BatchProcessor(destination, mover, Layout.defaults(),
+                new LoaderMetrics("s3loader", "test", line -> { }, clock), workers, 5, hook, clock);
     }
 
     /** A second's long poll on an empty queue of its own: paces a wait without touching the poller's queue. */
